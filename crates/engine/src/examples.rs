@@ -1,0 +1,61 @@
+//! Small scenarios built in code, for documentation examples, tests and benchmarks.
+use crate::scenario::*;
+use std::collections::BTreeMap;
+
+/// M/M/c/c: Poisson referrals at `rate_per_day`, exponential stays with mean `mean_los_days`,
+/// `beds` beds and no waiting (every referral that finds no bed is placed out of area).
+pub fn erlang_loss(rate_per_day: f64, mean_los_days: f64, beds: u32, replications: u32) -> Scenario {
+    let group = Group {
+        label: "All".into(),
+        share: 1.0,
+        decline_probability: 0.0,
+        alternatives: vec![],
+        los_days: Distribution::exponential(mean_los_days),
+        step_down: None,
+        delayed_discharge: None,
+        readmission: None,
+        out_of_area: OutOfArea {
+            los_days: None,
+            cost_per_day_gbp: 1000.0,
+            distance_miles: Distribution::Fixed { value: 90.0 },
+        },
+    };
+    let ward = Ward {
+        label: "Ward".into(),
+        beds,
+        accepts: vec!["all".into()],
+        funding: Funding::Block,
+        cost_per_bed_day_gbp: 700.0,
+        los_days: BTreeMap::new(),
+    };
+    let zero_wait = Urgency { share: 1.0, target_days: Some(0.0) };
+    Scenario {
+        name: "erlang_loss".into(),
+        description: "M/M/c/c loss system".into(),
+        simulation: Simulation {
+            start_date: chrono::NaiveDate::from_ymd_opt(2020, 4, 1).expect("valid date"),
+            years: 10.0,
+            warmup_days: (mean_los_days * 10.0) as u32,
+            replications,
+            seed: 1,
+        },
+        demand: Demand {
+            referrals_per_year: rate_per_day * 365.25,
+            annual_growth: 0.0,
+            seasonality: None,
+            population_under_18: None,
+        },
+        urgency: Urgencies {
+            emergency: zero_wait.clone(),
+            urgent: Urgency { share: 0.0, ..zero_wait.clone() },
+            routine: Urgency { share: 0.0, ..zero_wait },
+        },
+        groups: BTreeMap::from([("all".to_string(), group)]),
+        wards: BTreeMap::from([("ward".to_string(), ward)]),
+        services: BTreeMap::new(),
+        policy: Policy::default(),
+        budget: Budget::default(),
+        roadmap: vec![],
+        census: None,
+    }
+}

@@ -1,0 +1,37 @@
+//! # carepath-engine
+//!
+//! A discrete-event simulation of the mental-health care pathway that NHS-led provider
+//! collaboratives run for children and young people (CYPMHS tier 4): referrals arrive,
+//! gatekeeping declines, diverts to a community alternative (intensive home treatment, day
+//! hospital) or admits; admissions take a local bed, wait for one, or are placed out of area.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let scenario = carepath_engine::examples::erlang_loss(0.5, 60.0, 30, 2);
+//! let model = scenario.validate()?;              // every check happens here
+//! let summary = carepath_engine::run(&model, 0..model.replications());
+//! let blocked = summary.kpi(carepath_engine::Metric::OapPlacements, "", carepath_engine::Period::Overall);
+//! # assert!(blocked.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! The crate does no I/O and prints nothing: it turns a validated scenario into numbers.
+//! Reading files, running replications in parallel and writing outputs belong to the runner.
+//!
+//! **Determinism.** A replication is a pure function of `(model, replication index)`. Random
+//! numbers come from named, portable generators (xoshiro256++), one stream per stochastic
+//! element, so the same seed gives the same results on any machine and thread count, and two
+//! scenarios that differ only in capacity see exactly the same referrals (common random numbers).
+
+pub mod dist;
+pub mod examples;
+mod model;
+pub mod results;
+pub mod scenario;
+
+pub use model::{run, Model};
+pub use results::{
+    DailySeries, Difference, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric, OccupancyDistribution, Period,
+    PeriodInfo, PoolKind, Summary,
+};
+pub use scenario::{Scenario, ScenarioError, ScenarioErrors};

@@ -1,0 +1,342 @@
+//! What a run reports: KPIs with uncertainty, daily series with percentile bands, and the
+//! distribution of daily occupancy.
+//!
+//! Every KPI is identified by a [`KpiKey`] — a [`Metric`], a subject (a ward, service, group,
+//! urgency or cost category; empty for the whole pathway) and a [`Period`] (a financial year or
+//! the whole reported horizon). A [`Summary`] holds one row per key, aggregated across
+//! replications; the per-replication values are kept so that two scenarios run with the same
+//! seeds can be compared pair by pair ([`crate::compare`]).
+
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A financial year, April to March, named by the calendar year it starts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FinancialYear(pub i32);
+
+impl fmt::Display for FinancialYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{:02}", self.0, (self.0 + 1).rem_euclid(100))
+    }
+}
+
+impl FinancialYear {
+    /// Parses `"2024/25"`.
+    pub fn parse(s: &str) -> Option<FinancialYear> {
+        let (a, b) = s.split_once('/')?;
+        let start: i32 = a.trim().parse().ok()?;
+        let end: i32 = b.trim().parse().ok()?;
+        (b.trim().len() == 2 && end == (start + 1).rem_euclid(100)).then_some(FinancialYear(start))
+    }
+}
+
+/// The span a KPI covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Period {
+    /// The whole reported horizon (after warm-up).
+    Overall,
+    /// One financial year (possibly only part of it falls inside the horizon).
+    FinancialYear(FinancialYear),
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Overall => f.write_str("overall"),
+            Period::FinancialYear(fy) => fy.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A reporting period and the dates it covers inside the horizon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodInfo {
+    /// The period.
+    pub period: Period,
+    /// First day covered.
+    pub first_day: NaiveDate,
+    /// Last day covered.
+    pub last_day: NaiveDate,
+    /// Days covered (less than a year for a partial financial year).
+    pub days: u32,
+}
+
+macro_rules! metrics {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, $unit:literal; )*) => {
+        /// Everything carepath measures. The name is what CSV, JSON and `[[check]]` use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Metric { $( $(#[doc = $doc])* $variant, )* }
+
+        impl Metric {
+            /// Every metric, in report order.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant),*];
+
+            /// Snake-case name used in outputs and checks.
+            pub fn name(self) -> &'static str {
+                match self { $(Metric::$variant => $name,)* }
+            }
+
+            /// Unit of the value.
+            pub fn unit(self) -> &'static str {
+                match self { $(Metric::$variant => $unit,)* }
+            }
+
+            /// One-line meaning (from the doc comment).
+            pub fn description(self) -> &'static str {
+                match self { $(Metric::$variant => concat!($($doc),*).trim_ascii(),)* }
+            }
+
+            /// Looks a metric up by its name.
+            pub fn from_name(name: &str) -> Option<Metric> {
+                Metric::ALL.iter().copied().find(|m| m.name() == name)
+            }
+        }
+    };
+}
+
+metrics! {
+    /// Referrals (access assessments), new and readmissions; subject: a group or all.
+    Referrals => "referrals", "count";
+    /// Referrals that were readmissions of a discharged patient.
+    Readmissions => "readmissions", "count";
+    /// Referrals declined at gatekeeping (back to community care).
+    Declined => "declined", "count";
+    /// Referrals diverted to a community alternative; subject: the service.
+    Diverted => "diverted", "count";
+    /// Community episodes that ended without an admission.
+    AdmissionsAvoided => "admissions_avoided", "count";
+    /// Admissions of referrals that suited an alternative that had no free place.
+    AvoidableAdmissions => "avoidable_admissions", "count";
+    /// Community episodes that escalated to an admission request.
+    Escalations => "escalations", "count";
+    /// Early discharges into a community service.
+    StepDowns => "step_downs", "count";
+    /// Admissions to a local bed; subject: the ward, or all.
+    Admissions => "admissions", "count";
+    /// Admissions (local and out of area) per 100,000 under-18s per year.
+    AdmissionsPer100k => "admissions_per_100k", "per 100k per year";
+    /// New out-of-area placements.
+    OapPlacements => "oap_placements", "count";
+    /// Bed-days spent out of area.
+    OapBedDays => "oap_bed_days", "bed-days";
+    /// Mean distance from home of new out-of-area placements.
+    OapMeanDistance => "oap_mean_distance_miles", "miles";
+    /// New out-of-area placements more than 100 miles from home.
+    OapOver100Miles => "oap_over_100_miles", "count";
+    /// Transfers back from out of area to a local bed.
+    Repatriations => "repatriations", "count";
+    /// Admission requests that had to wait for a bed; subject: urgency, or all.
+    BedWaits => "bed_waits", "count";
+    /// Mean wait for a local bed, over admission requests that waited.
+    BedWaitMean => "bed_wait_mean_days", "days";
+    /// 90th percentile of the wait for a local bed, over requests that waited.
+    BedWaitP90 => "bed_wait_p90_days", "days";
+    /// Admission requests not given a local bed within their urgency's target.
+    BedWaitsOverTarget => "bed_waits_over_target", "count";
+    /// Mean number waiting for a bed.
+    MeanWaiting => "mean_waiting", "patients";
+    /// Time-averaged occupied beds or places; subject: a ward or service.
+    MeanOccupied => "mean_occupied", "beds";
+    /// Mean occupied as a share of mean available capacity.
+    Occupancy => "occupancy_pct", "%";
+    /// Share of days whose midnight occupancy was at or above 85 % of capacity.
+    DaysAbove85 => "days_at_or_above_85pct", "% of days";
+    /// Share of days whose midnight occupancy was at or above capacity.
+    DaysFull => "days_full", "% of days";
+    /// Mean length of completed inpatient stays (local and out of area); subject: group.
+    LosMean => "los_mean_days", "days";
+    /// Median length of completed inpatient stays; subject: group.
+    LosMedian => "los_median_days", "days";
+    /// 90th percentile of completed inpatient stays; subject: group.
+    LosP90 => "los_p90_days", "days";
+    /// Bed-days added by delayed discharges.
+    DelayedDischargeBedDays => "delayed_discharge_bed_days", "bed-days";
+    /// Spending; subject: a cost category, or all.
+    Cost => "cost_gbp", "£";
+    /// The budget for the period.
+    Budget => "budget_gbp", "£";
+    /// Spending minus budget (positive: overspent).
+    BudgetVariance => "budget_variance_gbp", "£";
+}
+
+impl Serialize for Metric {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// Identifies one KPI.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct KpiKey {
+    /// What is measured.
+    pub metric: Metric,
+    /// A ward, service, group, urgency or cost category; empty for the whole pathway.
+    pub subject: String,
+    /// The span covered.
+    pub period: Period,
+}
+
+/// A quantity estimated across replications.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Estimate {
+    /// Mean across replications.
+    pub mean: f64,
+    /// Sample standard deviation across replications.
+    pub sd: f64,
+    /// Lower end of the 95 % confidence interval for the mean (Student t).
+    pub ci_low: f64,
+    /// Upper end of the 95 % confidence interval for the mean.
+    pub ci_high: f64,
+    /// 5th percentile across replications.
+    pub p5: f64,
+    /// Median across replications.
+    pub p50: f64,
+    /// 95th percentile across replications.
+    pub p95: f64,
+    /// Replications that had a value (a mean wait has none when nobody waited).
+    pub n: u32,
+}
+
+/// One KPI aggregated across replications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpi {
+    /// Which KPI.
+    #[serde(flatten)]
+    pub key: KpiKey,
+    /// Its unit.
+    pub unit: &'static str,
+    /// The estimate.
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    /// Per-replication values in replication order (NaN where undefined), for paired
+    /// comparisons. Not written out.
+    #[serde(skip)]
+    pub values: Vec<f64>,
+}
+
+/// What a daily series counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Occupied beds or places at midnight.
+    Occupied,
+    /// Patients waiting for a bed (pathway) or a community place (service) at midnight.
+    Waiting,
+}
+
+/// What kind of place a series or distribution is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolKind {
+    /// A local ward.
+    Ward,
+    /// A community service.
+    Service,
+    /// Out-of-area placements (unlimited).
+    OutOfArea,
+    /// The whole pathway (used for the bed-waiting list).
+    Pathway,
+}
+
+/// A daily series across replications: mean and 5/50/95 percentile bands, one value a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailySeries {
+    /// Key of the ward or service (`out_of_area` / `pathway` for those).
+    pub subject: String,
+    /// Display name.
+    pub label: String,
+    /// What kind of place.
+    pub kind: PoolKind,
+    /// What is counted.
+    pub measure: Measure,
+    /// Capacity each day as the roadmap sets it (empty where unlimited or not applicable).
+    pub capacity: Vec<u32>,
+    /// Mean across replications.
+    pub mean: Vec<f64>,
+    /// 5th percentile across replications.
+    pub p5: Vec<f64>,
+    /// Median across replications.
+    pub p50: Vec<f64>,
+    /// 95th percentile across replications.
+    pub p95: Vec<f64>,
+}
+
+/// How often each occupancy level was seen at midnight, over all replications.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OccupancyDistribution {
+    /// Key of the ward or service.
+    pub subject: String,
+    /// Display name.
+    pub label: String,
+    /// What kind of place.
+    pub kind: PoolKind,
+    /// Largest capacity the ward or service has during the horizon.
+    pub max_capacity: u32,
+    /// `pct_of_days[k]`: percentage of days with exactly k occupied.
+    pub pct_of_days: Vec<f64>,
+}
+
+/// Everything a scenario's replications produced, aggregated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Replications aggregated.
+    pub replications: u32,
+    /// Seed used.
+    pub seed: u64,
+    /// First reported day.
+    pub start_date: NaiveDate,
+    /// Reported days (after warm-up).
+    pub days: u32,
+    /// Warm-up days simulated before the start date.
+    pub warmup_days: u32,
+    /// The reporting periods: `overall` first, then each financial year.
+    pub periods: Vec<PeriodInfo>,
+    /// Every KPI, ordered by metric, subject and period.
+    pub kpis: Vec<Kpi>,
+    /// Daily series; `dates[i]` is the day of the i-th value.
+    pub dates: Vec<NaiveDate>,
+    /// Daily series per ward, service, out-of-area and waiting list.
+    pub daily: Vec<DailySeries>,
+    /// Distribution of midnight occupancy per ward and service.
+    pub occupancy: Vec<OccupancyDistribution>,
+}
+
+impl Summary {
+    /// The KPI with this key, if the scenario has it.
+    pub fn kpi(&self, metric: Metric, subject: &str, period: Period) -> Option<&Kpi> {
+        self.kpis.iter().find(|k| k.key.metric == metric && k.key.subject == subject && k.key.period == period)
+    }
+}
+
+/// A paired difference `b − a` of one KPI between two scenarios run with the same seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Which KPI.
+    #[serde(flatten)]
+    pub key: KpiKey,
+    /// Its unit.
+    pub unit: &'static str,
+    /// Mean in the first scenario.
+    pub mean_a: f64,
+    /// Mean in the second scenario.
+    pub mean_b: f64,
+    /// Mean of the per-replication differences b − a.
+    pub diff_mean: f64,
+    /// 95 % CI of the paired difference (Student t on the differences).
+    pub ci_low: f64,
+    /// Upper end of that CI.
+    pub ci_high: f64,
+    /// Half-width the CI would have if the runs were independent (Welch), for comparison.
+    pub unpaired_half_width: f64,
+    /// Replication pairs with a value in both scenarios.
+    pub n: u32,
+}

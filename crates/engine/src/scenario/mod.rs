@@ -1,0 +1,475 @@
+//! The scenario format: what a planner writes, as plain data.
+//!
+//! These serde types *are* the file format. Their doc comments become the JSON Schema
+//! (`carepath schema`) and the README's key reference, so the format is defined once.
+//! Names, not indices, link the parts (a ward names the groups it accepts); nothing here is
+//! checked until [`Scenario::validate`] turns it into a [`crate::Model`], collecting every
+//! problem with the dotted key path that holds it.
+
+mod dist;
+mod validate;
+
+pub use dist::Distribution;
+pub use validate::{ScenarioError, ScenarioErrors};
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A whole scenario: one roadmap option for the tier 4 pathway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name used for output folders and chart legends (default: the file name).
+    #[serde(default)]
+    pub name: String,
+    /// One or two sentences saying what question this scenario answers.
+    #[serde(default)]
+    pub description: String,
+    /// Run length, warm-up, replications and seed.
+    pub simulation: Simulation,
+    /// Referral (access assessment) arrivals.
+    pub demand: Demand,
+    /// Clinical urgency classes with their shares and wait targets.
+    #[serde(default)]
+    pub urgency: Urgencies,
+    /// Patient groups (pathways), keyed by a short name such as `general` or `picu`.
+    pub groups: BTreeMap<String, Group>,
+    /// Inpatient bed pools, keyed by a short name such as `gau`.
+    #[serde(default)]
+    pub wards: BTreeMap<String, Ward>,
+    /// Community alternatives to admission (home treatment, day hospital), keyed by name.
+    #[serde(default)]
+    pub services: BTreeMap<String, Service>,
+    /// What happens when no local place is free.
+    #[serde(default)]
+    pub policy: Policy,
+    /// The annual budget that costs are compared against.
+    #[serde(default)]
+    pub budget: Budget,
+    /// Dated changes to capacity and demand, in any order.
+    #[serde(default)]
+    pub roadmap: Vec<RoadmapChange>,
+    /// Start from today's occupants instead of an empty system.
+    #[serde(default)]
+    pub census: Option<Census>,
+}
+
+/// Run length, warm-up, replications and seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    /// First day that results are reported for (a date, e.g. `2019-04-01`). Roadmap dates are
+    /// counted from here; the warm-up runs before it.
+    pub start_date: NaiveDate,
+    /// Reported period in years after the start date.
+    pub years: f64,
+    /// Days simulated before the start date and then discarded, so that results do not start
+    /// from empty wards. Ignored (taken as 0) when a census is given.
+    #[serde(default = "default_warmup_days")]
+    pub warmup_days: u32,
+    /// Independent replications; 30 or more give useful confidence intervals.
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Seed for all random streams. The same seed gives the same results.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_warmup_days() -> u32 {
+    365
+}
+fn default_replications() -> u32 {
+    30
+}
+fn default_seed() -> u64 {
+    2022
+}
+
+/// Referral arrivals: a non-homogeneous Poisson process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Demand {
+    /// Mean referrals (access assessments) per year at the start date, before seasonality.
+    pub referrals_per_year: f64,
+    /// Compound growth of the referral rate per year, as a fraction (0.05 = 5 % a year).
+    #[serde(default)]
+    pub annual_growth: f64,
+    /// Twelve multipliers on the rate, January to December; their mean should be about 1.
+    /// Omit for no seasonality.
+    #[serde(default)]
+    pub seasonality: Option<Vec<f64>>,
+    /// Under-18 population served, for rates per 100,000 (optional).
+    #[serde(default)]
+    pub population_under_18: Option<f64>,
+}
+
+/// The three urgency classes of the NHS England access targets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Urgencies {
+    /// Emergency admissions (target: within 24 hours).
+    #[serde(default = "Urgency::emergency")]
+    pub emergency: Urgency,
+    /// Urgent admissions (target: within 48 hours).
+    #[serde(default = "Urgency::urgent")]
+    pub urgent: Urgency,
+    /// Routine admissions (target: within 7 days).
+    #[serde(default = "Urgency::routine")]
+    pub routine: Urgency,
+}
+
+impl Default for Urgencies {
+    fn default() -> Self {
+        Self { emergency: Urgency::emergency(), urgent: Urgency::urgent(), routine: Urgency::routine() }
+    }
+}
+
+/// One urgency class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Urgency {
+    /// Share of referrals in this class; the three shares sum to 1.
+    pub share: f64,
+    /// Longest wait for a local bed before an out-of-area placement is made, in days.
+    /// Omit to wait for a local bed indefinitely.
+    #[serde(default)]
+    pub target_days: Option<f64>,
+}
+
+impl Urgency {
+    fn emergency() -> Self {
+        Self { share: 0.3, target_days: Some(1.0) }
+    }
+    fn urgent() -> Self {
+        Self { share: 0.4, target_days: Some(2.0) }
+    }
+    fn routine() -> Self {
+        Self { share: 0.3, target_days: Some(7.0) }
+    }
+}
+
+/// A patient group (pathway), e.g. general adolescent, PICU, eating disorder, LD/autism.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Name shown in charts and tables (default: the key).
+    #[serde(default)]
+    pub label: String,
+    /// Share of referrals in this group; the shares of all groups sum to 1.
+    pub share: f64,
+    /// Probability that gatekeeping declines the referral (back to community care).
+    #[serde(default)]
+    pub decline_probability: f64,
+    /// Community alternatives to try, in order, before admission. Each service's
+    /// `eligibility` says how likely a referral of this group is to suit it.
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    /// Length of stay in a local bed, in days (a ward may override it for this group).
+    pub los_days: Distribution,
+    /// Early discharge to a community service ("step-down").
+    #[serde(default)]
+    pub step_down: Option<StepDown>,
+    /// Extra days in bed after the patient is ready to leave.
+    #[serde(default)]
+    pub delayed_discharge: Option<DelayedDischarge>,
+    /// Re-referral after discharge.
+    #[serde(default)]
+    pub readmission: Option<Readmission>,
+    /// Out-of-area placement for this group when no local bed is found in time.
+    pub out_of_area: OutOfArea,
+}
+
+/// Early discharge into a community service, which shortens the inpatient stay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDown {
+    /// Share of admissions offered step-down.
+    pub probability: f64,
+    /// The service that takes them (must exist in `services`).
+    pub service: String,
+    /// Inpatient stay multiplied by this when a place is free at the early discharge date.
+    pub los_factor: f64,
+    /// Length of the step-down episode, in days.
+    pub episode_days: Distribution,
+}
+
+/// Delayed discharge: extra bed-days after a patient is clinically ready to leave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelayedDischarge {
+    /// Share of stays that are delayed.
+    pub probability: f64,
+    /// Extra days in bed.
+    pub extra_days: Distribution,
+}
+
+/// Readmission: a discharged patient is referred again after a delay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Readmission {
+    /// Share of discharged patients referred again.
+    pub probability: f64,
+    /// Time from discharge to the new referral, in days.
+    pub delay_days: Distribution,
+}
+
+/// Out-of-area placement (OAP): unlimited spot-purchased beds far from home.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutOfArea {
+    /// Length of stay out of area, in days (default: the group's local `los_days`).
+    #[serde(default)]
+    pub los_days: Option<Distribution>,
+    /// Spot price per occupied bed-day, in £.
+    pub cost_per_day_gbp: f64,
+    /// Distance from home, in miles.
+    pub distance_miles: Distribution,
+}
+
+/// A named pool of local beds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ward {
+    /// Name shown in charts and tables (default: the key).
+    #[serde(default)]
+    pub label: String,
+    /// Beds at the start (0 for a ward that opens later on the roadmap).
+    pub beds: u32,
+    /// Groups this ward admits. A group prefers the ward that lists it earliest
+    /// (an eating-disorder unit lists `eating_disorder` first; a general unit may list it second).
+    pub accepts: Vec<String>,
+    /// How the ward is paid for.
+    pub funding: Funding,
+    /// £ per available bed-day (block) or per occupied bed-day (spot).
+    pub cost_per_bed_day_gbp: f64,
+    /// Length of stay here for particular groups, in days, overriding the group's `los_days`.
+    #[serde(default)]
+    pub los_days: BTreeMap<String, Distribution>,
+}
+
+/// How a ward is paid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Funding {
+    /// Block contract: every available bed-day is paid for, occupied or not.
+    Block,
+    /// Spot purchase: only occupied bed-days are paid for.
+    Spot,
+}
+
+/// A community alternative to admission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Name shown in charts and tables (default: the key).
+    #[serde(default)]
+    pub label: String,
+    /// What kind of service it is; this sets how it is costed.
+    pub kind: ServiceKind,
+    /// Concurrent places (caseload) at the start.
+    pub places: u32,
+    /// £ per commissioned place-day (home treatment) or per attendance day (day hospital,
+    /// weekdays only).
+    pub cost_per_day_gbp: f64,
+    /// Probability, per group, that a referral suits this service (groups not listed: 0).
+    #[serde(default)]
+    pub eligibility: BTreeMap<String, f64>,
+    /// Episode length, in days.
+    pub episode_days: Distribution,
+    /// Probability, per group, that an episode escalates to an admission request
+    /// (groups not listed: 0).
+    #[serde(default)]
+    pub escalation: BTreeMap<String, f64>,
+    /// Time from the start of an episode to its escalation; an escalation drawn after the
+    /// episode's end happens at the end. Default: uniform over the episode.
+    #[serde(default)]
+    pub escalation_delay_days: Option<Distribution>,
+}
+
+/// What kind of community alternative a service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    /// Intensive home treatment: costed per commissioned place-day.
+    HomeTreatment,
+    /// Day hospital: attended on weekdays, costed per attendance day.
+    DayHospital,
+}
+
+/// What happens when no local place is free.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// When a referral suits a community alternative but none has a free place: `admit`
+    /// (counted as an avoidable admission) or `wait` for a place.
+    #[serde(default)]
+    pub when_alternatives_full: WhenFull,
+    /// With `wait`: the longest wait for a community place before the referral is admitted.
+    #[serde(default = "default_alternative_wait")]
+    pub alternative_wait_days: f64,
+    /// When a local bed frees and nobody waits for it, bring back a compatible patient placed
+    /// out of area.
+    #[serde(default)]
+    pub repatriation: bool,
+}
+
+fn default_alternative_wait() -> f64 {
+    7.0
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            when_alternatives_full: WhenFull::Admit,
+            alternative_wait_days: default_alternative_wait(),
+            repatriation: false,
+        }
+    }
+}
+
+/// Policy when every suitable community alternative is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFull {
+    /// Admit now (an avoidable admission).
+    #[default]
+    Admit,
+    /// Wait for a community place, up to `alternative_wait_days`, then admit.
+    Wait,
+}
+
+/// The budget that costs are compared against, per financial year (April to March).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Budget for each financial year, in £.
+    #[serde(default)]
+    pub annual_gbp: Option<f64>,
+    /// Budgets for particular financial years (key `"2024/25"`), overriding `annual_gbp`.
+    #[serde(default)]
+    pub by_financial_year: BTreeMap<String, f64>,
+}
+
+/// One dated change on the roadmap. Name a `ward` or a `service` with its new `capacity`,
+/// or change demand (`referrals_per_year`, `annual_growth`, `group_shares`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoadmapChange {
+    /// When the change takes effect.
+    pub date: NaiveDate,
+    /// What the change is (shown in the report).
+    #[serde(default)]
+    pub note: String,
+    /// The ward whose beds change.
+    #[serde(default)]
+    pub ward: Option<String>,
+    /// The service whose places change.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// New beds or places. Closing beds evicts nobody: they close as patients leave.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// Reach the new capacity one bed at a time, evenly over this many days.
+    #[serde(default)]
+    pub ramp_days: Option<u32>,
+    /// New base referral rate per year (before seasonality).
+    #[serde(default)]
+    pub referrals_per_year: Option<f64>,
+    /// New compound annual growth of referrals, as a fraction.
+    #[serde(default)]
+    pub annual_growth: Option<f64>,
+    /// New group shares (all groups, summing to 1).
+    #[serde(default)]
+    pub group_shares: Option<BTreeMap<String, f64>>,
+}
+
+/// Today's occupants: the simulation starts from them instead of from empty.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Census {
+    /// Patients in local beds on the start date.
+    #[serde(default)]
+    pub occupants: Vec<Occupant>,
+    /// Patients placed out of area on the start date.
+    #[serde(default)]
+    pub out_of_area: Vec<CensusOutOfArea>,
+    /// Patients waiting for a bed on the start date.
+    #[serde(default)]
+    pub waiting: Vec<Waiting>,
+}
+
+/// Patients in one ward with the same group and days already in bed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Occupant {
+    /// The ward they are in.
+    pub ward: String,
+    /// Their group.
+    pub group: String,
+    /// Days already in bed; the rest of the stay is drawn given this.
+    pub days_in_bed: f64,
+    /// How many such patients.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+/// Patients placed out of area on the start date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CensusOutOfArea {
+    /// Their group.
+    pub group: String,
+    /// Days already placed; the rest of the stay is drawn given this.
+    pub days_in_bed: f64,
+    /// How many such patients.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+/// Patients waiting for a bed on the start date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiting {
+    /// Their group.
+    pub group: String,
+    /// Their urgency.
+    pub urgency: UrgencyClass,
+    /// Days already waited.
+    #[serde(default)]
+    pub days_waiting: f64,
+    /// How many such patients.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An urgency class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UrgencyClass {
+    /// Within 24 hours.
+    Emergency,
+    /// Within 48 hours.
+    Urgent,
+    /// Within a week.
+    Routine,
+}
+
+impl UrgencyClass {
+    /// All classes, most urgent first (the order the bed queue serves them in).
+    pub const ALL: [UrgencyClass; 3] = [UrgencyClass::Emergency, UrgencyClass::Urgent, UrgencyClass::Routine];
+
+    /// The class's name as written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            UrgencyClass::Emergency => "emergency",
+            UrgencyClass::Urgent => "urgent",
+            UrgencyClass::Routine => "routine",
+        }
+    }
+}

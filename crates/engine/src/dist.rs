@@ -16,17 +16,42 @@ pub struct Dist(Kind);
 
 #[derive(Debug, Clone)]
 enum Kind {
-    Exp { sampler: Exp<f64>, mean: f64 },
-    LogNormal { sampler: LogNormal<f64>, mu: f64, sigma: f64 },
-    Gamma { sampler: Gamma<f64>, shape: f64, scale: f64 },
-    Weibull { sampler: Weibull<f64>, shape: f64, scale: f64 },
+    Exp {
+        sampler: Exp<f64>,
+        mean: f64,
+    },
+    LogNormal {
+        sampler: LogNormal<f64>,
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        sampler: Gamma<f64>,
+        shape: f64,
+        scale: f64,
+    },
+    Weibull {
+        sampler: Weibull<f64>,
+        shape: f64,
+        scale: f64,
+    },
     Fixed(f64),
-    Uniform { min: f64, max: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
     /// Sorted observations, each equally likely.
     Values(Box<[f64]>),
     /// Histogram: `edges` (n+1) and cumulative probabilities at the upper edges (n).
-    Histogram { edges: Box<[f64]>, cum: Box<[f64]> },
+    Histogram {
+        edges: Box<[f64]>,
+        cum: Box<[f64]>,
+    },
 }
 
 /// Why a distribution's parameters were rejected.
@@ -161,7 +186,9 @@ impl Dist {
             Kind::Exp { mean, .. } => *mean,
             Kind::LogNormal { mu, sigma, .. } => (mu + sigma * sigma / 2.0).exp(),
             Kind::Gamma { shape, scale, .. } => shape * scale,
-            Kind::Weibull { shape, scale, .. } => scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
+            Kind::Weibull { shape, scale, .. } => {
+                scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
+            }
             Kind::Fixed(v) => *v,
             Kind::Uniform { min, max } => (min + max) / 2.0,
             Kind::Triangular { min, mode, max } => (min + mode + max) / 3.0,
@@ -198,14 +225,18 @@ impl Dist {
                         0.0
                     }
                 } else {
-                    LogNormalCdf::new(*mu, *sigma).map(|d| d.cdf(x)).unwrap_or(0.0)
+                    LogNormalCdf::new(*mu, *sigma)
+                        .map(|d| d.cdf(x))
+                        .unwrap_or(0.0)
                 }
             }
             Kind::Gamma { shape, scale, .. } => {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    GammaCdf::new(*shape, 1.0 / scale).map(|d| d.cdf(x)).unwrap_or(0.0)
+                    GammaCdf::new(*shape, 1.0 / scale)
+                        .map(|d| d.cdf(x))
+                        .unwrap_or(0.0)
                 }
             }
             Kind::Weibull { shape, scale, .. } => {
@@ -259,12 +290,14 @@ impl Dist {
                 if *sigma == 0.0 {
                     mu.exp()
                 } else {
-                    LogNormalCdf::new(*mu, *sigma).map(|d| d.inverse_cdf(p)).unwrap_or(mu.exp())
+                    LogNormalCdf::new(*mu, *sigma)
+                        .map(|d| d.inverse_cdf(p))
+                        .unwrap_or(mu.exp())
                 }
             }
-            Kind::Gamma { shape, scale, .. } => {
-                GammaCdf::new(*shape, 1.0 / scale).map(|d| d.inverse_cdf(p)).unwrap_or(shape * scale)
-            }
+            Kind::Gamma { shape, scale, .. } => GammaCdf::new(*shape, 1.0 / scale)
+                .map(|d| d.inverse_cdf(p))
+                .unwrap_or(shape * scale),
             Kind::Weibull { shape, scale, .. } => scale * (-(-p).ln_1p()).powf(1.0 / shape),
             Kind::Fixed(v) => *v,
             Kind::Uniform { min, max } => min + p * (max - min),
@@ -329,7 +362,10 @@ fn histogram(edges: &[f64], counts: &[f64]) -> Result<Kind, DistError> {
             acc
         })
         .collect();
-    Ok(Kind::Histogram { edges: edges.into(), cum: cum.into() })
+    Ok(Kind::Histogram {
+        edges: edges.into(),
+        cum: cum.into(),
+    })
 }
 
 #[cfg(test)]
@@ -342,12 +378,34 @@ mod tests {
         vec![
             Distribution::exponential(20.0),
             Distribution::lognormal(40.0, 0.8),
-            Distribution::Lognormal { median: None, sigma: None, mean: Some(56.0), sd: Some(30.0) },
-            Distribution::Gamma { mean: 30.0, sd: 12.0 },
-            Distribution::Weibull { shape: 1.5, scale: 40.0 },
-            Distribution::Uniform { min: 10.0, max: 50.0 },
-            Distribution::Triangular { min: 5.0, mode: 20.0, max: 60.0 },
-            Distribution::Empirical { values: Some(vec![3.0, 9.0, 30.0, 41.0, 90.0]), bin_edges: None, bin_counts: None },
+            Distribution::Lognormal {
+                median: None,
+                sigma: None,
+                mean: Some(56.0),
+                sd: Some(30.0),
+            },
+            Distribution::Gamma {
+                mean: 30.0,
+                sd: 12.0,
+            },
+            Distribution::Weibull {
+                shape: 1.5,
+                scale: 40.0,
+            },
+            Distribution::Uniform {
+                min: 10.0,
+                max: 50.0,
+            },
+            Distribution::Triangular {
+                min: 5.0,
+                mode: 20.0,
+                max: 60.0,
+            },
+            Distribution::Empirical {
+                values: Some(vec![3.0, 9.0, 30.0, 41.0, 90.0]),
+                bin_edges: None,
+                bin_counts: None,
+            },
             Distribution::Empirical {
                 values: None,
                 bin_edges: Some(vec![0.0, 10.0, 30.0, 100.0]),
@@ -370,7 +428,11 @@ mod tests {
             }
             let m = s / n as f64;
             let se = ((s2 / n as f64 - m * m) / n as f64).sqrt();
-            assert!((m - dist.mean()).abs() < 4.0 * se + 1e-9, "{d:?}: sample mean {m}, analytic {}", dist.mean());
+            assert!(
+                (m - dist.mean()).abs() < 4.0 * se + 1e-9,
+                "{d:?}: sample mean {m}, analytic {}",
+                dist.mean()
+            );
         }
     }
 
@@ -382,7 +444,17 @@ mod tests {
                 let x = dist.quantile(p);
                 let back = dist.cdf(x);
                 // Discrete empirical values only invert up to a step.
-                let tol = if matches!(d, Distribution::Empirical { values: Some(_), .. }) { 0.21 } else { 1e-6 };
+                let tol = if matches!(
+                    d,
+                    Distribution::Empirical {
+                        values: Some(_),
+                        ..
+                    }
+                ) {
+                    0.21
+                } else {
+                    1e-6
+                };
                 assert!((back - p).abs() < tol, "{d:?}: cdf(quantile({p})) = {back}");
             }
         }
@@ -403,7 +475,10 @@ mod tests {
             let expected = a + area / (1.0 - dist.cdf(a));
             let n = 100_000;
             let mean = (0..n).map(|_| dist.sample_beyond(&mut rng, a)).sum::<f64>() / n as f64;
-            assert!((mean - expected).abs() / expected < 0.01, "{d:?}: E[X|X>{a}] = {mean}, expected {expected}");
+            assert!(
+                (mean - expected).abs() / expected < 0.01,
+                "{d:?}: E[X|X>{a}] = {mean}, expected {expected}"
+            );
         }
     }
 
@@ -413,12 +488,29 @@ mod tests {
             Distribution::exponential(0.0),
             Distribution::exponential(f64::NAN),
             Distribution::lognormal(-1.0, 0.5),
-            Distribution::Lognormal { median: Some(4.0), sigma: None, mean: None, sd: Some(1.0) },
+            Distribution::Lognormal {
+                median: Some(4.0),
+                sigma: None,
+                mean: None,
+                sd: Some(1.0),
+            },
             Distribution::Gamma { mean: 3.0, sd: 0.0 },
             Distribution::Uniform { min: 5.0, max: 5.0 },
-            Distribution::Triangular { min: 5.0, mode: 1.0, max: 9.0 },
-            Distribution::Empirical { values: Some(vec![]), bin_edges: None, bin_counts: None },
-            Distribution::Empirical { values: None, bin_edges: Some(vec![0.0, 1.0]), bin_counts: Some(vec![1.0, 2.0]) },
+            Distribution::Triangular {
+                min: 5.0,
+                mode: 1.0,
+                max: 9.0,
+            },
+            Distribution::Empirical {
+                values: Some(vec![]),
+                bin_edges: None,
+                bin_counts: None,
+            },
+            Distribution::Empirical {
+                values: None,
+                bin_edges: Some(vec![0.0, 1.0]),
+                bin_counts: Some(vec![1.0, 2.0]),
+            },
         ];
         for d in bad {
             assert!(Dist::new(&d).is_err(), "{d:?} should be rejected");

@@ -23,15 +23,23 @@
 //! element, so the same seed gives the same results on any machine and thread count, and two
 //! scenarios that differ only in capacity see exactly the same referrals (common random numbers).
 
+mod arrivals;
 pub mod dist;
 pub mod examples;
 mod model;
+mod record;
 pub mod results;
+mod rng;
 pub mod scenario;
+mod sim;
+mod stats;
+mod time;
 
-pub use model::{run, Model};
+pub use model::Model;
+pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
-    DailySeries, Difference, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric, OccupancyDistribution, Period,
-    PeriodInfo, PoolKind, Summary,
+    DailySeries, Difference, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
+    OccupancyDistribution, Period, PeriodInfo, PoolKind, Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
+pub use stats::{compare, run, Aggregator};

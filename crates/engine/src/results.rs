@@ -298,6 +298,8 @@ pub struct Summary {
     pub days: u32,
     /// Warm-up days simulated before the start date.
     pub warmup_days: u32,
+    /// Display names of the groups, wards and services, by key.
+    pub labels: std::collections::BTreeMap<String, String>,
     /// The reporting periods: `overall` first, then each financial year.
     pub periods: Vec<PeriodInfo>,
     /// Every KPI, ordered by metric, subject and period.
@@ -313,7 +315,9 @@ pub struct Summary {
 impl Summary {
     /// The KPI with this key, if the scenario has it.
     pub fn kpi(&self, metric: Metric, subject: &str, period: Period) -> Option<&Kpi> {
-        self.kpis.iter().find(|k| k.key.metric == metric && k.key.subject == subject && k.key.period == period)
+        self.kpis
+            .iter()
+            .find(|k| k.key.metric == metric && k.key.subject == subject && k.key.period == period)
     }
 }
 

@@ -82,7 +82,12 @@ pub enum Distribution {
 impl Distribution {
     /// Shorthand for a lognormal given its median and log-SD.
     pub fn lognormal(median: f64, sigma: f64) -> Self {
-        Distribution::Lognormal { median: Some(median), sigma: Some(sigma), mean: None, sd: None }
+        Distribution::Lognormal {
+            median: Some(median),
+            sigma: Some(sigma),
+            mean: None,
+            sd: None,
+        }
     }
 
     /// Shorthand for an exponential given its mean.

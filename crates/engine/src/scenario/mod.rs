@@ -122,7 +122,11 @@ pub struct Urgencies {
 
 impl Default for Urgencies {
     fn default() -> Self {
-        Self { emergency: Urgency::emergency(), urgent: Urgency::urgent(), routine: Urgency::routine() }
+        Self {
+            emergency: Urgency::emergency(),
+            urgent: Urgency::urgent(),
+            routine: Urgency::routine(),
+        }
     }
 }
 
@@ -140,13 +144,22 @@ pub struct Urgency {
 
 impl Urgency {
     fn emergency() -> Self {
-        Self { share: 0.3, target_days: Some(1.0) }
+        Self {
+            share: 0.3,
+            target_days: Some(1.0),
+        }
     }
     fn urgent() -> Self {
-        Self { share: 0.4, target_days: Some(2.0) }
+        Self {
+            share: 0.4,
+            target_days: Some(2.0),
+        }
     }
     fn routine() -> Self {
-        Self { share: 0.3, target_days: Some(7.0) }
+        Self {
+            share: 0.3,
+            target_days: Some(7.0),
+        }
     }
 }
 
@@ -449,7 +462,9 @@ fn one() -> u32 {
 }
 
 /// An urgency class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum UrgencyClass {
     /// Within 24 hours.
@@ -462,7 +477,11 @@ pub enum UrgencyClass {
 
 impl UrgencyClass {
     /// All classes, most urgent first (the order the bed queue serves them in).
-    pub const ALL: [UrgencyClass; 3] = [UrgencyClass::Emergency, UrgencyClass::Urgent, UrgencyClass::Routine];
+    pub const ALL: [UrgencyClass; 3] = [
+        UrgencyClass::Emergency,
+        UrgencyClass::Urgent,
+        UrgencyClass::Routine,
+    ];
 
     /// The class's name as written in scenario files.
     pub fn name(self) -> &'static str {

@@ -4,7 +4,12 @@ use std::collections::BTreeMap;
 
 /// M/M/c/c: Poisson referrals at `rate_per_day`, exponential stays with mean `mean_los_days`,
 /// `beds` beds and no waiting (every referral that finds no bed is placed out of area).
-pub fn erlang_loss(rate_per_day: f64, mean_los_days: f64, beds: u32, replications: u32) -> Scenario {
+pub fn erlang_loss(
+    rate_per_day: f64,
+    mean_los_days: f64,
+    beds: u32,
+    replications: u32,
+) -> Scenario {
     let group = Group {
         label: "All".into(),
         share: 1.0,
@@ -28,7 +33,10 @@ pub fn erlang_loss(rate_per_day: f64, mean_los_days: f64, beds: u32, replication
         cost_per_bed_day_gbp: 700.0,
         los_days: BTreeMap::new(),
     };
-    let zero_wait = Urgency { share: 1.0, target_days: Some(0.0) };
+    let zero_wait = Urgency {
+        share: 1.0,
+        target_days: Some(0.0),
+    };
     Scenario {
         name: "erlang_loss".into(),
         description: "M/M/c/c loss system".into(),
@@ -47,8 +55,14 @@ pub fn erlang_loss(rate_per_day: f64, mean_los_days: f64, beds: u32, replication
         },
         urgency: Urgencies {
             emergency: zero_wait.clone(),
-            urgent: Urgency { share: 0.0, ..zero_wait.clone() },
-            routine: Urgency { share: 0.0, ..zero_wait },
+            urgent: Urgency {
+                share: 0.0,
+                ..zero_wait.clone()
+            },
+            routine: Urgency {
+                share: 0.0,
+                ..zero_wait
+            },
         },
         groups: BTreeMap::from([("all".to_string(), group)]),
         wards: BTreeMap::from([("ward".to_string(), ward)]),
@@ -58,4 +72,14 @@ pub fn erlang_loss(rate_per_day: f64, mean_los_days: f64, beds: u32, replication
         roadmap: vec![],
         census: None,
     }
+}
+
+/// A whole blended pathway (four groups, six wards, home treatment, day hospital, step-down,
+/// delayed discharge, readmission, repatriation, a provider closure and a new PICU) with
+/// `replications` replications: exercises every part of the model at once.
+pub fn roadmap(replications: u32) -> Scenario {
+    let mut s: Scenario = toml::from_str(include_str!("roadmap.toml"))
+        .unwrap_or_else(|e| panic!("the bundled example: {}", e.message()));
+    s.simulation.replications = replications;
+    s
 }

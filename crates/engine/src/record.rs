@@ -1,0 +1,500 @@
+//! What one replication measures, and how its tallies become KPI values.
+//!
+//! All buffers are sized from the model when a replication starts; recording an event only
+//! adds to them. Tallies are kept per period (index 0 = the whole horizon, then each financial
+//! year) and only inside the reported window, so the warm-up never leaks into results.
+//! Continuous quantities (occupied beds, waiting list) are integrated exactly between events
+//! and flushed into the day's period at each midnight.
+
+use crate::model::Model;
+use crate::results::{KpiKey, Metric};
+use crate::scenario::{Funding, ServiceKind};
+
+/// Log-spaced histogram: 2 % wide bins from 0.01 days to beyond 10,000 days, so percentiles
+/// of waits and lengths of stay are exact to within 2 % without storing every value.
+#[derive(Debug, Clone)]
+pub(crate) struct LogHistogram {
+    counts: Box<[u32]>,
+    n: u64,
+}
+
+const HIST_MIN: f64 = 0.01;
+const HIST_BINS: usize = 700;
+
+impl LogHistogram {
+    fn new() -> Self {
+        LogHistogram {
+            counts: vec![0; HIST_BINS].into_boxed_slice(),
+            n: 0,
+        }
+    }
+
+    fn bin(x: f64) -> usize {
+        if x <= HIST_MIN {
+            0
+        } else {
+            (1 + ((x / HIST_MIN).ln() / 1.02f64.ln()) as usize).min(HIST_BINS - 1)
+        }
+    }
+
+    fn add(&mut self, x: f64) {
+        self.counts[Self::bin(x)] += 1;
+        self.n += 1;
+    }
+
+    fn merge(&mut self, other: &LogHistogram) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
+            *a += b;
+        }
+        self.n += other.n;
+    }
+
+    /// The p-quantile (NaN when empty), as the geometric middle of its bin.
+    fn quantile(&self, p: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let rank = (p * self.n as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c as u64;
+            if seen >= rank {
+                return if i == 0 {
+                    HIST_MIN / 2.0
+                } else {
+                    HIST_MIN * 1.02f64.powf(i as f64 - 0.5)
+                };
+            }
+        }
+        f64::NAN
+    }
+}
+
+/// Tallies for one period.
+#[derive(Debug, Clone)]
+pub(crate) struct Totals {
+    pub referrals: Vec<f64>,
+    pub readmissions: f64,
+    pub declined: f64,
+    pub diverted: Vec<f64>,
+    pub avoided: f64,
+    pub avoidable: f64,
+    pub escalations: f64,
+    pub step_downs: f64,
+    pub admissions: Vec<f64>,
+    pub oap_placements: f64,
+    pub oap_distance: f64,
+    pub oap_over_100: f64,
+    pub repatriations: f64,
+    pub bed_waits: [f64; 3],
+    pub wait_sum: [f64; 3],
+    pub waited: [f64; 3],
+    pub over_target: [f64; 3],
+    pub wait_hist: LogHistogram,
+    pub waiting_area: f64,
+    /// Per pool (wards, then services).
+    pub occupied_area: Vec<f64>,
+    pub available_area: Vec<f64>,
+    pub capacity_area: Vec<f64>,
+    /// Per service: occupied place-days on weekdays (day-hospital attendances).
+    pub attended: Vec<f64>,
+    /// Per group.
+    pub oap_area: Vec<f64>,
+    pub days_open: Vec<f64>,
+    pub days_85: Vec<f64>,
+    pub days_full: Vec<f64>,
+    pub los_hist: Vec<LogHistogram>,
+    pub los_sum: Vec<f64>,
+    pub delayed_bed_days: f64,
+}
+
+impl Totals {
+    fn new(m: &Model) -> Totals {
+        let (g, w, s) = (m.groups.len(), m.wards.len(), m.services.len());
+        Totals {
+            referrals: vec![0.0; g],
+            readmissions: 0.0,
+            declined: 0.0,
+            diverted: vec![0.0; s],
+            avoided: 0.0,
+            avoidable: 0.0,
+            escalations: 0.0,
+            step_downs: 0.0,
+            admissions: vec![0.0; w],
+            oap_placements: 0.0,
+            oap_distance: 0.0,
+            oap_over_100: 0.0,
+            repatriations: 0.0,
+            bed_waits: [0.0; 3],
+            wait_sum: [0.0; 3],
+            waited: [0.0; 3],
+            over_target: [0.0; 3],
+            wait_hist: LogHistogram::new(),
+            waiting_area: 0.0,
+            occupied_area: vec![0.0; w + s],
+            available_area: vec![0.0; w + s],
+            capacity_area: vec![0.0; w + s],
+            attended: vec![0.0; s],
+            oap_area: vec![0.0; g],
+            days_open: vec![0.0; w + s],
+            days_85: vec![0.0; w + s],
+            days_full: vec![0.0; w + s],
+            los_hist: (0..g).map(|_| LogHistogram::new()).collect(),
+            los_sum: vec![0.0; g],
+            delayed_bed_days: 0.0,
+        }
+    }
+}
+
+/// Patients flowing through one pool inside the reported window (for Little's law).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Flow {
+    /// Patients who entered.
+    pub entries: u64,
+    /// Patients who left.
+    pub exits: u64,
+    /// Total time the leavers spent in the pool (including time before the window).
+    pub sojourn_days: f64,
+    /// Time-integral of occupancy over the window (occupied bed-days).
+    pub occupied_days: f64,
+}
+
+/// Every referral's fate over the whole run, warm-up included (the conservation ledger).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// Patients already in the pathway at a census start.
+    pub initial: u64,
+    /// Referrals, new and readmissions.
+    pub referrals: u64,
+    /// Declined at gatekeeping.
+    pub declined: u64,
+    /// Community episodes ended without admission.
+    pub avoided: u64,
+    /// Discharged from a bed, out of area or from step-down.
+    pub discharged: u64,
+    /// Still waiting, in an episode, in a bed or placed out of area at the end.
+    pub in_system: u64,
+}
+
+/// One replication's results.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    /// Replication index.
+    pub index: u32,
+    /// KPI values, aligned with [`Model::kpi_keys`] (NaN where undefined).
+    pub values: Vec<f64>,
+    /// Midnight values per daily series (series-major: `series * days + day`).
+    pub daily: Vec<u32>,
+    /// Days at each occupancy level, per pool (wards, then services).
+    pub occupancy: Vec<Vec<u32>>,
+    /// Conservation ledger over the whole run.
+    pub ledger: Ledger,
+    /// Flows per pool (wards, services, then out of area) in the reported window.
+    pub flows: Vec<Flow>,
+    /// Events handled (arrivals and patient events; not midnights).
+    pub events: u64,
+}
+
+/// The tallies of one replication while it runs.
+pub(crate) struct Recorder {
+    warmup: f64,
+    end: f64,
+    pub totals: Vec<Totals>,
+    pub daily: Vec<u32>,
+    pub occupancy: Vec<Vec<u32>>,
+    pub flows: Vec<Flow>,
+    pub ledger: Ledger,
+    days: usize,
+}
+
+impl Recorder {
+    pub fn new(m: &Model) -> Recorder {
+        let pools = m.wards.len() + m.services.len();
+        Recorder {
+            warmup: m.cal.warmup,
+            end: m.cal.end(),
+            totals: (0..m.periods.len()).map(|_| Totals::new(m)).collect(),
+            daily: vec![0; series_count(m) * m.cal.days as usize],
+            occupancy: m
+                .wards
+                .iter()
+                .map(|w| w.max_capacity)
+                .chain(m.services.iter().map(|s| s.max_capacity))
+                .map(|c| vec![0; c as usize + 1])
+                .collect(),
+            flows: vec![Flow::default(); pools + 1],
+            ledger: Ledger::default(),
+            days: m.cal.days as usize,
+        }
+    }
+
+    /// Whether clock time `t` is inside the reported window.
+    #[inline]
+    pub fn in_window(&self, t: f64) -> bool {
+        t >= self.warmup && t < self.end
+    }
+
+    /// Adds to the tallies of the overall period and of the financial year containing `t`
+    /// (nothing outside the reported window).
+    #[inline]
+    pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
+        if self.in_window(t) {
+            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            f(&mut self.totals[0]);
+            f(&mut self.totals[p]);
+        }
+    }
+
+    /// Adds to the tallies of the period of reported day `day`.
+    #[inline]
+    pub fn add_day(&mut self, m: &Model, day: usize, f: impl Fn(&mut Totals)) {
+        let p = m.period_of_day[day] as usize;
+        f(&mut self.totals[0]);
+        f(&mut self.totals[p]);
+    }
+
+    pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
+        self.add(m, t, |tot| {
+            tot.wait_sum[urgency] += wait;
+            tot.waited[urgency] += 1.0;
+        });
+        if self.in_window(t) {
+            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            self.totals[0].wait_hist.add(wait);
+            self.totals[p].wait_hist.add(wait);
+        }
+    }
+
+    pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64) {
+        if self.in_window(t) {
+            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            for i in [0, p] {
+                self.totals[i].los_hist[group].add(los);
+                self.totals[i].los_sum[group] += los;
+            }
+        }
+    }
+
+    pub fn enter(&mut self, pool: usize, t: f64) {
+        if self.in_window(t) {
+            self.flows[pool].entries += 1;
+        }
+    }
+
+    pub fn exit(&mut self, pool: usize, t: f64, sojourn: f64) {
+        if self.in_window(t) {
+            self.flows[pool].exits += 1;
+            self.flows[pool].sojourn_days += sojourn;
+        }
+    }
+
+    /// Turns the tallies into KPI values in [`Model::kpi_keys`] order.
+    pub fn finish(self, m: &Model, index: u32, events: u64) -> Replication {
+        let mut values = Vec::with_capacity(m.kpi_keys.len());
+        emit(m, &self.totals, |_, _, _, v| values.push(v));
+        Replication {
+            index,
+            values,
+            daily: self.daily,
+            occupancy: self.occupancy,
+            ledger: self.ledger,
+            flows: self.flows,
+            events,
+        }
+    }
+}
+
+/// Daily series: occupied per ward, per service, out of area; waiting for a bed; waiting per
+/// service.
+pub(crate) fn series_count(m: &Model) -> usize {
+    m.wards.len() + 2 * m.services.len() + 2
+}
+
+/// The KPI keys of a model, in the order [`Recorder::finish`] emits values.
+pub(crate) fn kpi_keys(m: &Model) -> Vec<KpiKey> {
+    let mut keys = Vec::new();
+    emit(m, &[Totals::new(m)], |metric, subject, p, _| {
+        keys.push(KpiKey {
+            metric,
+            subject: subject.to_string(),
+            period: m.periods[p].period,
+        })
+    });
+    keys
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+/// Walks every KPI in a fixed order: metric, subject, period. `totals` may hold only the
+/// first period (when collecting keys), in which case every period reads it.
+fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f64)) {
+    let periods = m.periods.len();
+    let tot = |p: usize| &totals[p.min(totals.len() - 1)];
+    let mut each = |metric: Metric, subject: &str, f: &dyn Fn(&Totals, usize) -> f64| {
+        for p in 0..periods {
+            put(metric, subject, p, f(tot(p), p));
+        }
+    };
+    let days = |p: usize| m.periods[p].days as f64;
+    let (nw, _ns) = (m.wards.len(), m.services.len());
+
+    each(Metric::Referrals, "", &|t, _| t.referrals.iter().sum());
+    for (g, group) in m.groups.iter().enumerate() {
+        each(Metric::Referrals, &group.key, &|t, _| t.referrals[g]);
+    }
+    each(Metric::Readmissions, "", &|t, _| t.readmissions);
+    each(Metric::Declined, "", &|t, _| t.declined);
+    each(Metric::Diverted, "", &|t, _| t.diverted.iter().sum());
+    for (s, svc) in m.services.iter().enumerate() {
+        each(Metric::Diverted, &svc.key, &|t, _| t.diverted[s]);
+    }
+    each(Metric::AdmissionsAvoided, "", &|t, _| t.avoided);
+    each(Metric::AvoidableAdmissions, "", &|t, _| t.avoidable);
+    each(Metric::Escalations, "", &|t, _| t.escalations);
+    each(Metric::StepDowns, "", &|t, _| t.step_downs);
+    each(Metric::Admissions, "", &|t, _| t.admissions.iter().sum());
+    for (w, ward) in m.wards.iter().enumerate() {
+        each(Metric::Admissions, &ward.key, &|t, _| t.admissions[w]);
+    }
+    if let Some(pop) = m.population {
+        each(Metric::AdmissionsPer100k, "", &|t, p| {
+            (t.admissions.iter().sum::<f64>() + t.oap_placements) / pop * 1e5 * 365.25 / days(p)
+        });
+    }
+    each(Metric::OapPlacements, "", &|t, _| t.oap_placements);
+    each(Metric::OapBedDays, "", &|t, _| t.oap_area.iter().sum());
+    each(Metric::OapMeanDistance, "", &|t, _| {
+        ratio(t.oap_distance, t.oap_placements)
+    });
+    each(Metric::OapOver100Miles, "", &|t, _| t.oap_over_100);
+    each(Metric::Repatriations, "", &|t, _| t.repatriations);
+    each(Metric::BedWaits, "", &|t, _| t.bed_waits.iter().sum());
+    for (u, name) in URGENCIES.iter().enumerate() {
+        each(Metric::BedWaits, name, &|t, _| t.bed_waits[u]);
+    }
+    each(Metric::BedWaitMean, "", &|t, _| {
+        ratio(t.wait_sum.iter().sum(), t.waited.iter().sum())
+    });
+    for (u, name) in URGENCIES.iter().enumerate() {
+        each(Metric::BedWaitMean, name, &|t, _| {
+            ratio(t.wait_sum[u], t.waited[u])
+        });
+    }
+    each(Metric::BedWaitP90, "", &|t, _| t.wait_hist.quantile(0.9));
+    each(Metric::BedWaitsOverTarget, "", &|t, _| {
+        t.over_target.iter().sum()
+    });
+    for (u, name) in URGENCIES.iter().enumerate() {
+        each(Metric::BedWaitsOverTarget, name, &|t, _| t.over_target[u]);
+    }
+    each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
+    let pools: Vec<&str> = m
+        .wards
+        .iter()
+        .map(|w| w.key.as_str())
+        .chain(m.services.iter().map(|s| s.key.as_str()))
+        .collect();
+    for (i, key) in pools.iter().enumerate() {
+        each(Metric::MeanOccupied, key, &|t, p| {
+            t.occupied_area[i] / days(p)
+        });
+    }
+    each(Metric::MeanOccupied, "out_of_area", &|t, p| {
+        t.oap_area.iter().sum::<f64>() / days(p)
+    });
+    for (i, key) in pools.iter().enumerate() {
+        each(Metric::Occupancy, key, &|t, _| {
+            100.0 * ratio(t.occupied_area[i], t.available_area[i])
+        });
+    }
+    for (i, key) in pools.iter().enumerate() {
+        each(Metric::DaysAbove85, key, &|t, _| {
+            100.0 * ratio(t.days_85[i], t.days_open[i])
+        });
+    }
+    for (i, key) in pools.iter().enumerate() {
+        each(Metric::DaysFull, key, &|t, _| {
+            100.0 * ratio(t.days_full[i], t.days_open[i])
+        });
+    }
+    let all_stays = |t: &Totals| {
+        let mut h = LogHistogram::new();
+        for g in &t.los_hist {
+            h.merge(g);
+        }
+        h
+    };
+    each(Metric::LosMean, "", &|t, _| {
+        ratio(
+            t.los_sum.iter().sum(),
+            t.los_hist.iter().map(|h| h.n as f64).sum(),
+        )
+    });
+    for (g, group) in m.groups.iter().enumerate() {
+        each(Metric::LosMean, &group.key, &|t, _| {
+            ratio(t.los_sum[g], t.los_hist[g].n as f64)
+        });
+    }
+    each(Metric::LosMedian, "", &|t, _| all_stays(t).quantile(0.5));
+    for (g, group) in m.groups.iter().enumerate() {
+        each(Metric::LosMedian, &group.key, &|t, _| {
+            t.los_hist[g].quantile(0.5)
+        });
+    }
+    each(Metric::LosP90, "", &|t, _| all_stays(t).quantile(0.9));
+    for (g, group) in m.groups.iter().enumerate() {
+        each(Metric::LosP90, &group.key, &|t, _| {
+            t.los_hist[g].quantile(0.9)
+        });
+    }
+    each(Metric::DelayedDischargeBedDays, "", &|t, _| {
+        t.delayed_bed_days
+    });
+
+    let costs = |t: &Totals| -> [f64; 5] {
+        let mut c = [0.0; 5];
+        for (w, ward) in m.wards.iter().enumerate() {
+            match ward.funding {
+                Funding::Block => c[0] += t.available_area[w] * ward.cost,
+                Funding::Spot => c[1] += t.occupied_area[w] * ward.cost,
+            }
+        }
+        for (g, group) in m.groups.iter().enumerate() {
+            c[2] += t.oap_area[g] * group.oap_cost;
+        }
+        for (s, svc) in m.services.iter().enumerate() {
+            match svc.kind {
+                ServiceKind::HomeTreatment => c[3] += t.capacity_area[nw + s] * svc.cost,
+                ServiceKind::DayHospital => c[4] += t.attended[s] * svc.cost,
+            }
+        }
+        c
+    };
+    each(Metric::Cost, "", &|t, _| costs(t).iter().sum());
+    for (i, name) in COST_CATEGORIES.iter().enumerate() {
+        each(Metric::Cost, name, &|t, _| costs(t)[i]);
+    }
+    if m.budget.iter().any(Option::is_some) {
+        each(Metric::Budget, "", &|_, p| m.budget[p].unwrap_or(f64::NAN));
+        each(Metric::BudgetVariance, "", &|t, p| {
+            m.budget[p].map_or(f64::NAN, |b| costs(t).iter().sum::<f64>() - b)
+        });
+    }
+}
+
+const URGENCIES: [&str; 3] = ["emergency", "urgent", "routine"];
+
+/// Cost categories, the subjects of `cost_gbp`.
+pub const COST_CATEGORIES: [&str; 5] = [
+    "block_beds",
+    "spot_beds",
+    "out_of_area",
+    "home_treatment",
+    "day_hospital",
+];

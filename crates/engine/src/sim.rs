@@ -1,0 +1,874 @@
+//! One replication: the event loop and one handler per event of the pathway.
+//!
+//! ```text
+//! referral ─ declined
+//!          ├ suits an alternative with a free place ─ episode ─┬ ends: admission avoided
+//!          │                                                   └ escalates ─┐
+//!          ├ suits one, all full ─ (admit | wait for a place) ──────────────┤
+//!          └ needs admission ───────────────────────────────────────────────┤
+//!                                                                 bed request
+//!   free compatible bed ─ ward ─┬ early discharge to step-down (place free) ─ episode ─ discharged
+//!   else wait (urgency, FCFS)   └ discharge (+ delayed discharge) ─ readmission?
+//!   past the target ─ out of area ─ discharge, or repatriated when a local bed frees
+//! ```
+//!
+//! Four clocks drive the loop: the event heap (patient events), the next referral, the next
+//! roadmap capacity step and the next midnight. At equal times a capacity step comes first,
+//! then patient events, then the referral, then the midnight census, so a bed that opens on
+//! a day is counted that night. Nothing in the loop allocates once the buffers have grown to
+//! the scenario's size; stale timers are recognised by a generation counter, not removed.
+
+use crate::model::{CensusEntry, Model, Pool};
+use crate::record::{series_count, Recorder, Replication};
+use crate::rng::{self, Attr, Seeds};
+use crate::scenario::ServiceKind;
+use rand::Rng;
+use rand_distr::{Distribution, Exp1};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// Where a patient is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// The slot is free for reuse.
+    Free,
+    CommunityWait(u16),
+    Community(u16),
+    BedWait,
+    Ward(u16),
+    OutOfArea,
+    StepDown(u16),
+    AwaitingReadmission,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Patient {
+    key: u64,
+    group: u16,
+    urgency: u8,
+    place: Place,
+    /// Bumped whenever a pending timer of this patient becomes void.
+    generation: u32,
+    /// When the current bed request was made.
+    requested: f64,
+    /// When the patient entered a bed (local or out of area), or the current pool.
+    admitted: f64,
+    entered: f64,
+    /// Planned end of the inpatient stay, delay included.
+    stay_end: f64,
+    delay: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ev {
+    AlternativeWaitOver,
+    EpisodeEnd,
+    Escalation,
+    BedWaitOver,
+    EarlyDischarge,
+    Discharge,
+    StepDownEnd,
+    Readmission,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Scheduled {
+    time: f64,
+    seq: u64,
+    patient: u32,
+    generation: u32,
+    ev: Ev,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Scheduled {
+    /// Reversed, so the max-heap pops the earliest; ties keep first-in-first-out order.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.time.total_cmp(&self.time).then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// A count that changes over time, with its time-integral since the last flush.
+#[derive(Debug, Clone, Copy, Default)]
+struct Level {
+    value: u32,
+    since: f64,
+    area: f64,
+}
+
+impl Level {
+    #[inline]
+    fn set(&mut self, t: f64, v: u32) {
+        self.area += self.value as f64 * (t - self.since);
+        self.since = t;
+        self.value = v;
+    }
+    /// The integral since the last flush, up to `t`.
+    #[inline]
+    fn flush(&mut self, t: f64) -> f64 {
+        self.set(t, self.value);
+        std::mem::take(&mut self.area)
+    }
+}
+
+/// Occupancy and capacity of a ward or service.
+#[derive(Debug, Clone, Copy, Default)]
+struct PoolState {
+    occupied: Level,
+    /// Beds available: capacity, or more while closing beds are still occupied.
+    available: Level,
+    capacity: Level,
+}
+
+impl PoolState {
+    fn has_room(&self) -> bool {
+        self.occupied.value < self.capacity.value
+    }
+    fn set_occupied(&mut self, t: f64, v: u32) {
+        self.occupied.set(t, v);
+        self.available.set(t, v.max(self.capacity.value));
+    }
+    fn set_capacity(&mut self, t: f64, c: u32) {
+        self.capacity.set(t, c);
+        self.available.set(t, c.max(self.occupied.value));
+    }
+}
+
+struct Sim<'m> {
+    m: &'m Model,
+    rec: Recorder,
+    heap: BinaryHeap<Scheduled>,
+    seq: u64,
+    patients: Vec<Patient>,
+    free: Vec<u32>,
+    /// Wards, then services.
+    pools: Vec<PoolState>,
+    oap: Vec<Level>,
+    /// Patients waiting for a bed, in arrival order.
+    bed_queue: Vec<u32>,
+    waiting: Level,
+    /// Patients waiting for each service, in arrival order.
+    service_queues: Vec<Vec<u32>>,
+    /// Patients out of area in placement order (kept only for repatriation).
+    placed: Vec<u32>,
+    share_cursor: usize,
+    events: u64,
+}
+
+/// Runs replication `rep` of `model`.
+pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
+    let seeds = Seeds::new(m.seed, rep);
+    let capacity_hint: usize = m
+        .wards
+        .iter()
+        .map(|w| w.max_capacity as usize)
+        .chain(m.services.iter().map(|s| s.max_capacity as usize))
+        .sum::<usize>()
+        * 2
+        + 256;
+    let mut sim = Sim {
+        m,
+        rec: Recorder::new(m),
+        heap: BinaryHeap::with_capacity(capacity_hint),
+        seq: 0,
+        patients: Vec::with_capacity(capacity_hint),
+        free: Vec::with_capacity(capacity_hint),
+        pools: m
+            .wards
+            .iter()
+            .map(|w| w.beds)
+            .chain(m.services.iter().map(|s| s.places))
+            .map(|c| PoolState {
+                capacity: Level {
+                    value: c,
+                    ..Level::default()
+                },
+                available: Level {
+                    value: c,
+                    ..Level::default()
+                },
+                ..PoolState::default()
+            })
+            .collect(),
+        oap: vec![Level::default(); m.groups.len()],
+        bed_queue: Vec::with_capacity(256),
+        waiting: Level::default(),
+        service_queues: vec![Vec::with_capacity(64); m.services.len()],
+        placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
+        share_cursor: 0,
+        events: 0,
+    };
+    sim.start_census(&seeds);
+
+    let mut arrivals: Xoshiro256PlusPlus = seeds.arrivals();
+    let mut segment = 0;
+    let mut referral_no = 0u64;
+    let mut next_arrival = m
+        .arrivals
+        .next(&mut segment, 0.0, Exp1.sample(&mut arrivals))
+        .unwrap_or(f64::INFINITY);
+    let mut next_step = 0;
+    let mut midnight = 0u32; // reported midnights 0..=days
+    let end = m.cal.end();
+
+    loop {
+        let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.time);
+        let t_step = m.steps.get(next_step).map_or(f64::INFINITY, |s| s.time);
+        let t_midnight = if midnight <= m.cal.days {
+            m.cal.warmup + midnight as f64
+        } else {
+            f64::INFINITY
+        };
+        if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
+            sim.capacity_step(next_step);
+            next_step += 1;
+        } else if t_event <= next_arrival && t_event <= t_midnight && t_event < end {
+            let e = sim.heap.pop().expect("peeked");
+            sim.events += 1;
+            sim.handle(e);
+        } else if next_arrival <= t_midnight && next_arrival < end {
+            let t = next_arrival;
+            sim.events += 1;
+            sim.refer(t, seeds.referral(referral_no), false);
+            referral_no += 1;
+            next_arrival = m
+                .arrivals
+                .next(&mut segment, t, Exp1.sample(&mut arrivals))
+                .unwrap_or(f64::INFINITY);
+        } else if t_midnight <= end {
+            sim.midnight(midnight, t_midnight);
+            midnight += 1;
+        } else {
+            break;
+        }
+    }
+    sim.rec.ledger.in_system = sim
+        .patients
+        .iter()
+        .filter(|p| !matches!(p.place, Place::Free | Place::AwaitingReadmission))
+        .count() as u64;
+    let Sim { rec, events, .. } = sim;
+    rec.finish(m, rep, events)
+}
+
+impl Sim<'_> {
+    fn schedule(&mut self, time: f64, patient: u32, ev: Ev) {
+        let generation = self.patients[patient as usize].generation;
+        self.seq += 1;
+        self.heap.push(Scheduled {
+            time,
+            seq: self.seq,
+            patient,
+            generation,
+            ev,
+        });
+    }
+
+    fn new_patient(&mut self, key: u64, group: usize, urgency: usize) -> u32 {
+        let p = Patient {
+            key,
+            group: group as u16,
+            urgency: urgency as u8,
+            place: Place::Free,
+            generation: 0,
+            requested: 0.0,
+            admitted: 0.0,
+            entered: 0.0,
+            stay_end: 0.0,
+            delay: 0.0,
+        };
+        match self.free.pop() {
+            Some(i) => {
+                let generation = self.patients[i as usize].generation.wrapping_add(1);
+                self.patients[i as usize] = Patient { generation, ..p };
+                i
+            }
+            None => {
+                self.patients.push(p);
+                (self.patients.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release(&mut self, p: u32) {
+        let pat = &mut self.patients[p as usize];
+        pat.place = Place::Free;
+        pat.generation = pat.generation.wrapping_add(1);
+        self.free.push(p);
+    }
+
+    fn handle(&mut self, e: Scheduled) {
+        let pat = self.patients[e.patient as usize];
+        if pat.generation != e.generation {
+            return; // a timer the patient has outlived
+        }
+        let (p, t) = (e.patient, e.time);
+        match e.ev {
+            Ev::AlternativeWaitOver => self.alternative_wait_over(p, t),
+            Ev::EpisodeEnd => self.episode_end(p, t),
+            Ev::Escalation => self.escalation(p, t),
+            Ev::BedWaitOver => self.bed_wait_over(p, t),
+            Ev::EarlyDischarge => self.early_discharge(p, t),
+            Ev::Discharge => self.discharge(p, t),
+            Ev::StepDownEnd => self.step_down_end(p, t),
+            Ev::Readmission => {
+                let key = rng::readmission(pat.key);
+                self.release(p);
+                self.refer(t, key, true);
+            }
+        }
+    }
+
+    // ----- referral and gatekeeping -------------------------------------------------------
+
+    fn refer(&mut self, t: f64, key: u64, readmission: bool) {
+        let m = self.m;
+        while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
+            self.share_cursor += 1;
+        }
+        let cum = &m.shares[self.share_cursor].1;
+        let u = rng::uniform(key, Attr::Group);
+        let group = cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1);
+        let u = rng::uniform(key, Attr::Urgency);
+        let urgency = m.urgency_cum.iter().position(|&c| u < c).unwrap_or(2);
+        let p = self.new_patient(key, group, urgency);
+        self.rec.ledger.referrals += 1;
+        self.rec.add(m, t, |tot| {
+            tot.referrals[group] += 1.0;
+            if readmission {
+                tot.readmissions += 1.0;
+            }
+        });
+
+        let g = &m.groups[group];
+        if rng::uniform(key, Attr::Decline) < g.decline {
+            self.rec.ledger.declined += 1;
+            self.rec.add(m, t, |tot| tot.declined += 1.0);
+            self.release(p);
+            return;
+        }
+        let mut suitable = None;
+        for &(s, eligibility) in &g.alternatives {
+            if rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
+                if self.pools[m.wards.len() + s].has_room() {
+                    self.start_episode(p, s, t);
+                    return;
+                }
+                suitable.get_or_insert(s);
+            }
+        }
+        match (suitable, m.alternative_wait) {
+            (Some(s), Some(wait)) => {
+                self.patients[p as usize].place = Place::CommunityWait(s as u16);
+                self.service_queues[s].push(p);
+                self.schedule(t + wait, p, Ev::AlternativeWaitOver);
+            }
+            (Some(_), None) => {
+                self.rec.add(m, t, |tot| tot.avoidable += 1.0);
+                self.request_bed(p, t);
+            }
+            (None, _) => self.request_bed(p, t),
+        }
+    }
+
+    // ----- community alternatives ---------------------------------------------------------
+
+    fn occupy(&mut self, pool: usize, t: f64, delta: i32) {
+        let v = (self.pools[pool].occupied.value as i32 + delta).max(0) as u32;
+        self.pools[pool].set_occupied(t, v);
+    }
+
+    fn start_episode(&mut self, p: u32, s: usize, t: f64) {
+        let m = self.m;
+        let pool = m.wards.len() + s;
+        self.occupy(pool, t, 1);
+        self.rec.enter(pool, t);
+        let pat = &mut self.patients[p as usize];
+        pat.place = Place::Community(s as u16);
+        pat.entered = t;
+        let (key, group) = (pat.key, pat.group as usize);
+        self.rec.add(m, t, |tot| tot.diverted[s] += 1.0);
+        let svc = &m.services[s];
+        let length = svc
+            .episode
+            .sample(&mut rng::draw(key, Attr::Episode(svc.name_key)));
+        let mut esc = rng::draw(key, Attr::Escalation(svc.name_key));
+        if esc.random::<f64>() < svc.escalation[group] {
+            let after = match &svc.escalation_delay {
+                Some(d) => d.sample(&mut esc).min(length),
+                None => esc.random::<f64>() * length,
+            };
+            self.schedule(t + after, p, Ev::Escalation);
+        } else {
+            self.schedule(t + length, p, Ev::EpisodeEnd);
+        }
+    }
+
+    fn leave_service(&mut self, p: u32, s: usize, t: f64) {
+        let pool = self.m.wards.len() + s;
+        self.occupy(pool, t, -1);
+        let entered = self.patients[p as usize].entered;
+        self.rec.exit(pool, t, t - entered);
+        self.serve_service(s, t);
+    }
+
+    fn episode_end(&mut self, p: u32, t: f64) {
+        let Place::Community(s) = self.patients[p as usize].place else {
+            return;
+        };
+        self.leave_service(p, s as usize, t);
+        self.rec.ledger.avoided += 1;
+        self.rec.add(self.m, t, |tot| tot.avoided += 1.0);
+        self.release(p);
+    }
+
+    fn escalation(&mut self, p: u32, t: f64) {
+        let Place::Community(s) = self.patients[p as usize].place else {
+            return;
+        };
+        self.leave_service(p, s as usize, t);
+        self.rec.add(self.m, t, |tot| tot.escalations += 1.0);
+        self.request_bed(p, t);
+    }
+
+    fn alternative_wait_over(&mut self, p: u32, t: f64) {
+        let Place::CommunityWait(s) = self.patients[p as usize].place else {
+            return;
+        };
+        let queue = &mut self.service_queues[s as usize];
+        if let Some(i) = queue.iter().position(|&q| q == p) {
+            queue.remove(i);
+        }
+        self.rec.add(self.m, t, |tot| tot.avoidable += 1.0);
+        self.request_bed(p, t);
+    }
+
+    /// Gives free places of service `s` to those waiting for it, first come first served.
+    fn serve_service(&mut self, s: usize, t: f64) {
+        let pool = self.m.wards.len() + s;
+        while self.pools[pool].has_room() && !self.service_queues[s].is_empty() {
+            let p = self.service_queues[s].remove(0);
+            let pat = &mut self.patients[p as usize];
+            pat.generation = pat.generation.wrapping_add(1); // void the wait timer
+            self.start_episode(p, s, t);
+        }
+    }
+
+    // ----- beds -----------------------------------------------------------------------------
+
+    fn request_bed(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let pat = &mut self.patients[p as usize];
+        pat.requested = t;
+        let (group, urgency) = (pat.group as usize, pat.urgency as usize);
+        if let Some(&w) = m.groups[group]
+            .wards
+            .iter()
+            .find(|&&w| self.pools[w].has_room())
+        {
+            self.admit(p, w, t);
+            return;
+        }
+        let target = m.urgency_target[urgency];
+        if target <= 0.0 {
+            self.rec.add(m, t, |tot| tot.over_target[urgency] += 1.0);
+            self.place_out_of_area(p, t);
+            return;
+        }
+        self.join_bed_queue(p, t);
+        if target.is_finite() {
+            self.schedule(t + target, p, Ev::BedWaitOver);
+        }
+    }
+
+    fn join_bed_queue(&mut self, p: u32, t: f64) {
+        let urgency = self.patients[p as usize].urgency as usize;
+        self.patients[p as usize].place = Place::BedWait;
+        self.bed_queue.push(p);
+        self.waiting.set(t, self.bed_queue.len() as u32);
+        self.rec.add(self.m, t, |tot| tot.bed_waits[urgency] += 1.0);
+    }
+
+    fn leave_bed_queue(&mut self, i: usize, t: f64) -> u32 {
+        let p = self.bed_queue.remove(i);
+        self.waiting.set(t, self.bed_queue.len() as u32);
+        let pat = &mut self.patients[p as usize];
+        pat.generation = pat.generation.wrapping_add(1); // void the wait timer
+        let (urgency, waited) = (pat.urgency as usize, t - pat.requested);
+        self.rec.wait(self.m, t, urgency, waited);
+        p
+    }
+
+    fn bed_wait_over(&mut self, p: u32, t: f64) {
+        let Some(i) = self.bed_queue.iter().position(|&q| q == p) else {
+            return;
+        };
+        let urgency = self.patients[p as usize].urgency as usize;
+        let p = self.leave_bed_queue(i, t);
+        self.rec
+            .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
+        self.place_out_of_area(p, t);
+    }
+
+    /// Samples the delayed-discharge days of a stay that starts now.
+    fn delay(&self, key: u64, group: usize) -> f64 {
+        match &self.m.groups[group].delay {
+            Some((probability, extra)) => {
+                let mut r = rng::draw(key, Attr::Delay);
+                if r.random::<f64>() < *probability {
+                    extra.sample(&mut r)
+                } else {
+                    0.0
+                }
+            }
+            None => 0.0,
+        }
+    }
+
+    fn enter_ward(&mut self, p: u32, w: usize, t: f64) {
+        self.occupy(w, t, 1);
+        self.rec.enter(w, t);
+        let pat = &mut self.patients[p as usize];
+        pat.place = Place::Ward(w as u16);
+        pat.entered = t;
+    }
+
+    fn admit(&mut self, p: u32, w: usize, t: f64) {
+        let m = self.m;
+        self.enter_ward(p, w, t);
+        self.rec.add(m, t, |tot| tot.admissions[w] += 1.0);
+        let (key, group) = (
+            self.patients[p as usize].key,
+            self.patients[p as usize].group as usize,
+        );
+        let g = &m.groups[group];
+        let los = g.los[w].sample(&mut rng::draw(key, Attr::Los));
+        let delay = self.delay(key, group);
+        let pat = &mut self.patients[p as usize];
+        pat.admitted = t;
+        pat.delay = delay;
+        pat.stay_end = t + los + delay;
+        let stay_end = pat.stay_end;
+        match &g.step_down {
+            Some(sd) if rng::uniform(key, Attr::StepDown) < sd.probability => {
+                self.schedule(t + los * sd.factor, p, Ev::EarlyDischarge)
+            }
+            _ => self.schedule(stay_end, p, Ev::Discharge),
+        }
+    }
+
+    fn place_out_of_area(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let (key, group) = (
+            self.patients[p as usize].key,
+            self.patients[p as usize].group as usize,
+        );
+        let g = &m.groups[group];
+        let los = g.oap_los.sample(&mut rng::draw(key, Attr::OutOfAreaLos));
+        let delay = self.delay(key, group);
+        let distance = g.distance.sample(&mut rng::draw(key, Attr::Distance));
+        let pat = &mut self.patients[p as usize];
+        pat.place = Place::OutOfArea;
+        pat.admitted = t;
+        pat.entered = t;
+        pat.delay = delay;
+        pat.stay_end = t + los + delay;
+        let stay_end = pat.stay_end;
+        let v = self.oap[group].value + 1;
+        self.oap[group].set(t, v);
+        let pool = self.pools.len();
+        self.rec.enter(pool, t);
+        self.rec.add(m, t, |tot| {
+            tot.oap_placements += 1.0;
+            tot.oap_distance += distance;
+            if distance > 100.0 {
+                tot.oap_over_100 += 1.0;
+            }
+        });
+        if m.repatriation {
+            self.placed.push(p);
+        }
+        self.schedule(stay_end, p, Ev::Discharge);
+    }
+
+    fn leave_out_of_area(&mut self, p: u32, t: f64) {
+        let pat = self.patients[p as usize];
+        let group = pat.group as usize;
+        let v = self.oap[group].value - 1;
+        self.oap[group].set(t, v);
+        let pool = self.pools.len();
+        self.rec.exit(pool, t, t - pat.entered);
+        if self.m.repatriation {
+            if let Some(i) = self.placed.iter().position(|&q| q == p) {
+                self.placed.remove(i);
+            }
+        }
+    }
+
+    /// Fills free beds of ward `w`: the most urgent compatible patient waiting (first come
+    /// first served within an urgency), else, with repatriation, the longest-placed
+    /// compatible patient out of area.
+    fn serve_ward(&mut self, w: usize, t: f64) {
+        let m = self.m;
+        let accepts = &m.wards[w].accepts;
+        while self.pools[w].has_room() {
+            let mut best: Option<(usize, u8)> = None;
+            for (i, &q) in self.bed_queue.iter().enumerate() {
+                let pat = &self.patients[q as usize];
+                if accepts[pat.group as usize] && best.is_none_or(|(_, u)| pat.urgency < u) {
+                    best = Some((i, pat.urgency));
+                }
+            }
+            if let Some((i, _)) = best {
+                let p = self.leave_bed_queue(i, t);
+                self.admit(p, w, t);
+                continue;
+            }
+            if !m.repatriation {
+                break;
+            }
+            let Some(i) = self
+                .placed
+                .iter()
+                .position(|&q| accepts[self.patients[q as usize].group as usize])
+            else {
+                break;
+            };
+            let p = self.placed[i];
+            self.leave_out_of_area(p, t);
+            self.enter_ward(p, w, t);
+            self.rec.add(m, t, |tot| tot.repatriations += 1.0);
+        }
+    }
+
+    /// Ends the inpatient part of a stay: frees the bed and records the length of stay.
+    fn leave_bed(&mut self, p: u32, t: f64, delayed: f64) {
+        let pat = self.patients[p as usize];
+        match pat.place {
+            Place::Ward(w) => {
+                self.occupy(w as usize, t, -1);
+                self.rec.exit(w as usize, t, t - pat.entered);
+                self.serve_ward(w as usize, t);
+            }
+            Place::OutOfArea => self.leave_out_of_area(p, t),
+            _ => return,
+        }
+        let m = self.m;
+        self.rec.stay(m, t, pat.group as usize, t - pat.admitted);
+        if delayed > 0.0 {
+            self.rec.add(m, t, |tot| tot.delayed_bed_days += delayed);
+        }
+    }
+
+    fn early_discharge(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let Some(sd) = &m.groups[pat.group as usize].step_down else {
+            return;
+        };
+        let pool = m.wards.len() + sd.service;
+        if !self.pools[pool].has_room() {
+            self.schedule(pat.stay_end, p, Ev::Discharge);
+            return;
+        }
+        self.leave_bed(p, t, 0.0);
+        self.rec.add(m, t, |tot| tot.step_downs += 1.0);
+        self.occupy(pool, t, 1);
+        self.rec.enter(pool, t);
+        let pat = &mut self.patients[p as usize];
+        pat.place = Place::StepDown(sd.service as u16);
+        pat.entered = t;
+        let length = sd
+            .episode
+            .sample(&mut rng::draw(pat.key, Attr::StepDownEpisode));
+        self.schedule(t + length, p, Ev::StepDownEnd);
+    }
+
+    fn discharge(&mut self, p: u32, t: f64) {
+        let delay = self.patients[p as usize].delay;
+        self.leave_bed(p, t, delay);
+        self.end_journey(p, t);
+    }
+
+    fn step_down_end(&mut self, p: u32, t: f64) {
+        let Place::StepDown(s) = self.patients[p as usize].place else {
+            return;
+        };
+        self.leave_service(p, s as usize, t);
+        self.end_journey(p, t);
+    }
+
+    /// A discharged patient: referred again later, or gone.
+    fn end_journey(&mut self, p: u32, t: f64) {
+        self.rec.ledger.discharged += 1;
+        let pat = self.patients[p as usize];
+        if let Some((probability, delay)) = &self.m.groups[pat.group as usize].readmission {
+            let mut r = rng::draw(pat.key, Attr::Readmission);
+            if r.random::<f64>() < *probability {
+                let after = delay.sample(&mut r);
+                self.patients[p as usize].place = Place::AwaitingReadmission;
+                self.schedule(t + after, p, Ev::Readmission);
+                return;
+            }
+        }
+        self.release(p);
+    }
+
+    // ----- roadmap, census and midnights ----------------------------------------------------
+
+    fn capacity_step(&mut self, i: usize) {
+        let step = self.m.steps[i];
+        let (idx, t) = match step.pool {
+            Pool::Ward(w) => (w, step.time),
+            Pool::Service(s) => (self.m.wards.len() + s, step.time),
+        };
+        self.pools[idx].set_capacity(t, step.capacity);
+        match step.pool {
+            Pool::Ward(w) => self.serve_ward(w, t),
+            Pool::Service(s) => self.serve_service(s, t),
+        }
+    }
+
+    fn start_census(&mut self, seeds: &Seeds) {
+        let m = self.m;
+        // Longest waiters first, so the queue stays in order of request.
+        let mut entries: Vec<(usize, CensusEntry)> = m.census.iter().copied().enumerate().collect();
+        entries.sort_by(|a, b| match (a.1, b.1) {
+            (CensusEntry::Waiting { days: x, .. }, CensusEntry::Waiting { days: y, .. }) => {
+                y.total_cmp(&x)
+            }
+            _ => Ordering::Equal,
+        });
+        for (n, entry) in entries {
+            let key = seeds.census(n as u64);
+            self.rec.ledger.initial += 1;
+            match entry {
+                CensusEntry::InWard { ward, group, days } => {
+                    let p = self.new_patient(key, group, 2);
+                    self.enter_ward(p, ward, 0.0);
+                    let total = m.groups[group].los[ward]
+                        .sample_beyond(&mut rng::draw(key, Attr::Los), days);
+                    let pat = &mut self.patients[p as usize];
+                    pat.admitted = -days;
+                    pat.entered = -days;
+                    pat.stay_end = total - days;
+                    self.schedule(total - days, p, Ev::Discharge);
+                }
+                CensusEntry::OutOfArea { group, days } => {
+                    let p = self.new_patient(key, group, 2);
+                    let total = m.groups[group]
+                        .oap_los
+                        .sample_beyond(&mut rng::draw(key, Attr::OutOfAreaLos), days);
+                    let pat = &mut self.patients[p as usize];
+                    pat.place = Place::OutOfArea;
+                    pat.admitted = -days;
+                    pat.entered = -days;
+                    pat.stay_end = total - days;
+                    let v = self.oap[group].value + 1;
+                    self.oap[group].set(0.0, v);
+                    if m.repatriation {
+                        self.placed.push(p);
+                    }
+                    self.schedule(total - days, p, Ev::Discharge);
+                }
+                CensusEntry::Waiting {
+                    group,
+                    urgency,
+                    days,
+                } => {
+                    let u = urgency as usize;
+                    let p = self.new_patient(key, group, u);
+                    self.patients[p as usize].requested = -days;
+                    self.patients[p as usize].place = Place::BedWait;
+                    self.bed_queue.push(p);
+                    self.waiting.set(0.0, self.bed_queue.len() as u32);
+                    let target = m.urgency_target[u];
+                    if target.is_finite() {
+                        self.schedule((target - days).max(0.0), p, Ev::BedWaitOver);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Midnight `n` of the reported window (clock `t`): flush the day's integrals into its
+    /// period and take the midnight census. Midnight 0 only starts the window.
+    fn midnight(&mut self, n: u32, t: f64) {
+        let m = self.m;
+        if n == 0 {
+            for s in self.pools.iter_mut() {
+                s.occupied.flush(t);
+                s.available.flush(t);
+                s.capacity.flush(t);
+            }
+            for l in self.oap.iter_mut() {
+                l.flush(t);
+            }
+            self.waiting.flush(t);
+            return;
+        }
+        let day = (n - 1) as usize;
+        let days = m.cal.days as usize;
+        let weekday = m.cal.is_weekday(day as i64);
+        let nw = m.wards.len();
+        for i in 0..self.pools.len() {
+            let s = &mut self.pools[i];
+            let occupied = s.occupied.flush(t);
+            let available = s.available.flush(t);
+            let capacity = s.capacity.flush(t);
+            let (occ, cap) = (s.occupied.value, s.capacity.value);
+            let day_hospital = i >= nw && m.services[i - nw].kind == ServiceKind::DayHospital;
+            self.rec.add_day(m, day, |tot| {
+                tot.occupied_area[i] += occupied;
+                tot.available_area[i] += available;
+                tot.capacity_area[i] += capacity;
+                if cap > 0 {
+                    tot.days_open[i] += 1.0;
+                    if occ as f64 >= 0.85 * cap as f64 {
+                        tot.days_85[i] += 1.0;
+                    }
+                    if occ >= cap {
+                        tot.days_full[i] += 1.0;
+                    }
+                }
+                if i >= nw && (weekday || !day_hospital) {
+                    tot.attended[i - nw] += occupied;
+                }
+            });
+            self.rec.flows[i].occupied_days += occupied;
+            let levels = &mut self.rec.occupancy[i];
+            let level = (occ as usize).min(levels.len() - 1);
+            levels[level] += 1;
+            self.rec.daily[i * days + day] = occ;
+        }
+        let mut oap_total = 0;
+        for g in 0..self.oap.len() {
+            let area = self.oap[g].flush(t);
+            oap_total += self.oap[g].value;
+            self.rec.add_day(m, day, |tot| tot.oap_area[g] += area);
+            let pool = self.pools.len();
+            self.rec.flows[pool].occupied_days += area;
+        }
+        let waiting_area = self.waiting.flush(t);
+        self.rec
+            .add_day(m, day, |tot| tot.waiting_area += waiting_area);
+        let base = self.pools.len();
+        self.rec.daily[base * days + day] = oap_total;
+        self.rec.daily[(base + 1) * days + day] = self.bed_queue.len() as u32;
+        for s in 0..m.services.len() {
+            self.rec.daily[(base + 2 + s) * days + day] = self.service_queues[s].len() as u32;
+        }
+        debug_assert_eq!(base + 2 + m.services.len(), series_count(m));
+    }
+}

@@ -1,0 +1,391 @@
+//! Aggregating replications into estimates with uncertainty, and comparing two scenarios.
+//!
+//! Replications stream into an [`Aggregator`] in any order and are never stored whole: only the
+//! KPI values (one number per KPI per replication, needed for paired comparisons) and integer
+//! histograms of the daily series are kept, so memory stays flat as replications grow and the
+//! result does not depend on the order replications finish in.
+
+use crate::model::Model;
+use crate::record::{series_count, Replication};
+use crate::results::{
+    DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, PoolKind, Summary,
+};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Collects replications of one model and turns them into a [`Summary`].
+pub struct Aggregator<'m> {
+    model: &'m Model,
+    /// KPI values per replication, keyed by replication index (so push order does not matter).
+    values: BTreeMap<u32, Vec<f64>>,
+    /// Per (series, day): how many replications saw each midnight count.
+    daily: Vec<Vec<u32>>,
+    /// Per pool: days at each occupancy level, summed over replications.
+    occupancy: Vec<Vec<u64>>,
+    events: u64,
+}
+
+impl<'m> Aggregator<'m> {
+    /// An empty aggregator for `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let cells = series_count(model) * model.cal.days as usize;
+        Aggregator {
+            model,
+            values: BTreeMap::new(),
+            daily: vec![Vec::new(); cells],
+            occupancy: model
+                .wards
+                .iter()
+                .map(|w| w.max_capacity)
+                .chain(model.services.iter().map(|s| s.max_capacity))
+                .map(|c| vec![0; c as usize + 1])
+                .collect(),
+            events: 0,
+        }
+    }
+
+    /// Adds one replication's results.
+    pub fn push(&mut self, rep: Replication) {
+        for (cell, &v) in self.daily.iter_mut().zip(&rep.daily) {
+            let v = v as usize;
+            if cell.len() <= v {
+                cell.resize(v + 1, 0);
+            }
+            cell[v] += 1;
+        }
+        for (acc, days) in self.occupancy.iter_mut().zip(&rep.occupancy) {
+            for (a, &d) in acc.iter_mut().zip(days) {
+                *a += d as u64;
+            }
+        }
+        self.events += rep.events;
+        self.values.insert(rep.index, rep.values);
+    }
+
+    /// Events handled over all replications so far (for throughput figures).
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// The aggregated results.
+    pub fn finish(self) -> Summary {
+        let m = self.model;
+        let reps: Vec<&Vec<f64>> = self.values.values().collect();
+        let kpis = m
+            .kpi_keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let values: Vec<f64> = reps.iter().map(|v| v[i]).collect();
+                Kpi {
+                    key: key.clone(),
+                    unit: key.metric.unit(),
+                    estimate: estimate(&values),
+                    values,
+                }
+            })
+            .collect();
+
+        let days = m.cal.days as usize;
+        let mut daily = Vec::with_capacity(series_count(m));
+        let mut series = |subject: &str, label: &str, kind, measure, capacity: Vec<u32>| {
+            let s = daily.len();
+            let cells = &self.daily[s * days..(s + 1) * days];
+            daily.push(DailySeries {
+                subject: subject.to_string(),
+                label: label.to_string(),
+                kind,
+                measure,
+                capacity,
+                mean: cells.iter().map(|c| count_mean(c)).collect(),
+                p5: cells.iter().map(|c| count_quantile(c, 0.05)).collect(),
+                p50: cells.iter().map(|c| count_quantile(c, 0.5)).collect(),
+                p95: cells.iter().map(|c| count_quantile(c, 0.95)).collect(),
+            });
+        };
+        let nw = m.wards.len();
+        for (w, ward) in m.wards.iter().enumerate() {
+            series(
+                &ward.key,
+                &ward.label,
+                PoolKind::Ward,
+                Measure::Occupied,
+                m.capacity_by_day[w].clone(),
+            );
+        }
+        for (s, svc) in m.services.iter().enumerate() {
+            series(
+                &svc.key,
+                &svc.label,
+                PoolKind::Service,
+                Measure::Occupied,
+                m.capacity_by_day[nw + s].clone(),
+            );
+        }
+        series(
+            "out_of_area",
+            "Out of area",
+            PoolKind::OutOfArea,
+            Measure::Occupied,
+            Vec::new(),
+        );
+        series(
+            "pathway",
+            "Waiting for a bed",
+            PoolKind::Pathway,
+            Measure::Waiting,
+            Vec::new(),
+        );
+        for svc in &m.services {
+            series(
+                &svc.key,
+                &format!("Waiting for {}", svc.label),
+                PoolKind::Service,
+                Measure::Waiting,
+                Vec::new(),
+            );
+        }
+
+        let pools = m
+            .wards
+            .iter()
+            .map(|w| (&w.key, &w.label, PoolKind::Ward, w.max_capacity))
+            .chain(
+                m.services
+                    .iter()
+                    .map(|s| (&s.key, &s.label, PoolKind::Service, s.max_capacity)),
+            );
+        let occupancy = pools
+            .zip(&self.occupancy)
+            .map(|((key, label, kind, max_capacity), counts)| {
+                let total: u64 = counts.iter().sum();
+                OccupancyDistribution {
+                    subject: key.clone(),
+                    label: label.clone(),
+                    kind,
+                    max_capacity,
+                    pct_of_days: counts
+                        .iter()
+                        .map(|&c| {
+                            if total > 0 {
+                                100.0 * c as f64 / total as f64
+                            } else {
+                                0.0
+                            }
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+
+        Summary {
+            scenario: m.name.clone(),
+            replications: reps.len() as u32,
+            seed: m.seed,
+            start_date: m.cal.start_date,
+            days: m.cal.days,
+            warmup_days: m.cal.warmup as u32,
+            labels: m
+                .groups
+                .iter()
+                .map(|g| (&g.key, &g.label))
+                .chain(m.wards.iter().map(|w| (&w.key, &w.label)))
+                .chain(m.services.iter().map(|s| (&s.key, &s.label)))
+                .map(|(k, l)| (k.clone(), l.clone()))
+                .collect(),
+            periods: m.periods.clone(),
+            kpis,
+            dates: (0..m.cal.days)
+                .map(|d| m.cal.date_of_offset(d as i64))
+                .collect(),
+            daily,
+            occupancy,
+        }
+    }
+}
+
+/// Runs replications `reps` of `model` one after another and aggregates them. The runner does
+/// the same in parallel; both give identical results.
+pub fn run(model: &Model, reps: Range<u32>) -> Summary {
+    let mut agg = Aggregator::new(model);
+    for r in reps {
+        agg.push(model.run_replication(r));
+    }
+    agg.finish()
+}
+
+/// Two-sided 95 % Student t critical value with `df` degrees of freedom.
+fn t95(df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
+}
+
+/// Mean, sd, Student t 95 % CI and percentiles of the defined (non-NaN) values.
+pub(crate) fn estimate(values: &[f64]) -> Estimate {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let (mean, sd) = mean_sd(&v);
+    let half = if n >= 2 {
+        t95((n - 1) as f64) * sd / (n as f64).sqrt()
+    } else {
+        f64::NAN
+    };
+    Estimate {
+        mean,
+        sd,
+        ci_low: mean - half,
+        ci_high: mean + half,
+        p5: quantile_sorted(&v, 0.05),
+        p50: quantile_sorted(&v, 0.5),
+        p95: quantile_sorted(&v, 0.95),
+        n: n as u32,
+    }
+}
+
+/// Mean and sample standard deviation (NaN when undefined).
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = v.iter().sum::<f64>() / n;
+    let sd = if v.len() > 1 {
+        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    (mean, sd)
+}
+
+/// Type-7 (linear interpolation) quantile of sorted values; NaN when empty.
+fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let h = (v.len() - 1) as f64 * p;
+    let (lo, frac) = (h.floor() as usize, h - h.floor());
+    let hi = (lo + 1).min(v.len() - 1);
+    v[lo] + frac * (v[hi] - v[lo])
+}
+
+/// Mean of a sample given as counts per integer value.
+fn count_mean(counts: &[u32]) -> f64 {
+    let n: u64 = counts.iter().map(|&c| c as u64).sum();
+    let s: u64 = counts
+        .iter()
+        .enumerate()
+        .map(|(v, &c)| v as u64 * c as u64)
+        .sum();
+    if n == 0 {
+        f64::NAN
+    } else {
+        s as f64 / n as f64
+    }
+}
+
+/// Type-7 quantile of a sample given as counts per integer value.
+fn count_quantile(counts: &[u32], p: f64) -> f64 {
+    let n: u64 = counts.iter().map(|&c| c as u64).sum();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as u64;
+    let nth = |rank: u64| {
+        let mut seen = 0;
+        for (v, &c) in counts.iter().enumerate() {
+            seen += c as u64;
+            if seen > rank {
+                return v as f64;
+            }
+        }
+        (counts.len() - 1) as f64
+    };
+    let a = nth(lo);
+    let b = nth((lo + 1).min(n - 1));
+    a + (h - lo as f64) * (b - a)
+}
+
+/// Paired differences `b − a` for every KPI the two summaries share. Pairs are replications
+/// with the same index, which — run with the same seed — saw the same referrals, so the paired
+/// CI is usually much narrower than the unpaired one reported beside it.
+pub fn compare(a: &Summary, b: &Summary) -> Vec<Difference> {
+    let index: BTreeMap<_, _> = b.kpis.iter().map(|k| (&k.key, k)).collect();
+    a.kpis
+        .iter()
+        .filter_map(|ka| {
+            let kb = index.get(&ka.key)?;
+            let diffs: Vec<f64> = ka
+                .values
+                .iter()
+                .zip(&kb.values)
+                .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+                .map(|(x, y)| y - x)
+                .collect();
+            let n = diffs.len();
+            let (diff_mean, sd) = mean_sd(&diffs);
+            let half = if n >= 2 {
+                t95((n - 1) as f64) * sd / (n as f64).sqrt()
+            } else {
+                f64::NAN
+            };
+            Some(Difference {
+                key: ka.key.clone(),
+                unit: ka.unit,
+                mean_a: ka.estimate.mean,
+                mean_b: kb.estimate.mean,
+                diff_mean,
+                ci_low: diff_mean - half,
+                ci_high: diff_mean + half,
+                unpaired_half_width: welch_half_width(&ka.estimate, &kb.estimate),
+                n: n as u32,
+            })
+        })
+        .collect()
+}
+
+/// 95 % CI half-width of a difference of means of two independent samples (Welch).
+fn welch_half_width(a: &Estimate, b: &Estimate) -> f64 {
+    let (va, vb) = (a.sd * a.sd / a.n as f64, b.sd * b.sd / b.n as f64);
+    let se2 = va + vb;
+    if se2 == 0.0 {
+        return 0.0;
+    }
+    let df = se2 * se2 / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
+    t95(df) * se2.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type7_quantiles_match_r() {
+        // R: quantile(c(1, 2, 3, 4, 10), c(.05, .5, .95)) = 1.2 3.0 8.8
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert!((quantile_sorted(&v, 0.05) - 1.2).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert!((quantile_sorted(&v, 0.95) - 8.8).abs() < 1e-12);
+        // The same sample as counts per value: 1,2,3,4 once, 10 once.
+        let mut counts = vec![0; 11];
+        for x in v {
+            counts[x as usize] += 1;
+        }
+        assert!((count_quantile(&counts, 0.95) - 8.8).abs() < 1e-12);
+        assert!((count_mean(&counts) - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn student_t_interval() {
+        // n = 5, mean 3, sd sqrt(2.5); t(0.975, 4) = 2.776445
+        let e = estimate(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(e.mean, 3.0);
+        let half = 2.776445 * 2.5f64.sqrt() / 5f64.sqrt();
+        assert!((e.ci_high - 3.0 - half).abs() < 1e-5, "{e:?}");
+        assert_eq!(e.n, 5);
+        let e = estimate(&[f64::NAN, 2.0]);
+        assert_eq!(e.n, 1);
+        assert!(e.ci_low.is_nan());
+    }
+}

@@ -1,0 +1,179 @@
+//! Invariants of the whole pathway on the full example roadmap: every referral accounted for,
+//! Little's law in every ward and service, common random numbers, determinism, and a census
+//! start drawing residual stays conditionally on the days already spent.
+
+use carepath_engine::scenario::{Census, Distribution, Occupant, Scenario};
+use carepath_engine::{compare, examples, run, Metric, Period};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+#[test]
+fn every_referral_is_accounted_for() {
+    let model = examples::roadmap(10).validate().unwrap();
+    for rep in 0..10 {
+        let r = model.run_replication(rep);
+        let l = r.ledger;
+        assert_eq!(
+            l.initial + l.referrals,
+            l.declined + l.avoided + l.discharged + l.in_system,
+            "replication {rep}: {l:?}"
+        );
+        // Every outcome occurs, so a lost or double-counted path would show.
+        assert!(
+            l.declined > 0 && l.avoided > 0 && l.discharged > 0 && l.in_system > 0,
+            "{l:?}"
+        );
+    }
+}
+
+#[test]
+fn littles_law_holds_in_every_ward_and_service() {
+    // A long horizon makes the boundary terms (patients in a pool at its ends) negligible.
+    let mut s = examples::roadmap(1);
+    s.simulation.years = 100.0;
+    let model = s.validate().unwrap();
+    let r = model.run_replication(0);
+    let days = model.days() as f64;
+    let mut checked = 0;
+    // The independent wards close early in the roadmap and see too few patients to test.
+    for (i, f) in r.flows.iter().enumerate().filter(|(_, f)| f.exits > 100) {
+        checked += 1;
+        let l = f.occupied_days / days;
+        let lambda = f.exits as f64 / days;
+        let w = f.sojourn_days / f.exits as f64;
+        assert!(
+            (l - lambda * w).abs() <= 0.02 * l,
+            "pool {i}: L = {l}, λW = {}",
+            lambda * w
+        );
+        assert!(
+            f.entries.abs_diff(f.exits) as f64 <= 0.01 * f.exits as f64 + 30.0,
+            "pool {i}: {f:?}"
+        );
+    }
+    assert!(
+        checked >= 6,
+        "only {checked} of {} pools checked",
+        r.flows.len()
+    );
+}
+
+#[test]
+fn same_seed_same_results_whatever_the_order() {
+    let model = examples::roadmap(6).validate().unwrap();
+    let forward = run(&model, 0..6);
+    let mut agg = carepath_engine::Aggregator::new(&model);
+    for rep in (0..6).rev() {
+        agg.push(model.run_replication(rep));
+    }
+    let backward = agg.finish();
+    assert!(serde_json::to_string(&forward).unwrap() == serde_json::to_string(&backward).unwrap());
+    // Debug output also covers the per-replication values (and NaN equals NaN there).
+    assert!(format!("{forward:?}") == format!("{backward:?}"));
+    let other = {
+        let mut s = examples::roadmap(6);
+        s.simulation.seed += 1;
+        run(&s.validate().unwrap(), 0..6)
+    };
+    let referrals = |s: &carepath_engine::Summary| {
+        s.kpi(Metric::Referrals, "", Period::Overall)
+            .unwrap()
+            .values
+            .clone()
+    };
+    assert_ne!(referrals(&forward), referrals(&other));
+}
+
+#[test]
+fn a_capacity_change_leaves_referrals_identical_and_paired_ci_narrower() {
+    let base = {
+        let mut s = examples::roadmap(30);
+        s.groups.get_mut("gau").unwrap().readmission = None; // readmissions depend on discharges
+        s
+    };
+    let mut more = base.clone();
+    more.wards.get_mut("gau").unwrap().beds += 6;
+    let (a, b) = (
+        run(&base.validate().unwrap(), 0..30),
+        run(&more.validate().unwrap(), 0..30),
+    );
+    for group in ["gau", "picu", "ed", "ld_autism"] {
+        let (x, y) = (
+            a.kpi(Metric::Referrals, group, Period::Overall),
+            b.kpi(Metric::Referrals, group, Period::Overall),
+        );
+        assert_eq!(x.unwrap().values, y.unwrap().values, "referrals of {group}");
+    }
+    assert_eq!(
+        a.kpi(Metric::Declined, "", Period::Overall).unwrap().values,
+        b.kpi(Metric::Declined, "", Period::Overall).unwrap().values
+    );
+    let diffs = compare(&a, &b);
+    let oap = diffs
+        .iter()
+        .find(|d| d.key.metric == Metric::OapBedDays && d.key.period == Period::Overall)
+        .unwrap();
+    assert!(
+        oap.ci_high < 0.0,
+        "six more beds must cut out-of-area bed-days: {oap:?}"
+    );
+    let half = (oap.ci_high - oap.ci_low) / 2.0;
+    assert!(
+        half < 0.7 * oap.unpaired_half_width,
+        "paired {half} vs unpaired {}",
+        oap.unpaired_half_width
+    );
+}
+
+/// One ward full of census patients who have all been in bed `elapsed` days, and (almost) no
+/// new referrals.
+fn census_scenario(elapsed: f64, n: u32) -> Scenario {
+    let mut s = examples::erlang_loss(1e-6, 40.0, n, 1);
+    let los = Distribution::Lognormal {
+        median: Some(40.0),
+        sigma: Some(0.8),
+        mean: None,
+        sd: None,
+    };
+    s.groups.get_mut("all").unwrap().los_days = los;
+    s.census = Some(Census {
+        occupants: vec![Occupant {
+            ward: "ward".into(),
+            group: "all".into(),
+            days_in_bed: elapsed,
+            count: n,
+        }],
+        ..Census::default()
+    });
+    s
+}
+
+#[test]
+fn census_stays_are_drawn_given_the_days_already_spent() {
+    let (elapsed, n) = (50.0, 4000);
+    let model = census_scenario(elapsed, n).validate().unwrap();
+    let summary = run(&model, 0..1);
+    // E[X | X > a] for a lognormal: e^{μ+σ²/2} Φ(σ − z) / (1 − Φ(z)), z = (ln a − μ)/σ.
+    let (mu, sigma) = (40f64.ln(), 0.8);
+    let phi = Normal::standard();
+    let z = (elapsed.ln() - mu) / sigma;
+    let exact = (mu + sigma * sigma / 2.0).exp() * phi.cdf(sigma - z) / (1.0 - phi.cdf(z));
+    let los = summary
+        .kpi(Metric::LosMean, "all", Period::Overall)
+        .unwrap()
+        .estimate
+        .mean;
+    // The conditional sd is about 60 days: the standard error of the mean of 4000 stays is ~1.
+    assert!((los - exact).abs() < 4.0, "mean stay {los}, exact {exact}");
+    assert!(
+        los > elapsed + 20.0,
+        "an unconditional draw would give a mean near 55"
+    );
+    assert_eq!(
+        summary
+            .kpi(Metric::Admissions, "", Period::Overall)
+            .unwrap()
+            .estimate
+            .mean,
+        0.0
+    );
+}

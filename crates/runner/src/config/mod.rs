@@ -1,0 +1,613 @@
+//! Reading scenario files for the `carepath` command.
+//!
+//! For each file: parse it and every file its `extends` chain names into trees that remember
+//! where each value was written; merge them; apply `--set`, `--reps` and `--seed`; check the
+//! result against the JSON Schema of the format, reporting every unknown key, wrong type and
+//! impossible number with a suggestion; take out the runner's own keys (`[sweep]`,
+//! `[[check]]`); expand the sweep; deserialize into the engine's `Scenario`; and validate it,
+//! mapping each error's dotted key path back to the file and line that set it. Errors from all
+//! files are collected, and nothing loads if there are any.
+//!
+//! `--set key.path=value` takes a TOML value (`30`, `2020-04-01`, `"wait"`, `[1, 2]`); text that
+//! is not TOML is taken as a string. For `--sweep` and `[sweep]` see [`sweep`]; for `--check`
+//! and `[[check]]` see [`checks`].
+// The binary does not call the loader yet.
+#![allow(dead_code)]
+
+mod checks;
+mod error;
+mod schema;
+mod shape;
+mod sweep;
+mod tree;
+
+#[allow(unused_imports)]
+pub use checks::{parse_check_arg, Check};
+pub use error::ConfigError;
+#[allow(unused_imports)]
+pub use schema::{key_reference, schema};
+
+use crate::results::SweepPoint;
+use carepath_engine::{Model, Scenario};
+use serde::Deserialize;
+use shape::Shape;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use sweep::SweepParam;
+use tree::{path_string, Loc, Node, Seg};
+
+/// Keys that only the runner reads, which `--set` cannot change.
+const RUNNER_KEYS: [&str; 3] = ["extends", "sweep", "check"];
+
+/// Command-line changes applied to every scenario loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `key.path=value` overrides (`--set`), applied in order after `extends` merging.
+    pub sets: Vec<String>,
+    /// `key.path=values` sweeps (`--sweep`); when given, they replace every file's `[sweep]`.
+    pub sweeps: Vec<String>,
+    /// Replications for every scenario (`simulation.replications`).
+    pub reps: Option<u32>,
+    /// Seed for every scenario (`simulation.seed`).
+    pub seed: Option<u64>,
+}
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    /// Unique name: the file's `name` (default: its stem), plus `__key=value` per swept key.
+    pub name: String,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// The file, then each parent its `extends` chain names (for hashing the inputs).
+    pub sources: Vec<PathBuf>,
+    /// The scenario as merged, overridden and swept; its `name` is `name` above.
+    pub scenario: Scenario,
+    /// The validated model.
+    pub model: Model,
+    /// Its `[[check]]` conditions.
+    pub checks: Vec<Check>,
+    /// Its point in a sweep, if swept.
+    pub sweep: Option<SweepPoint>,
+}
+
+/// Loads scenario files, and every `*.toml` file (sorted by name) of directories, in order; a
+/// swept scenario gives one scenario per grid point. Returns every problem found, or nothing.
+pub fn load(
+    inputs: &[PathBuf],
+    opts: &LoadOptions,
+) -> Result<Vec<LoadedScenario>, Vec<ConfigError>> {
+    let shape = Shape::new(schema());
+    let mut errs = Vec::new();
+    let overrides = Overrides::parse(opts, &mut errs);
+    let files = scenario_files(inputs, &mut errs);
+    let mut cache = Files::default();
+    let mut loaded = Vec::new();
+    for file in &files {
+        let before = errs.len();
+        loaded.extend(load_file(file, &overrides, &shape, &mut cache, &mut errs));
+        // Checks run key by key; a reader fixes a file top to bottom.
+        errs[before..].sort_by(|a, b| (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col)));
+    }
+    let mut names: HashMap<&str, &Path> = HashMap::new();
+    for (s, name_at) in &loaded {
+        if let Some(other) = names.insert(&s.name, &s.path) {
+            let (message, help) = if other == s.path {
+                let message = format!("scenario `{}` is loaded twice", s.name);
+                (
+                    message,
+                    "the file is given twice (perhaps also through its directory)",
+                )
+            } else {
+                let message = format!(
+                    "scenario name `{}` is also used by {}",
+                    s.name,
+                    other.display()
+                );
+                (message, "names must be unique because they name the output folders: set a different `name`")
+            };
+            errs.push(name_at.error("name", message, Some(help.into())));
+        }
+    }
+    if errs.is_empty() {
+        Ok(loaded.into_iter().map(|(s, _)| s).collect())
+    } else {
+        let mut seen = HashSet::new();
+        errs.retain(|e| seen.insert(e.to_string()));
+        Err(errs)
+    }
+}
+
+/// The files to load: files as given, directories as their `*.toml` files sorted by name.
+fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if inputs.is_empty() {
+        let message = "no scenario files given".to_string();
+        errs.push(ConfigError {
+            file: PathBuf::new(),
+            line: None,
+            col: None,
+            key: String::new(),
+            message,
+            help: None,
+        });
+    }
+    for input in inputs {
+        let whole = |message: String| ConfigError {
+            file: input.clone(),
+            line: None,
+            col: None,
+            key: String::new(),
+            message,
+            help: None,
+        };
+        match fs::metadata(input) {
+            Err(e) => errs.push(whole(format!("cannot read: {e}"))),
+            Ok(m) if m.is_dir() => {
+                let entries = match fs::read_dir(input) {
+                    Ok(entries) => entries,
+                    Err(e) => {
+                        errs.push(whole(format!("cannot read the directory: {e}")));
+                        continue;
+                    }
+                };
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                    .collect();
+                if found.is_empty() {
+                    errs.push(whole("the directory has no scenario files (*.toml)".into()));
+                }
+                found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+                files.extend(found);
+            }
+            Ok(_) => files.push(input.clone()),
+        }
+    }
+    files
+}
+
+/// A `--set`, `--reps` or `--seed`, parsed once for all files.
+struct Override {
+    path: Vec<Seg>,
+    value: Node,
+    arg: Rc<str>,
+}
+
+struct Overrides {
+    sets: Vec<Override>,
+    /// `--sweep` parameters, which replace the files' `[sweep]` when there are any.
+    sweeps: Option<Vec<SweepParam>>,
+}
+
+impl Overrides {
+    fn parse(opts: &LoadOptions, errs: &mut Vec<ConfigError>) -> Overrides {
+        let mut sets = Vec::new();
+        for arg in &opts.sets {
+            let cli: Rc<str> = format!("--set {arg}").into();
+            let at = Loc::Cli(cli.clone());
+            match Self::parse_set(arg, &at) {
+                Ok((path, value)) => sets.push(Override {
+                    path,
+                    value,
+                    arg: cli,
+                }),
+                Err(message) => {
+                    errs.push(at.error(arg.split('=').next().unwrap_or(""), message, None))
+                }
+            }
+        }
+        let mut fixed = |key: &str, flag: String, value: i64| {
+            let path = vec![Seg::Key("simulation".into()), Seg::Key(key.into())];
+            let value = Node::scalar(toml::Value::Integer(value), Loc::Cli(flag.clone().into()));
+            sets.push(Override {
+                path,
+                value,
+                arg: flag.into(),
+            });
+        };
+        if let Some(reps) = opts.reps {
+            fixed("replications", format!("--reps {reps}"), i64::from(reps));
+        }
+        if let Some(seed) = opts.seed {
+            // TOML integers are i64: a larger seed could not be written into a scenario file to
+            // reproduce the run.
+            match i64::try_from(seed) {
+                Ok(s) => fixed("seed", format!("--seed {seed}"), s),
+                Err(_) => errs.push(Loc::Cli(format!("--seed {seed}").into()).error(
+                    "simulation.seed",
+                    format!("the seed is too large; the largest is {}", i64::MAX),
+                    None,
+                )),
+            }
+        }
+        let sweeps = (!opts.sweeps.is_empty()).then(|| {
+            let params: Vec<SweepParam> = opts
+                .sweeps
+                .iter()
+                .filter_map(|arg| {
+                    sweep::parse_arg(arg)
+                        .map_err(|m| {
+                            errs.push(Loc::Cli(format!("--sweep {arg}").into()).error("", m, None))
+                        })
+                        .ok()
+                })
+                .collect();
+            params
+        });
+        Overrides { sets, sweeps }
+    }
+
+    fn parse_set(arg: &str, at: &Loc) -> Result<(Vec<Seg>, Node), String> {
+        let (key, value) = arg
+            .split_once('=')
+            .ok_or("expected `key.path=value`, e.g. `wards.gau.beds=30`")?;
+        let path = tree::parse_path(key)?;
+        if let Some(Seg::Key(first)) = path
+            .first()
+            .filter(|s| matches!(s, Seg::Key(k) if RUNNER_KEYS.contains(&k.as_str())))
+        {
+            let hint = if first == "sweep" {
+                "; use `--sweep`"
+            } else {
+                ""
+            };
+            return Err(format!("`--set` cannot change `{first}`{hint}"));
+        }
+        Ok((path, tree::parse_value(value, at.clone())?))
+    }
+}
+
+/// A parsed file: its tree without `extends`, and what `extends` names.
+struct Parsed {
+    tree: Node,
+    extends: Option<(String, Loc)>,
+}
+
+/// Files parsed so far, so a parent shared by many scenarios is read (and its errors
+/// reported) once.
+#[derive(Default)]
+struct Files {
+    parsed: HashMap<PathBuf, Option<Rc<Parsed>>>,
+}
+
+impl Files {
+    fn get(&mut self, path: &Path, errs: &mut Vec<ConfigError>) -> Option<Rc<Parsed>> {
+        let key = canonical(path);
+        if let Some(p) = self.parsed.get(&key) {
+            return p.clone();
+        }
+        let parsed = match tree::read_file(path) {
+            Ok(mut tree) => match tree.remove("extends") {
+                None => Some(Parsed {
+                    tree,
+                    extends: None,
+                }),
+                Some(node) => match node.as_str().filter(|s| !s.trim().is_empty()) {
+                    Some(parent) => Some(Parsed {
+                        tree,
+                        extends: Some((parent.to_string(), node.at)),
+                    }),
+                    None => {
+                        let message = format!(
+                            "`extends`: expected the path of a scenario file, found {}",
+                            shape::found(&node)
+                        );
+                        errs.push(node.at.error("extends", message, None));
+                        None
+                    }
+                },
+            },
+            Err(e) => {
+                errs.extend(e);
+                None
+            }
+        };
+        let parsed = parsed.map(Rc::new);
+        self.parsed.insert(key, parsed.clone());
+        parsed
+    }
+
+    /// The file and then each file its `extends` chain names.
+    fn chain(
+        &mut self,
+        path: &Path,
+        errs: &mut Vec<ConfigError>,
+    ) -> Option<Vec<(PathBuf, Rc<Parsed>)>> {
+        let mut chain: Vec<(PathBuf, Rc<Parsed>)> = Vec::new();
+        let mut seen = vec![canonical(path)];
+        let mut current = path.to_path_buf();
+        loop {
+            let parsed = self.get(&current, errs)?;
+            let extends = parsed.extends.clone();
+            chain.push((current.clone(), parsed));
+            let Some((parent, at)) = extends else {
+                return Some(chain);
+            };
+            let parent_path = current.parent().unwrap_or(Path::new("")).join(&parent);
+            if let Err(e) = fs::metadata(&parent_path) {
+                let message = format!(
+                    "`extends`: cannot read `{parent}` ({}): {e}",
+                    parent_path.display()
+                );
+                errs.push(at.error("extends", message, None));
+                return None;
+            }
+            let key = canonical(&parent_path);
+            if seen.contains(&key) {
+                let files: Vec<String> = chain
+                    .iter()
+                    .map(|(p, _)| p.display().to_string())
+                    .chain([parent_path.display().to_string()])
+                    .collect();
+                errs.push(at.error(
+                    "extends",
+                    format!("`extends` makes a cycle: {}", files.join(" → ")),
+                    None,
+                ));
+                return None;
+            }
+            seen.push(key);
+            current = parent_path;
+        }
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Loads one file into one scenario, or one per sweep point; each comes with where its name is
+/// written, for duplicate-name errors.
+fn load_file(
+    path: &Path,
+    overrides: &Overrides,
+    shape: &Shape,
+    files: &mut Files,
+    errs: &mut Vec<ConfigError>,
+) -> Vec<(LoadedScenario, Loc)> {
+    let Some(chain) = files.chain(path, errs) else {
+        return Vec::new();
+    };
+    let before = errs.len();
+    let mut tree = merge_chain(path, &chain);
+    apply_sets(&mut tree, path, overrides, shape, errs);
+    shape.check_root(&tree, errs);
+    let checks = checks::from_tree(tree.remove("check").as_ref(), errs);
+    let file_sweep = tree.remove("sweep");
+    let params = match &overrides.sweeps {
+        Some(params) => params.clone(),
+        None => sweep::from_tree(file_sweep.as_ref(), errs),
+    };
+    if let Err(m) = sweep::check_size(&params) {
+        let at = match (&overrides.sweeps, &file_sweep) {
+            (None, Some(node)) => node.at.clone(),
+            _ => Loc::Cli("--sweep".into()),
+        };
+        errs.push(at.error("sweep", m, None));
+    }
+    let (base, name_at) = scenario_name(&tree, path, errs.len() == before, errs);
+    let swept = resolve_sweep(&tree, &params, shape, errs);
+    if errs.len() > before {
+        return Vec::new();
+    }
+
+    let sources: Vec<PathBuf> = chain.iter().map(|(p, _)| p.clone()).collect();
+    let points = if params.is_empty() {
+        vec![Vec::new()]
+    } else {
+        sweep::grid(&params)
+    };
+    let mut loaded = Vec::new();
+    for values in points {
+        let mut tree = tree.clone();
+        let name = sweep::point_name(&base, &params, &values);
+        tree.insert(
+            &[Seg::Key("name".into())],
+            Node::scalar(toml::Value::String(name.clone()), name_at.clone()),
+        );
+        let point: Vec<(String, f64)> = params
+            .iter()
+            .map(|p| p.key.clone())
+            .zip(values.iter().copied())
+            .collect();
+        let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
+            continue;
+        };
+        let sweep = (!params.is_empty()).then(|| SweepPoint {
+            family: base.clone(),
+            params: point,
+        });
+        let scenario = LoadedScenario {
+            name,
+            path: path.to_path_buf(),
+            sources: sources.clone(),
+            scenario,
+            model,
+            checks: checks.clone(),
+            sweep,
+        };
+        loaded.push((scenario, name_at.clone()));
+    }
+    loaded
+}
+
+/// Merges an `extends` chain (the file first), giving the file's own `name` or else its stem.
+fn merge_chain(path: &Path, chain: &[(PathBuf, Rc<Parsed>)]) -> Node {
+    let mut layers = chain.iter().rev().map(|(_, p)| p.tree.clone());
+    let mut tree = layers
+        .next()
+        .unwrap_or_else(|| Node::table(Loc::Implied(Rc::from(path))));
+    for layer in layers {
+        // Each file names itself: a parent's name never reaches its child.
+        tree.remove("name");
+        tree = tree::merge(tree, layer);
+    }
+    if tree.get("name").is_none() {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let at = Loc::Implied(Rc::from(path));
+        tree.insert(
+            &[Seg::Key("name".into())],
+            Node::scalar(toml::Value::String(stem), at),
+        );
+    }
+    tree
+}
+
+/// Applies `--set`, `--reps` and `--seed`.
+fn apply_sets(
+    tree: &mut Node,
+    path: &Path,
+    overrides: &Overrides,
+    shape: &Shape,
+    errs: &mut Vec<ConfigError>,
+) {
+    for o in &overrides.sets {
+        match shape.resolve(tree, &o.path) {
+            Ok(_) => tree.insert(&o.path, o.value.clone()),
+            // A key the format has but this scenario lacks is this file's problem; a key the
+            // format lacks is the argument's, reported once for all files.
+            Err(e) if e.scenario_specific => errs.push(Loc::Implied(Rc::from(path)).error(
+                &path_string(&o.path),
+                format!("{} (from `{}`)", e.message, o.arg),
+                e.help,
+            )),
+            Err(e) => errs.push(o.value.at.error(&path_string(&o.path), e.message, e.help)),
+        }
+    }
+}
+
+/// The scenario's name and where it is written, checked (when the tree is otherwise sound)
+/// to be usable as a folder name.
+fn scenario_name(
+    tree: &Node,
+    path: &Path,
+    sound: bool,
+    errs: &mut Vec<ConfigError>,
+) -> (String, Loc) {
+    let node = tree.get("name");
+    let at = node.map_or_else(|| Loc::Implied(Rc::from(path)), |n| n.at.clone());
+    let name = node.and_then(Node::as_str).unwrap_or_default().to_string();
+    if sound
+        && (name.trim().is_empty() || name.contains(['/', '\\']) || name == "." || name == "..")
+    {
+        let help = "the name becomes an output folder: use letters, digits, `_` or `-`";
+        errs.push(at.error(
+            "name",
+            format!("`name`: {name:?} cannot be a scenario name"),
+            Some(help.into()),
+        ));
+    }
+    (name, at)
+}
+
+/// A swept key with its schema and whether its values must be whole numbers.
+struct Swept<'a> {
+    param: &'a SweepParam,
+    schema: &'a serde_json::Value,
+    whole: bool,
+}
+
+/// Checks that each swept key exists in this scenario and holds a number.
+fn resolve_sweep<'a>(
+    tree: &Node,
+    params: &'a [SweepParam],
+    shape: &'a Shape,
+    errs: &mut Vec<ConfigError>,
+) -> Vec<Swept<'a>> {
+    let mut swept = Vec::new();
+    for p in params {
+        let schema = match shape.resolve(tree, &p.path) {
+            Ok(s) => s,
+            Err(e) => {
+                errs.push(p.at.error(&p.key, e.message, e.help));
+                continue;
+            }
+        };
+        let Some(whole) = shape.numeric(schema) else {
+            let message = format!(
+                "`{}` is {}, not a number, so it cannot be swept",
+                p.key,
+                shape.describe(schema)
+            );
+            errs.push(p.at.error(&p.key, message, None));
+            continue;
+        };
+        // Beyond 2^53 an f64 no longer holds every whole number.
+        let not_whole = |v: &&f64| v.fract() != 0.0 || v.abs() > 9.0e15;
+        if let Some(v) = p.values.iter().find(|v| whole && not_whole(v)) {
+            let message = format!("`{}` takes whole numbers, so it cannot be {v}", p.key);
+            errs.push(p.at.error(&p.key, message, None));
+        }
+        swept.push(Swept {
+            param: p,
+            schema,
+            whole,
+        });
+    }
+    swept
+}
+
+/// Puts a sweep point's values into the tree, then deserializes and validates the scenario,
+/// mapping validation errors back to where their keys are written.
+fn build(
+    tree: &mut Node,
+    swept: &[Swept],
+    point: &[(String, f64)],
+    shape: &Shape,
+    errs: &mut Vec<ConfigError>,
+) -> Option<(Scenario, Model)> {
+    let before = errs.len();
+    for (s, (_, v)) in swept.iter().zip(point) {
+        let value = if s.whole {
+            toml::Value::Integer(*v as i64)
+        } else {
+            toml::Value::Float(*v)
+        };
+        tree.insert(&s.param.path, Node::scalar(value, s.param.at.clone()));
+        shape.check_at(tree, &s.param.path, s.schema, errs);
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let scenario = match Scenario::deserialize(tree.to_toml()) {
+        Ok(s) => s,
+        Err(e) => {
+            let message = format!("cannot read the scenario: {}", e.message());
+            errs.push(tree.at.error("", message, None));
+            return None;
+        }
+    };
+    match scenario.validate() {
+        Ok(model) => Some((scenario, model)),
+        Err(problems) => {
+            for e in problems.0 {
+                let at = tree.locate(&tree::parse_path(&e.path).unwrap_or_default());
+                // A problem at a swept value differs from point to point: say which point.
+                let suffix = if swept.iter().any(|s| s.param.at == *at) {
+                    let values: Vec<String> =
+                        point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    format!(" (with {})", values.join(", "))
+                } else {
+                    String::new()
+                };
+                let message = if e.path.is_empty() {
+                    e.message
+                } else {
+                    format!("`{}`: {}", e.path, e.message)
+                };
+                errs.push(at.error(&e.path, format!("{message}{suffix}"), None));
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

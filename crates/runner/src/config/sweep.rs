@@ -1,0 +1,284 @@
+//! Parameter sweeps: a `[sweep]` table or `--sweep` arguments expand one scenario into a grid of
+//! one or two numeric parameters.
+//!
+//! Values are an array of numbers, a comma list (`1,2,3`) or an inclusive range `start..end:step`
+//! (`30..50:2` is 30, 32, …, 50; the step defaults to 1). The first parameter varies slowest
+//! (in a file, parameters come in key order; on the command line, in argument order). A point is
+//! named `<name>__<leaf key>=<value>`, with a second `__<leaf key>=<value>` for a second
+//! parameter: `baseline__beds=24__places=6`.
+
+use super::error::ConfigError;
+use super::tree::{parse_path, Item, Loc, Node, Seg};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// At most this many scenarios from one sweep, so that a slip such as `0..1e9` fails fast.
+const MAX_POINTS: usize = 10_000;
+
+/// The values one swept key takes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum SweepValues {
+    /// The values, in order.
+    List(Vec<f64>),
+    /// An inclusive range `"start..end:step"` (step 1 if omitted) or a comma list `"1,2,3"`.
+    Text(String),
+}
+
+/// One swept key and its values.
+#[derive(Debug, Clone)]
+pub(crate) struct SweepParam {
+    /// The dotted key path as written.
+    pub key: String,
+    pub path: Vec<Seg>,
+    pub values: Vec<f64>,
+    /// Where the sweep was asked for; swept values are located here.
+    pub at: Loc,
+}
+
+impl SweepParam {
+    /// The last key of the path, used in point names: `beds` for `wards.gau.beds`.
+    fn leaf(&self) -> String {
+        let last_key = self
+            .path
+            .iter()
+            .rposition(|s| matches!(s, Seg::Key(_)))
+            .unwrap_or(0);
+        super::tree::path_string(&self.path[last_key..])
+    }
+}
+
+/// Parses `"30..50:2"`, `"30..50"`, `"1,2,3"` or `"5"`.
+pub(crate) fn parse_values(s: &str) -> Result<Vec<f64>, String> {
+    let number = |t: &str| -> Result<f64, String> {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("`{}` is not a number", t.trim()))
+    };
+    let Some((start_text, rest)) = s.split_once("..") else {
+        return s.split(',').map(number).collect();
+    };
+    let (end_text, step_text) = rest.split_once(':').unwrap_or((rest, "1"));
+    let (start, end, step) = (number(start_text)?, number(end_text)?, number(step_text)?);
+    if step <= 0.0 {
+        return Err(format!("the step of `{s}` must be above 0"));
+    }
+    if end < start {
+        return Err(format!("the range `{s}` ends before it starts"));
+    }
+    let steps = ((end - start) / step + 1e-9).floor();
+    if steps >= MAX_POINTS as f64 {
+        return Err(format!("the range `{s}` has more than {MAX_POINTS} values"));
+    }
+    // Round to the decimals written, so 0.1..0.3:0.1 gives 0.2 and not 0.30000000000000004.
+    let decimals = [start_text, end_text, step_text]
+        .iter()
+        .map(|t| {
+            (!t.contains(['e', 'E'])).then(|| t.trim().split_once('.').map_or(0, |(_, f)| f.len()))
+        })
+        .try_fold(0, |acc, d| d.map(|d| acc.max(d)))
+        .filter(|&d| d <= 15);
+    Ok((0..=steps as usize)
+        .map(|i| {
+            let v = start + i as f64 * step;
+            match decimals {
+                Some(d) => {
+                    let scale = 10f64.powi(d as i32);
+                    (v * scale).round() / scale
+                }
+                None => v,
+            }
+        })
+        .collect())
+}
+
+/// Parses a `--sweep key.path=values` argument; errors do not repeat the argument, which the
+/// caller shows.
+pub(crate) fn parse_arg(arg: &str) -> Result<SweepParam, String> {
+    let (key, values) = arg
+        .split_once('=')
+        .ok_or("expected `key.path=values`, e.g. `wards.gau.beds=20..30:2`")?;
+    let path = parse_path(key)?;
+    let values = parse_values(values)?;
+    check_values(key.trim(), &values)?;
+    Ok(SweepParam {
+        key: key.trim().to_string(),
+        path,
+        values,
+        at: Loc::Cli(format!("--sweep {arg}").into()),
+    })
+}
+
+fn check_values(key: &str, values: &[f64]) -> Result<(), String> {
+    if values.is_empty() {
+        return Err(format!("the sweep of `{key}` has no values"));
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("the sweep of `{key}` has {} twice", w[0]));
+    }
+    Ok(())
+}
+
+/// The parameters of a merged tree's `[sweep]` table. Entries whose shape is wrong are skipped:
+/// the schema check has reported them already.
+pub(crate) fn from_tree(node: Option<&Node>, errs: &mut Vec<ConfigError>) -> Vec<SweepParam> {
+    let Some(Item::Table(table)) = node.map(|n| &n.item) else {
+        return Vec::new();
+    };
+    let mut params = Vec::new();
+    for (key, entry) in table {
+        let name = format!("sweep.\"{key}\"");
+        let values = match SweepValues::deserialize(entry.to_toml()) {
+            Ok(SweepValues::List(v)) => Ok(v),
+            Ok(SweepValues::Text(t)) => parse_values(&t),
+            Err(_) => continue,
+        };
+        match values
+            .and_then(|v| check_values(key, &v).map(|()| v))
+            .and_then(|v| parse_path(key).map(|p| (p, v)))
+        {
+            Ok((path, values)) => params.push(SweepParam {
+                key: key.clone(),
+                path,
+                values,
+                at: entry.at.clone(),
+            }),
+            Err(m) => errs.push(entry.at.error(&name, format!("`{name}`: {m}"), None)),
+        }
+    }
+    params
+}
+
+/// Every combination of the parameters' values, the first parameter varying slowest.
+pub(crate) fn grid(params: &[SweepParam]) -> Vec<Vec<f64>> {
+    params.iter().fold(vec![Vec::new()], |points, p| {
+        points
+            .iter()
+            .flat_map(|point| {
+                p.values
+                    .iter()
+                    .map(move |&v| [point.as_slice(), &[v]].concat())
+            })
+            .collect()
+    })
+}
+
+/// Checks the number of parameters and points.
+pub(crate) fn check_size(params: &[SweepParam]) -> Result<(), String> {
+    if params.len() > 2 {
+        let keys: Vec<&str> = params.iter().map(|p| p.key.as_str()).collect();
+        return Err(format!(
+            "a sweep varies one or two keys, not {} ({})",
+            params.len(),
+            keys.join(", ")
+        ));
+    }
+    if let [a, b] = params {
+        if a.path == b.path {
+            return Err(format!("`{}` is swept twice", a.key));
+        }
+    }
+    let points: usize = params.iter().map(|p| p.values.len()).product();
+    if points > MAX_POINTS {
+        return Err(format!(
+            "the sweep has {points} points; the most is {MAX_POINTS}"
+        ));
+    }
+    Ok(())
+}
+
+/// `baseline__beds=24__places=6`
+pub(crate) fn point_name(base: &str, params: &[SweepParam], values: &[f64]) -> String {
+    params
+        .iter()
+        .zip(values)
+        .fold(base.to_string(), |name, (p, v)| {
+            format!("{name}__{}={v}", p.leaf())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_inclusive_and_exact() {
+        assert_eq!(
+            parse_values("30..36:2").unwrap(),
+            vec![30.0, 32.0, 34.0, 36.0]
+        );
+        assert_eq!(parse_values("1..3").unwrap(), vec![1.0, 2.0, 3.0]);
+        assert_eq!(parse_values("30..35:2").unwrap(), vec![30.0, 32.0, 34.0]);
+        assert_eq!(parse_values("0.1..0.3:0.1").unwrap(), vec![0.1, 0.2, 0.3]);
+        assert_eq!(parse_values("-1..1").unwrap(), vec![-1.0, 0.0, 1.0]);
+        assert_eq!(parse_values("1, 2.5,4").unwrap(), vec![1.0, 2.5, 4.0]);
+        assert_eq!(parse_values("7").unwrap(), vec![7.0]);
+    }
+
+    #[test]
+    fn bad_ranges_are_rejected() {
+        assert!(parse_values("5..1")
+            .unwrap_err()
+            .contains("ends before it starts"));
+        assert!(parse_values("1..5:0").unwrap_err().contains("step"));
+        assert!(parse_values("1..5:-1").is_err());
+        assert!(parse_values("0..1e9").unwrap_err().contains("more than"));
+        assert!(parse_values("a..b")
+            .unwrap_err()
+            .contains("`a` is not a number"));
+        assert!(parse_values("1,,2").is_err());
+        assert!(parse_values("inf..inf").is_err());
+    }
+
+    #[test]
+    fn arguments_and_grid_order() {
+        let a = parse_arg("wards.gau.beds=20..22").unwrap();
+        let b = parse_arg("services.iht.places=4,6").unwrap();
+        assert_eq!(
+            a.path,
+            vec![
+                Seg::Key("wards".into()),
+                Seg::Key("gau".into()),
+                Seg::Key("beds".into())
+            ]
+        );
+        let params = [a, b];
+        assert_eq!(
+            grid(&params),
+            vec![
+                vec![20.0, 4.0],
+                vec![20.0, 6.0],
+                vec![21.0, 4.0],
+                vec![21.0, 6.0],
+                vec![22.0, 4.0],
+                vec![22.0, 6.0]
+            ]
+        );
+        assert_eq!(
+            point_name("base", &params, &[20.0, 4.0]),
+            "base__beds=20__places=4"
+        );
+        assert_eq!(point_name("base", &params[..1], &[20.5]), "base__beds=20.5");
+        assert!(check_size(&params).is_ok());
+        assert!(parse_arg("wards.gau.beds")
+            .unwrap_err()
+            .contains("expected `key.path=values`"));
+        assert!(parse_arg("wards.gau.beds=1,1")
+            .unwrap_err()
+            .contains("twice"));
+    }
+
+    #[test]
+    fn at_most_two_parameters() {
+        let p = |s| parse_arg(s).unwrap();
+        let three = [p("a.x=1"), p("b.y=1"), p("c.z=1")];
+        assert!(check_size(&three).unwrap_err().contains("one or two keys"));
+        assert!(check_size(&[p("a.x=1"), p("a.x=2")])
+            .unwrap_err()
+            .contains("swept twice"));
+    }
+}

@@ -1,5 +1,210 @@
 //! `carepath`: run tier 4 pathway scenarios and write CSV, JSON, charts and a report.
+//!
+//! `main` only dispatches: [`config`] reads and checks scenario files, [`exec`] runs them in
+//! parallel, [`publish`] turns summaries into files (through [`output`], [`charts`] and
+//! [`report`]), and [`verdict`] evaluates `[[check]]` conditions.
 
+mod charts;
+mod cli;
+mod config;
+mod exec;
+mod output;
+mod publish;
+mod report;
 mod results;
+mod verdict;
 
-fn main() {}
+use clap::Parser;
+use cli::{Cli, Command, Common};
+use config::{ConfigError, LoadOptions, LoadedScenario};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Why a command did not succeed; each has its own exit code.
+enum Failure {
+    /// A check failed (or, for `validate`, a file is invalid): exit 1.
+    Checks,
+    /// Invalid scenario files or arguments: exit 2.
+    Invalid,
+    /// Outputs could not be written, or threads not started: exit 3.
+    Io(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { files } => validate(&files),
+        Command::Compare(args) => compare(args),
+        Command::Schema { markdown } => {
+            if markdown {
+                print!("{}", config::key_reference());
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&config::schema()).unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Checks) => ExitCode::from(1),
+        Err(Failure::Invalid) => ExitCode::from(2),
+        Err(Failure::Io(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn report_errors(errors: &[ConfigError]) {
+    for e in errors {
+        eprintln!("{e}");
+    }
+    let n = errors.len();
+    eprintln!(
+        "{n} error{} found; nothing was run",
+        if n == 1 { "" } else { "s" }
+    );
+}
+
+fn load_options(common: &Common, sweeps: Vec<String>) -> LoadOptions {
+    LoadOptions {
+        sets: common.sets.clone(),
+        sweeps,
+        reps: common.reps,
+        seed: common.seed,
+    }
+}
+
+/// Loads scenarios and the command line's checks, reporting every problem.
+fn load(
+    files: &[PathBuf],
+    opts: &LoadOptions,
+    common: &Common,
+) -> Result<(Vec<LoadedScenario>, Vec<config::Check>), Failure> {
+    let mut errors = Vec::new();
+    let mut checks = Vec::new();
+    for arg in &common.checks {
+        match config::parse_check_arg(arg) {
+            Ok(c) => checks.push(c),
+            Err(message) => errors.push(ConfigError {
+                file: PathBuf::new(),
+                line: None,
+                col: None,
+                key: String::new(),
+                message: format!("--check {arg}: {message}"),
+                help: None,
+            }),
+        }
+    }
+    let scenarios = match config::load(files, opts) {
+        Ok(s) => s,
+        Err(mut e) => {
+            errors.append(&mut e);
+            Vec::new()
+        }
+    };
+    errors.extend(verdict::unknown_kpis(&scenarios, &checks));
+    if errors.is_empty() {
+        Ok((scenarios, checks))
+    } else {
+        report_errors(&errors);
+        Err(Failure::Invalid)
+    }
+}
+
+fn validate(files: &[PathBuf]) -> Result<(), Failure> {
+    match config::load(files, &LoadOptions::default()) {
+        Ok(scenarios) => {
+            for s in &scenarios {
+                println!("ok: {} ({})", s.name, s.path.display());
+            }
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} error(s) found", errors.len());
+            Err(Failure::Checks)
+        }
+    }
+}
+
+fn run(args: cli::RunArgs) -> Result<(), Failure> {
+    let opts = load_options(&args.common, args.sweeps.clone());
+    let (scenarios, cli_checks) = load(&args.files, &opts, &args.common)?;
+    let (summaries, timing) =
+        exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let published = publish::publish(
+        &scenarios,
+        summaries,
+        args.baseline.as_deref(),
+        &timing,
+        &args.common.out,
+    )
+    .map_err(Failure::Io)?;
+    let outcomes = verdict::evaluate(&scenarios, &published.runs, &cli_checks);
+    if args.common.json {
+        println!("{}", publish::json_summary(&published, &outcomes));
+    } else {
+        publish::print_tables(&published);
+        println!(
+            "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}",
+            scenarios
+                .iter()
+                .map(|s| s.model.replications() as u64)
+                .sum::<u64>(),
+            scenarios.len(),
+            timing.elapsed.as_secs_f64(),
+            timing.threads,
+            args.common.out.join("report.html").display()
+        );
+    }
+    verdict::print(&outcomes)
+}
+
+fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
+    let mut opts = load_options(&args.common, Vec::new());
+    let (a, checks) = load(std::slice::from_ref(&args.a), &opts, &args.common)?;
+    // Common random numbers need the same seed and replications: b takes a's.
+    if let Some(first) = a.first() {
+        opts.seed.get_or_insert(first.model.seed());
+        opts.reps.get_or_insert(first.model.replications());
+    }
+    let (b, _) = load(std::slice::from_ref(&args.b), &opts, &args.common)?;
+    if a.len() != 1 || b.len() != 1 {
+        eprintln!("error: `compare` takes two scenarios without sweeps");
+        return Err(Failure::Invalid);
+    }
+    let scenarios = vec![a.into_iter().next(), b.into_iter().next()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+    let (summaries, timing) =
+        exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let baseline = scenarios[0].name.clone();
+    let published = publish::publish(
+        &scenarios,
+        summaries,
+        Some(&baseline),
+        &timing,
+        &args.common.out,
+    )
+    .map_err(Failure::Io)?;
+    let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);
+    if args.common.json {
+        println!("{}", publish::json_summary(&published, &outcomes));
+    } else {
+        publish::print_differences(&published);
+        println!(
+            "wrote {} and {}",
+            args.common.out.join("comparison.csv").display(),
+            args.common.out.join("report.html").display()
+        );
+    }
+    verdict::print(&outcomes)
+}

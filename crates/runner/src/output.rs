@@ -1,0 +1,345 @@
+//! Writing results: tidy CSV and JSON, a manifest, and the staging that makes every output
+//! appear whole or not at all.
+//!
+//! Everything is rendered to bytes first and written into a hidden staging folder inside the
+//! output directory; only when all of it is written are the entries renamed into place (a
+//! rename within one file system is atomic). A failed run leaves the previous outputs as they
+//! were. CSV and JSON hold only what the inputs determine, so they are byte-identical across
+//! thread counts; volatile facts (run time, threads) live in `manifest.json` alone.
+
+use carepath_engine::{Difference, Kpi, PeriodInfo, Summary};
+use serde::Serialize;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Files being prepared for an output directory.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    out: PathBuf,
+}
+
+impl Staging {
+    /// Starts staging into `out`, creating it if needed.
+    pub fn new(out: &Path) -> io::Result<Staging> {
+        fs::create_dir_all(out)?;
+        let dir = tempfile::Builder::new()
+            .prefix(".carepath-staging-")
+            .tempdir_in(out)?;
+        Ok(Staging {
+            dir,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Writes `bytes` to `rel` (a relative path) inside the staging folder.
+    pub fn write(&self, rel: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
+        let path = self.dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(path, bytes)
+    }
+
+    /// Moves every staged entry into the output directory, replacing what was there, and
+    /// returns the paths written.
+    pub fn commit(self) -> io::Result<Vec<PathBuf>> {
+        let mut entries: Vec<_> = fs::read_dir(self.dir.path())?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<_>>()?;
+        entries.sort();
+        let mut written = Vec::new();
+        for from in entries {
+            let name = from.file_name().expect("directory entries have names");
+            let to = self.out.join(name);
+            if to.is_dir() {
+                // Swap the old folder out first, so no mixture of old and new files remains.
+                let old = tempfile::Builder::new()
+                    .prefix(".carepath-old-")
+                    .tempdir_in(&self.out)?;
+                fs::rename(&to, old.path().join("x"))?;
+                fs::rename(&from, &to)?;
+            } else {
+                fs::rename(&from, &to)?;
+            }
+            written.push(to);
+        }
+        Ok(written)
+    }
+}
+
+/// A number for CSV: shortest round-trip form; empty when undefined.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
+    for row in rows {
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn kpi_row(scenario: &str, k: &Kpi) -> Vec<String> {
+    let e = &k.estimate;
+    vec![
+        scenario.to_string(),
+        k.key.metric.name().to_string(),
+        k.key.subject.clone(),
+        k.key.period.to_string(),
+        k.unit.to_string(),
+        num(e.mean),
+        num(e.sd),
+        num(e.ci_low),
+        num(e.ci_high),
+        num(e.p5),
+        num(e.p50),
+        num(e.p95),
+        e.n.to_string(),
+    ]
+}
+
+const SUMMARY_HEADER: [&str; 13] = [
+    "scenario", "metric", "subject", "period", "unit", "mean", "sd", "ci_low", "ci_high", "p5",
+    "p50", "p95", "n",
+];
+
+/// Every KPI of every summary, one row per (scenario, metric, subject, period).
+pub fn summary_csv(summaries: &[&Summary]) -> Vec<u8> {
+    csv_bytes(
+        &SUMMARY_HEADER,
+        summaries
+            .iter()
+            .flat_map(|s| s.kpis.iter().map(|k| kpi_row(&s.scenario, k))),
+    )
+}
+
+/// The JSON form of one scenario's KPIs.
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    scenario: &'a str,
+    description: &'a str,
+    replications: u32,
+    seed: u64,
+    start_date: chrono::NaiveDate,
+    days: u32,
+    warmup_days: u32,
+    periods: &'a [PeriodInfo],
+    kpis: &'a [Kpi],
+}
+
+/// One scenario's KPIs as JSON (NaN, where a KPI is undefined, becomes `null`).
+pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
+    let json = SummaryJson {
+        scenario: &s.scenario,
+        description,
+        replications: s.replications,
+        seed: s.seed,
+        start_date: s.start_date,
+        days: s.days,
+        warmup_days: s.warmup_days,
+        periods: &s.periods,
+        kpis: &s.kpis,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The daily series in long form with their percentile bands and capacity.
+pub fn daily_csv(s: &Summary) -> Vec<u8> {
+    let rows = s.daily.iter().flat_map(|d| {
+        s.dates.iter().enumerate().map(move |(i, date)| {
+            vec![
+                date.to_string(),
+                d.subject.clone(),
+                d.label.clone(),
+                kind_name(d.kind).to_string(),
+                match d.measure {
+                    carepath_engine::Measure::Occupied => "occupied",
+                    carepath_engine::Measure::Waiting => "waiting",
+                }
+                .to_string(),
+                d.capacity.get(i).map(u32::to_string).unwrap_or_default(),
+                num(d.mean[i]),
+                num(d.p5[i]),
+                num(d.p50[i]),
+                num(d.p95[i]),
+            ]
+        })
+    });
+    csv_bytes(
+        &[
+            "date", "subject", "label", "kind", "measure", "capacity", "mean", "p5", "p50", "p95",
+        ],
+        rows,
+    )
+}
+
+fn kind_name(kind: carepath_engine::PoolKind) -> &'static str {
+    match kind {
+        carepath_engine::PoolKind::Ward => "ward",
+        carepath_engine::PoolKind::Service => "service",
+        carepath_engine::PoolKind::OutOfArea => "out_of_area",
+        carepath_engine::PoolKind::Pathway => "pathway",
+    }
+}
+
+/// The distribution of midnight occupancy: percentage of days at each level.
+pub fn occupancy_csv(s: &Summary) -> Vec<u8> {
+    let rows = s.occupancy.iter().flat_map(|o| {
+        o.pct_of_days.iter().enumerate().map(move |(level, pct)| {
+            vec![
+                o.subject.clone(),
+                o.label.clone(),
+                kind_name(o.kind).to_string(),
+                level.to_string(),
+                num(*pct),
+            ]
+        })
+    });
+    csv_bytes(
+        &["subject", "label", "kind", "occupied", "pct_of_days"],
+        rows,
+    )
+}
+
+/// Paired differences `b − a`, one row per KPI.
+pub fn comparison_csv(rows: &[(&str, &str, &[Difference])]) -> Vec<u8> {
+    let rows = rows.iter().flat_map(|(a, b, diffs)| {
+        diffs.iter().map(move |d| {
+            vec![
+                a.to_string(),
+                b.to_string(),
+                d.key.metric.name().to_string(),
+                d.key.subject.clone(),
+                d.key.period.to_string(),
+                d.unit.to_string(),
+                num(d.mean_a),
+                num(d.mean_b),
+                num(d.diff_mean),
+                num(d.ci_low),
+                num(d.ci_high),
+                num(d.unpaired_half_width),
+                d.n.to_string(),
+            ]
+        })
+    });
+    csv_bytes(
+        &[
+            "baseline",
+            "scenario",
+            "metric",
+            "subject",
+            "period",
+            "unit",
+            "mean_baseline",
+            "mean_scenario",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "unpaired_half_width",
+            "n",
+        ],
+        rows,
+    )
+}
+
+/// One input file and its hash.
+#[derive(Serialize)]
+pub struct Source {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What a scenario was run with.
+#[derive(Serialize)]
+pub struct ManifestScenario {
+    pub name: String,
+    pub file: String,
+    pub sources: Vec<Source>,
+    pub seed: u64,
+    pub replications: u32,
+    pub start_date: chrono::NaiveDate,
+    pub days: u32,
+    pub warmup_days: u32,
+}
+
+/// Enough to reproduce a run.
+#[derive(Serialize)]
+pub struct Manifest {
+    pub carepath_version: &'static str,
+    pub command: Vec<String>,
+    pub started_utc: String,
+    pub run_seconds: f64,
+    pub threads: usize,
+    pub events: u64,
+    pub rng: &'static str,
+    pub scenarios: Vec<ManifestScenario>,
+}
+
+impl Manifest {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// SHA-256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(fs::read(path)?);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_outputs_replace_old_ones_whole() {
+        let out = tempfile::tempdir().unwrap();
+        fs::create_dir_all(out.path().join("a")).unwrap();
+        fs::write(out.path().join("a/stale.csv"), "old").unwrap();
+        fs::write(out.path().join("keep.md"), "kept").unwrap();
+        let staging = Staging::new(out.path()).unwrap();
+        staging.write("a/summary.csv", b"new").unwrap();
+        staging.write("report.html", b"<html>").unwrap();
+        // Nothing is visible before the commit.
+        assert!(!out.path().join("report.html").exists());
+        staging.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(out.path().join("a/summary.csv")).unwrap(),
+            "new"
+        );
+        assert!(
+            !out.path().join("a/stale.csv").exists(),
+            "old folder contents are replaced"
+        );
+        assert_eq!(
+            fs::read_to_string(out.path().join("keep.md")).unwrap(),
+            "kept"
+        );
+        let hidden: Vec<_> = fs::read_dir(out.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(hidden.is_empty(), "staging folders are removed");
+    }
+
+    #[test]
+    fn undefined_numbers_are_empty_cells() {
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(1500.0), "1500");
+    }
+}

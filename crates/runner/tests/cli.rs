@@ -1,0 +1,220 @@
+//! The `carepath` command as scripts use it: exit codes, determinism across thread counts,
+//! machine-readable output, and bad input that changes nothing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn carepath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carepath"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A small but complete scenario: the engine's bundled roadmap example.
+fn example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../engine/src/examples/roadmap.toml")
+        .display()
+        .to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under `dir`, relative path → contents.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn csv_and_json_are_identical_on_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let out = carepath(&[
+            "run",
+            &example(),
+            "--reps",
+            "8",
+            "--threads",
+            threads,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let data = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        files(dir)
+            .into_iter()
+            .filter(|(p, _)| {
+                p.extension().is_some_and(|e| e == "csv" || e == "json")
+                    && !p.ends_with("manifest.json")
+            })
+            .collect()
+    };
+    let (a, b) = (data(&one), data(&two));
+    assert!(
+        a.len() >= 6,
+        "expected CSV and JSON outputs, got {:?}",
+        a.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    assert_eq!(a.len(), b.len());
+    for ((pa, ca), (pb, cb)) in a.iter().zip(&b) {
+        assert_eq!(pa, pb);
+        assert!(ca == cb, "{} differs between 1 and 2 threads", pa.display());
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(one.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["threads"], 1);
+    assert_eq!(manifest["scenarios"][0]["replications"], 8);
+    assert_eq!(
+        manifest["scenarios"][0]["sources"][0]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn checks_set_the_exit_code_and_json_goes_to_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    let run = |check: &str| {
+        carepath(&[
+            "run",
+            &example(),
+            "--reps",
+            "4",
+            "--json",
+            "--check",
+            check,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+    };
+    let pass = run("referrals>=100");
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&pass.stdout).expect("stdout is JSON");
+    assert_eq!(doc["checks_passed"], true);
+    assert_eq!(doc["scenarios"][0]["scenario"], "roadmap");
+    let fail = run("oap_bed_days<=1");
+    assert_eq!(fail.status.code(), Some(1));
+    assert!(
+        text(&fail.stderr).contains("check failed: roadmap: oap_bed_days<=1"),
+        "{}",
+        text(&fail.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&fail.stdout).unwrap();
+    assert_eq!(doc["checks_passed"], false);
+    // A check on a KPI the scenario does not have is bad input, found before running.
+    let unknown = run("admissions[nowhere]>=1");
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+}
+
+#[test]
+fn bad_input_is_located_explained_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    let good = fs::read_to_string(example()).unwrap();
+    fs::write(&bad, good.replacen("beds = 22", "bed = 22", 1)).unwrap();
+    let out_dir = tmp.path().join("out");
+    fs::create_dir_all(&out_dir).unwrap();
+    fs::write(out_dir.join("keep.txt"), "previous run").unwrap();
+    let out = carepath(&[
+        "run",
+        bad.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    let line = good.lines().position(|l| l == "beds = 22").unwrap() + 1;
+    assert!(err.contains(&format!("bad.toml:{line}:1")), "{err}");
+    assert!(err.contains("did you mean `beds`?"), "{err}");
+    assert_eq!(files(&out_dir).len(), 1, "nothing written");
+
+    let v = carepath(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(1));
+    let v = carepath(&["validate", &example()]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stderr));
+}
+
+#[test]
+fn compare_reports_paired_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let more = tmp.path().join("more_beds.toml");
+    let good = fs::read_to_string(example()).unwrap();
+    fs::write(
+        &more,
+        good.replacen("name = \"roadmap\"", "name = \"more_beds\"", 1)
+            .replacen("beds = 22", "beds = 28", 1),
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = carepath(&[
+        "compare",
+        &example(),
+        more.to_str().unwrap(),
+        "--reps",
+        "10",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = fs::read_to_string(out_dir.join("comparison.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("roadmap,more_beds,oap_bed_days,,overall,"))
+        .expect("a row for out-of-area bed-days");
+    let cells: Vec<&str> = row.split(',').collect();
+    let ci_high: f64 = cells[10].parse().unwrap();
+    assert!(
+        ci_high < 0.0,
+        "six more beds cut out-of-area bed-days: {row}"
+    );
+    assert!(text(&out.stdout).contains("oap_bed_days"));
+}
+
+#[test]
+fn schema_is_json_and_names_every_section() {
+    let out = carepath(&["schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "simulation",
+        "demand",
+        "groups",
+        "wards",
+        "services",
+        "roadmap",
+        "extends",
+        "sweep",
+        "check",
+    ] {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "schema lacks `{key}`"
+        );
+    }
+}

@@ -291,7 +291,8 @@ impl Recorder {
     /// Turns the tallies into KPI values in [`Model::kpi_keys`] order.
     pub fn finish(self, m: &Model, index: u32, events: u64) -> Replication {
         let mut values = Vec::with_capacity(m.kpi_keys.len());
-        emit(m, &self.totals, |_, _, _, v| values.push(v));
+        // `+ 0.0` turns the -0.0 of an empty float sum into 0.
+        emit(m, &self.totals, |_, _, _, v| values.push(v + 0.0));
         Replication {
             index,
             values,

@@ -144,19 +144,28 @@ fn scenarios(h: &mut String, runs: &[ScenarioRun]) {
 }
 
 fn headline(h: &mut String, runs: &[ScenarioRun]) {
-    h.push_str("<h2 id=headline>Headline results over the reported period</h2>\n<table><tr><th class=l>Scenario</th>");
-    for m in HEADLINE {
-        let _ = write!(
-            h,
-            "<th>{}<br><span class=ci>{}</span></th>",
-            esc(m.name()),
-            esc(m.unit())
-        );
+    // One row per KPI and one column per scenario: KPIs are many, scenarios few.
+    let shown: Vec<&ScenarioRun> = runs.iter().filter(|r| r.sweep.is_none()).collect();
+    h.push_str("<h2 id=headline>Headline results over the reported period</h2>\n<table><tr><th class=l>KPI</th>");
+    for r in &shown {
+        let _ = write!(h, "<th>{}</th>", esc(&r.name));
     }
     h.push_str("</tr>\n");
-    for r in runs {
-        let _ = write!(h, "<tr><td class=l>{}</td>", esc(&r.name));
-        for m in HEADLINE {
+    for m in HEADLINE {
+        if shown
+            .iter()
+            .all(|r| r.summary.kpi(m, "", Period::Overall).is_none())
+        {
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<tr><td class=l><b>{}</b> ({})<br><span class=ci>{}</span></td>",
+            esc(m.name()),
+            esc(m.unit()),
+            esc(m.description())
+        );
+        for r in &shown {
             let cell = r
                 .summary
                 .kpi(m, "", Period::Overall)
@@ -165,11 +174,7 @@ fn headline(h: &mut String, runs: &[ScenarioRun]) {
         }
         h.push_str("</tr>\n");
     }
-    h.push_str("</table>\n<p>");
-    for m in HEADLINE {
-        let _ = write!(h, "<b>{}</b>: {} ", esc(m.name()), esc(m.description()));
-    }
-    h.push_str("</p>\n");
+    h.push_str("</table>\n");
 }
 
 fn yearly(h: &mut String, runs: &[ScenarioRun]) {
@@ -383,9 +388,18 @@ mod tests {
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--hide-scrollbars",
                 "--window-size=1280,2000",
             ])
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ))
             .arg(format!("--screenshot={}", shot.display()))
             .arg(format!("file://{}", page.display()))
             .output()

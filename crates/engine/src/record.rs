@@ -37,8 +37,10 @@ impl LogHistogram {
         }
     }
 
-    fn add(&mut self, x: f64) {
-        self.counts[Self::bin(x)] += 1;
+    /// Counts a value already binned with [`LogHistogram::bin`] (one logarithm per value,
+    /// however many histograms it goes into).
+    fn add_bin(&mut self, bin: usize) {
+        self.counts[bin] += 1;
         self.n += 1;
     }
 
@@ -260,16 +262,18 @@ impl Recorder {
         });
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
-            self.totals[0].wait_hist.add(wait);
-            self.totals[p].wait_hist.add(wait);
+            let bin = LogHistogram::bin(wait);
+            self.totals[0].wait_hist.add_bin(bin);
+            self.totals[p].wait_hist.add_bin(bin);
         }
     }
 
     pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64) {
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            let bin = LogHistogram::bin(los);
             for i in [0, p] {
-                self.totals[i].los_hist[group].add(los);
+                self.totals[i].los_hist[group].add_bin(bin);
                 self.totals[i].los_sum[group] += los;
             }
         }

@@ -22,11 +22,11 @@ use crate::model::{CensusEntry, Model, Pool};
 use crate::record::{series_count, Recorder, Replication};
 use crate::rng::{self, Attr, Seeds};
 use crate::scenario::ServiceKind;
+use dary_heap::QuaternaryHeap;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Where a patient is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,7 @@ impl PoolState {
 struct Sim<'m> {
     m: &'m Model,
     rec: Recorder,
-    heap: BinaryHeap<Scheduled>,
+    heap: QuaternaryHeap<Scheduled>,
     seq: u64,
     patients: Vec<Patient>,
     free: Vec<u32>,
@@ -180,7 +180,7 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
     let mut sim = Sim {
         m,
         rec: Recorder::new(m),
-        heap: BinaryHeap::with_capacity(capacity_hint),
+        heap: QuaternaryHeap::with_capacity(capacity_hint),
         seq: 0,
         patients: Vec::with_capacity(capacity_hint),
         free: Vec::with_capacity(capacity_hint),
@@ -360,7 +360,9 @@ impl Sim<'_> {
         }
         let mut suitable = None;
         for &(s, eligibility) in &g.alternatives {
-            if rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
+            // A service with no places (not yet open, or closed) is no alternative at all.
+            let open = self.pools[m.wards.len() + s].capacity.value > 0;
+            if open && rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
                 if self.pools[m.wards.len() + s].has_room() {
                     self.start_episode(p, s, t);
                     return;

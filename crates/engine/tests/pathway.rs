@@ -177,3 +177,37 @@ fn census_stays_are_drawn_given_the_days_already_spent() {
         0.0
     );
 }
+
+#[test]
+fn closing_a_ward_evicts_nobody() {
+    let mut s = examples::erlang_loss(0.5, 60.0, 30, 10);
+    s.roadmap
+        .push(toml::from_str("date = \"2025-04-01\"\nward = \"ward\"\ncapacity = 0").unwrap());
+    let model = s.validate().unwrap();
+    let summary = run(&model, 0..10);
+    let ward = &summary.daily[0];
+    let day = summary
+        .dates
+        .iter()
+        .position(|d| d.to_string() == "2025-04-01")
+        .unwrap();
+    assert_eq!(ward.capacity[day], 0);
+    // The patients in bed when it closes stay until their discharge…
+    assert!(
+        ward.mean[day] > 20.0,
+        "occupancy fell to {} at once",
+        ward.mean[day]
+    );
+    assert!(ward.mean[day + 30] < ward.mean[day] && ward.mean[day + 30] > 5.0);
+    // …but nobody new is admitted.
+    let fy = Period::FinancialYear(carepath_engine::FinancialYear(2026));
+    assert_eq!(
+        summary
+            .kpi(Metric::Admissions, "", fy)
+            .unwrap()
+            .estimate
+            .mean,
+        0.0
+    );
+    assert_eq!(ward.mean[ward.mean.len() - 1], 0.0);
+}

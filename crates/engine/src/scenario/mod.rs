@@ -91,7 +91,8 @@ fn default_seed() -> u64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
-    /// Mean referrals (access assessments) per year at the start date, before seasonality.
+    /// Mean new referrals (access assessments) per year at the start date, before
+    /// seasonality; readmissions come on top.
     pub referrals_per_year: f64,
     /// Compound growth of the referral rate per year, as a fraction (0.05 = 5 % a year).
     #[serde(default)]
@@ -251,7 +252,9 @@ pub struct Ward {
     /// Beds at the start (0 for a ward that opens later on the roadmap).
     pub beds: u32,
     /// Groups this ward admits. A group prefers the ward that lists it earliest
-    /// (an eating-disorder unit lists `eating_disorder` first; a general unit may list it second).
+    /// (an eating-disorder unit lists `eating_disorder` first; a general unit may list it
+    /// second); between wards that list it at the same position, the ward whose key sorts
+    /// first (so name NHS and contracted wards accordingly).
     pub accepts: Vec<String>,
     /// How the ward is paid for.
     pub funding: Funding,

@@ -787,3 +787,114 @@ fn schema_accepts_the_engine_examples_and_repository_scenarios() {
 fn load_without_inputs_is_an_error() {
     assert!(load_with(&[], LoadOptions::default()).is_err());
 }
+
+#[test]
+fn example_scenarios_load() {
+    use carepath_engine::scenario::Distribution;
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let loaded = load_ok(&[&repo], LoadOptions::default());
+    let names: Vec<&str> = loaded.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "closer2home",
+            "day_hospital",
+            "demand_growth",
+            "provider_closure",
+            "workforce_constrained"
+        ],
+        "the six top-level files, in file-name order; sweeps/ is not read"
+    );
+    let by_name = |n: &str| &loaded.iter().find(|s| s.name == n).unwrap().scenario;
+    let file_names = |n: &str| -> Vec<String> {
+        let s = loaded.iter().find(|s| s.name == n).unwrap();
+        s.sources
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+
+    // day_hospital = baseline ← closer2home ← day_hospital.
+    assert_eq!(
+        file_names("day_hospital"),
+        ["day_hospital.toml", "closer2home.toml", "baseline.toml"]
+    );
+    let dh = by_name("day_hospital");
+    assert_eq!(
+        dh.services["home_treatment"].places, 15,
+        "home treatment comes from closer2home"
+    );
+    assert_eq!(
+        dh.services["day_hospital"].places, 0,
+        "opens on the roadmap"
+    );
+    assert_eq!(
+        dh.groups.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["ed", "gau", "ld_autism", "picu"],
+        "the groups come from baseline"
+    );
+    assert_eq!(
+        dh.groups["picu"].los_days,
+        Distribution::lognormal(45.0, 1.0),
+        "untouched baseline group"
+    );
+    assert_eq!(dh.groups["gau"].decline_probability, 0.25);
+    assert_eq!(
+        dh.groups["gau"].alternatives,
+        ["home_treatment", "day_hospital"],
+        "arrays are replaced, not merged"
+    );
+    assert_eq!(
+        dh.groups["gau"]
+            .step_down
+            .as_ref()
+            .map(|s| s.service.as_str()),
+        Some("home_treatment"),
+        "closer2home's step-down survives day_hospital's change to the same group"
+    );
+    assert_eq!(
+        dh.wards["gau"].beds, 18,
+        "beds close on the roadmap, not at the start"
+    );
+    assert_eq!(dh.demand.population_under_18, Some(510_000.0));
+    assert_eq!(dh.simulation.replications, 30);
+
+    // [[roadmap]] entries accumulate down the chain; other keys are inherited.
+    let pc = by_name("provider_closure");
+    assert_eq!(pc.roadmap.len(), 5, "2 from day_hospital + 3 of its own");
+    assert_eq!(pc.wards["picu"].beds, 0);
+    assert_eq!(pc.wards.len(), 6);
+    let dg = by_name("demand_growth");
+    assert_eq!(dg.demand.annual_growth, 0.05);
+    assert_eq!(dg.roadmap, pc.roadmap);
+    assert_eq!(dg.services, pc.services);
+    let wc = by_name("workforce_constrained");
+    assert_eq!(wc.services["home_treatment"].places, 8);
+    assert_eq!(wc.services["home_treatment"].cost_per_day_gbp, 130.0);
+    assert_eq!(wc.roadmap, pc.roadmap);
+    let base = by_name("baseline");
+    assert!(base.services.is_empty() && base.roadmap.is_empty());
+    assert_eq!(base.demand.annual_growth, 0.0);
+    assert!(
+        loaded.iter().all(|s| !s.checks.is_empty()),
+        "every scenario has CI checks"
+    );
+
+    // The sweep, run explicitly: places 0, 4, …, 24 on top of closer2home.
+    let sweep = load_ok(
+        &[&repo.join("sweeps/iht_places.toml")],
+        LoadOptions::default(),
+    );
+    assert_eq!(sweep.len(), 7);
+    let places: Vec<u32> = sweep
+        .iter()
+        .map(|s| s.scenario.services["home_treatment"].places)
+        .collect();
+    assert_eq!(places, [0, 4, 8, 12, 16, 20, 24]);
+    assert_eq!(sweep[0].name, "iht_places__places=0");
+    assert_eq!(
+        sweep[6].scenario.groups["gau"].alternatives,
+        ["home_treatment"]
+    );
+}

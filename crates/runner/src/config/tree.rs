@@ -207,6 +207,12 @@ pub(crate) fn merge(parent: Node, child: Node) -> Node {
 
 fn merge_at(parent: Node, child: Node, top: bool) -> Node {
     match (parent.item, child.item) {
+        // A distribution (a table with `dist`) is one value: a child's replaces the parent's
+        // whole, so changing its kind does not mix keys of two kinds.
+        (Item::Table(_), Item::Table(c)) if c.contains_key("dist") => Node {
+            item: Item::Table(c),
+            at: child.at,
+        },
         (Item::Table(mut p), Item::Table(c)) => {
             for (key, c) in c {
                 let merged = match p.remove(&key) {
@@ -497,6 +503,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(merged, expected);
+        let dist = merge(
+            parse("los = { dist = \"lognormal\", median = 40, sigma = 0.8 }"),
+            parse("los = { dist = \"exponential\", mean = 55 }"),
+        );
+        assert_eq!(
+            dist.to_toml(),
+            toml::from_str::<toml::Value>("los = { dist = \"exponential\", mean = 55 }").unwrap(),
+            "a distribution is replaced whole"
+        );
         let scalar_over_table = merge(parse("a = { x = 1 }"), parse("a = 5")).to_toml();
         assert_eq!(
             scalar_over_table,

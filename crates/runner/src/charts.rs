@@ -145,7 +145,10 @@ impl Plot for Fan<'_> {
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(90)
-            .build_cartesian_2d(0f64..n as f64, 0f64..hi.max(1.0))
+            .build_cartesian_2d(
+                (0..n as i32).with_key_points(date_ticks(self.dates)),
+                0f64..hi.max(1.0),
+            )
             .map_err(err)?;
         let dates = self.dates;
         chart
@@ -154,18 +157,17 @@ impl Plot for Fan<'_> {
             .y_desc(&self.y_label)
             .axis_desc_style((FONT, 24))
             .label_style((FONT, 20))
-            .x_labels(8)
             .x_label_formatter(&|x| {
                 dates
-                    .get((*x as usize).min(dates.len().saturating_sub(1)))
+                    .get(((*x).max(0) as usize).min(dates.len().saturating_sub(1)))
                     .map_or(String::new(), |d| d.format("%b %Y").to_string())
             })
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
-        let band: Vec<(f64, f64)> = (0..s.p95.len())
-            .map(|i| (i as f64, finite(s.p95[i])))
-            .chain((0..s.p5.len()).rev().map(|i| (i as f64, finite(s.p5[i]))))
+        let band: Vec<(i32, f64)> = (0..s.p95.len())
+            .map(|i| (i as i32, finite(s.p95[i])))
+            .chain((0..s.p5.len()).rev().map(|i| (i as i32, finite(s.p5[i]))))
             .collect();
         let blue = colour(0);
         chart
@@ -180,7 +182,7 @@ impl Plot for Fan<'_> {
                 s.p50
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| (i as f64, finite(*v))),
+                    .map(|(i, v)| (i as i32, finite(*v))),
                 blue.stroke_width(3),
             ))
             .map_err(err)?
@@ -194,7 +196,7 @@ impl Plot for Fan<'_> {
                 s.mean
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| (i as f64, finite(*v))),
+                    .map(|(i, v)| (i as i32, finite(*v))),
                 orange.stroke_width(2),
             ))
             .map_err(err)?
@@ -208,7 +210,7 @@ impl Plot for Fan<'_> {
                 .capacity
                 .iter()
                 .enumerate()
-                .flat_map(|(i, &c)| [(i as f64, c as f64), (i as f64 + 1.0, c as f64)]);
+                .flat_map(|(i, &c)| [(i as i32, c as f64), (i as i32 + 1, c as f64)]);
             chart
                 .draw_series(LineSeries::new(steps, BLACK.stroke_width(3)))
                 .map_err(err)?
@@ -227,6 +229,27 @@ impl Plot for Fan<'_> {
             .map_err(err)?;
         Ok(())
     }
+}
+
+/// Tick positions (day indices) on the first day of financial years (1 April), every
+/// year or every few years so that at most 8 are labelled; on the first of each quarter
+/// for horizons under two years.
+fn date_ticks(dates: &[chrono::NaiveDate]) -> Vec<i32> {
+    use chrono::Datelike;
+    let firsts = |months: &[u32]| -> Vec<i32> {
+        dates
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.day() == 1 && months.contains(&d.month()))
+            .map(|(i, _)| i as i32)
+            .collect()
+    };
+    let years = firsts(&[4]);
+    if years.len() < 2 {
+        return firsts(&[1, 4, 7, 10]);
+    }
+    let every = years.len().div_ceil(8);
+    years.into_iter().step_by(every).collect()
 }
 
 fn finite(v: f64) -> f64 {
@@ -330,7 +353,7 @@ impl Plot for Across {
             .margin(20)
             .x_label_area_size(60)
             .y_label_area_size(label_width.min(500))
-            .build_cartesian_2d(lo..hi, (0..n).into_segmented())
+            .build_cartesian_2d(lo..hi, (0..n - 1).into_segmented())
             .map_err(err)?;
         let rows = &self.rows;
         chart
@@ -340,7 +363,7 @@ impl Plot for Across {
             .label_style((FONT, 20))
             .y_labels(n)
             .y_label_formatter(&|y| match y {
-                SegmentValue::CenterOf(i) => rows.get(*i).map_or(String::new(), |r| r.0.clone()),
+                SegmentValue::CenterOf(i) if *i < n => rows[n - 1 - i].0.clone(),
                 _ => String::new(),
             })
             .x_label_formatter(&|x| thousands(*x))
@@ -351,8 +374,10 @@ impl Plot for Across {
             if !mean.is_finite() {
                 continue;
             }
-            let y = SegmentValue::CenterOf(i);
             let c = colour(i);
+            // The first scenario (the baseline) is drawn at the top.
+            let i = n - 1 - i;
+            let y = SegmentValue::CenterOf(i);
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [

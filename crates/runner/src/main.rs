@@ -38,14 +38,13 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Schema { markdown } => {
             if markdown {
-                print!("{}", config::key_reference());
+                say(&config::key_reference())
             } else {
-                println!(
-                    "{}",
+                say(&format!(
+                    "{}\n",
                     serde_json::to_string_pretty(&config::schema()).unwrap_or_default()
-                );
+                ))
             }
-            Ok(())
         }
     };
     match result {
@@ -56,6 +55,19 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(3)
         }
+    }
+}
+
+/// Writes to standard output. A reader that has gone away (`carepath … | head`) ends the
+/// output quietly; any other write failure is an I/O failure.
+fn say(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Io(format!("cannot write to standard output: {e}")))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -119,10 +131,11 @@ fn load(
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     match config::load(files, &LoadOptions::default()) {
         Ok(scenarios) => {
-            for s in &scenarios {
-                println!("ok: {} ({})", s.name, s.path.display());
-            }
-            Ok(())
+            let lines: String = scenarios
+                .iter()
+                .map(|s| format!("ok: {} ({})\n", s.name, s.path.display()))
+                .collect();
+            say(&lines)
         }
         Err(errors) => {
             for e in &errors {
@@ -149,11 +162,14 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &cli_checks);
     if args.common.json {
-        println!("{}", publish::json_summary(&published, &outcomes));
+        say(&format!(
+            "{}\n",
+            publish::json_summary(&published, &outcomes)
+        ))?;
     } else {
-        publish::print_tables(&published);
-        println!(
-            "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}",
+        say(&publish::tables(&published))?;
+        say(&format!(
+            "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
             scenarios
                 .iter()
                 .map(|s| s.model.replications() as u64)
@@ -162,7 +178,7 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
             timing.elapsed.as_secs_f64(),
             timing.threads,
             args.common.out.join("report.html").display()
-        );
+        ))?;
     }
     verdict::print(&outcomes)
 }
@@ -197,14 +213,17 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);
     if args.common.json {
-        println!("{}", publish::json_summary(&published, &outcomes));
+        say(&format!(
+            "{}\n",
+            publish::json_summary(&published, &outcomes)
+        ))?;
     } else {
-        publish::print_differences(&published);
-        println!(
-            "wrote {} and {}",
+        say(&publish::differences(&published))?;
+        say(&format!(
+            "wrote {} and {}\n",
             args.common.out.join("comparison.csv").display(),
             args.common.out.join("report.html").display()
-        );
+        ))?;
     }
     verdict::print(&outcomes)
 }

@@ -9,6 +9,7 @@ use crate::report;
 use crate::results::{Comparison, Methods, ScenarioRun};
 use crate::verdict::Outcome;
 use carepath_engine::{compare, Metric, Period, Scenario, Summary};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// What a run published.
@@ -302,7 +303,8 @@ fn fmt_value(x: f64) -> String {
 }
 
 /// Headline KPIs over the whole period, mean and 95 % CI, one row per scenario.
-pub fn print_tables(p: &Published) {
+pub fn tables(p: &Published) -> String {
+    let mut out = String::new();
     let width = p
         .runs
         .iter()
@@ -310,13 +312,13 @@ pub fn print_tables(p: &Published) {
         .max()
         .unwrap_or(8)
         .max(8);
-    print!("{:width$}", "scenario");
+    let _ = write!(out, "{:width$}", "scenario");
     for m in HEADLINE {
-        print!("  {:>24}", m.name());
+        let _ = write!(out, "  {:>24}", m.name());
     }
-    println!();
+    out.push('\n');
     for r in &p.runs {
-        print!("{:width$}", r.name);
+        let _ = write!(out, "{:width$}", r.name);
         for m in HEADLINE {
             let cell = r
                 .summary
@@ -329,16 +331,19 @@ pub fn print_tables(p: &Published) {
                         fmt_value((e.ci_high - e.ci_low) / 2.0)
                     )
                 });
-            print!("  {cell:>24}");
+            let _ = write!(out, "  {cell:>24}");
         }
-        println!();
+        out.push('\n');
     }
+    out
 }
 
 /// Paired differences of the headline KPIs.
-pub fn print_differences(p: &Published) {
+pub fn differences(p: &Published) -> String {
+    let mut out = String::new();
     for c in &p.comparisons {
-        println!(
+        let _ = writeln!(
+            out,
             "{} − {} (paired, same seeds; 95 % CI):",
             c.scenario, c.baseline
         );
@@ -347,7 +352,8 @@ pub fn print_differences(p: &Published) {
             .iter()
             .filter(|d| d.key.period == Period::Overall && d.key.subject.is_empty())
         {
-            println!(
+            let _ = writeln!(
+                out,
                 "  {:<28} {:>14} → {:>14}   {:>14} [{}, {}]",
                 d.key.metric.name(),
                 fmt_value(d.mean_a),
@@ -362,4 +368,5 @@ pub fn print_differences(p: &Published) {
             );
         }
     }
+    out
 }

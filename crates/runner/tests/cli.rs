@@ -218,3 +218,42 @@ fn schema_is_json_and_names_every_section() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_is_no_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carepath"))
+        .args(["run", &example(), "--reps", "4", "--json", "--out"])
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the run has printed anything (`carepath run | head -0`).
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+/// README.md's key reference is `carepath schema --markdown`, so it cannot drift from the
+/// code. After changing the format, paste the new output between the markers.
+#[test]
+fn readme_key_reference_matches_the_schema() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+        .expect("README.md at the repository root");
+    let (begin, end) = ("<!-- keys:begin -->\n", "<!-- keys:end -->");
+    let start = readme
+        .find(begin)
+        .expect("README has the keys:begin marker")
+        + begin.len();
+    let stop = readme.find(end).expect("README has the keys:end marker");
+    let out = carepath(&["schema", "--markdown"]);
+    assert!(out.status.success());
+    assert!(
+        readme[start..stop] == text(&out.stdout),
+        "README.md's key reference is out of date: replace the lines between the markers \
+         with the output of `cargo run -- schema --markdown`"
+    );
+}

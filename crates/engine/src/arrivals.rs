@@ -126,7 +126,12 @@ impl Arrivals {
             let s = self.segments[*seg];
             let b = self.seg_end(*seg);
             if t < b {
-                let rate_t = s.rate * (s.growth * (t - s.start)).exp();
+                // Without growth the rate is flat: skip `exp(0) = 1` (the common case).
+                let rate_t = if s.growth == 0.0 {
+                    s.rate
+                } else {
+                    s.rate * (s.growth * (t - s.start)).exp()
+                };
                 if rate_t > 0.0 {
                     let mass = if s.growth == 0.0 {
                         rate_t * (b - t)

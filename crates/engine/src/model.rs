@@ -41,6 +41,8 @@ pub struct Model {
     pub(crate) periods: Vec<PeriodInfo>,
     /// Period index (≥ 1) of each reported day.
     pub(crate) period_of_day: Vec<u16>,
+    /// Whether each reported day is a weekday (looked up at every midnight).
+    pub(crate) weekday: Vec<bool>,
     /// Budget per period (prorated by days for partial financial years).
     pub(crate) budget: Vec<Option<f64>>,
     pub(crate) population: Option<f64>,
@@ -909,6 +911,7 @@ impl Model {
             census,
             periods,
             period_of_day,
+            weekday: (0..days as i64).map(|day| cal.is_weekday(day)).collect(),
             budget,
             population: d.population_under_18,
             capacity_by_day,

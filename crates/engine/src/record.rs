@@ -9,6 +9,7 @@
 use crate::model::Model;
 use crate::results::{KpiKey, Metric};
 use crate::scenario::{Funding, ServiceKind};
+use std::sync::LazyLock;
 
 /// Log-spaced histogram: 2 % wide bins from 0.01 days to beyond 10,000 days, so percentiles
 /// of waits and lengths of stay are exact to within 2 % without storing every value.
@@ -29,7 +30,15 @@ impl LogHistogram {
         }
     }
 
+    /// The bin of `x`: 0 up to [`HIST_MIN`], then one bin per factor 1.02. Looked up in
+    /// [`BIN_TABLE`], which gives exactly what [`LogHistogram::bin_by_log`] computes.
     fn bin(x: f64) -> usize {
+        BIN_TABLE.bin(x)
+    }
+
+    /// The definition of the bins (a division, a logarithm and a division: slow, and on the
+    /// path of every discharge).
+    fn bin_by_log(x: f64) -> usize {
         if x <= HIST_MIN {
             0
         } else {
@@ -69,6 +78,72 @@ impl LogHistogram {
             }
         }
         f64::NAN
+    }
+}
+
+/// [`LogHistogram::bin`] without a logarithm, built once per process.
+static BIN_TABLE: LazyLock<BinTable> = LazyLock::new(BinTable::new);
+
+/// Bits below the exponent and the top [`BinTable::SUB_BITS`] bits of the mantissa.
+const BIN_SHIFT: u32 = f64::MANTISSA_DIGITS - 1 - BinTable::SUB_BITS;
+
+/// The bins of [`LogHistogram::bin_by_log`] as a table of their lower edges. A positive
+/// `f64` is found in a finer grid by its bits alone (the exponent and the top six mantissa
+/// bits: cells under 1.6 % wide, so no cell holds more than one edge of the 2 % bins), then
+/// one comparison with the next bin's edge settles it. The edges are the values where
+/// `bin_by_log` itself steps up, found by evaluating it, so both give the same bin; the
+/// tests check this around every edge, where rounding could tell them apart.
+struct BinTable {
+    /// `lower[k]`: the smallest value `bin_by_log` puts in bin `k` (k ≥ 1).
+    lower: Box<[f64]>,
+    /// The bin of the smallest value above [`HIST_MIN`] in each cell, from the cell of
+    /// `HIST_MIN` up to the cell of the last edge.
+    cell_bin: Box<[u16]>,
+    /// Index (`bits >> BIN_SHIFT`) of the first cell.
+    first_cell: u64,
+}
+
+impl BinTable {
+    const SUB_BITS: u32 = 6;
+
+    fn new() -> BinTable {
+        let up = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let down = |x: f64| f64::from_bits(x.to_bits() - 1);
+        let mut lower = vec![0.0; HIST_BINS];
+        for (k, edge) in lower.iter_mut().enumerate().skip(1) {
+            // Start from the exact edge and step to where `bin_by_log` changes.
+            let mut x = HIST_MIN * 1.02f64.powi(k as i32 - 1);
+            while LogHistogram::bin_by_log(x) >= k {
+                x = down(x);
+            }
+            while LogHistogram::bin_by_log(x) < k {
+                x = up(x);
+            }
+            *edge = x;
+        }
+        let first_cell = HIST_MIN.to_bits() >> BIN_SHIFT;
+        let last_cell = lower[HIST_BINS - 1].to_bits() >> BIN_SHIFT;
+        let cell_bin = (first_cell..=last_cell)
+            .map(|cell| {
+                let smallest = f64::from_bits(cell << BIN_SHIFT).max(up(HIST_MIN));
+                LogHistogram::bin_by_log(smallest) as u16
+            })
+            .collect();
+        BinTable {
+            lower: lower.into_boxed_slice(),
+            cell_bin,
+            first_cell,
+        }
+    }
+
+    #[inline]
+    fn bin(&self, x: f64) -> usize {
+        // Outside the table (and NaN): by definition.
+        if !(x > HIST_MIN && x < self.lower[HIST_BINS - 1]) {
+            return LogHistogram::bin_by_log(x);
+        }
+        let k = self.cell_bin[((x.to_bits() >> BIN_SHIFT) - self.first_cell) as usize] as usize;
+        k + (x >= self.lower[k + 1]) as usize
     }
 }
 
@@ -503,3 +578,52 @@ pub const COST_CATEGORIES: [&str; 5] = [
     "home_treatment",
     "day_hospital",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn check(x: f64) {
+        assert_eq!(
+            BIN_TABLE.bin(x),
+            LogHistogram::bin_by_log(x),
+            "bin of {x:e} ({:#x})",
+            x.to_bits()
+        );
+    }
+
+    /// The table agrees with the logarithm everywhere rounding could tell them apart (around
+    /// every edge and every cell boundary), at random values and at the extremes.
+    #[test]
+    fn bin_table_matches_the_logarithm() {
+        let t = &*BIN_TABLE;
+        let near = |x: f64, ulps: i64| {
+            (-ulps..=ulps).map(move |d| f64::from_bits((x.to_bits() as i64 + d) as u64))
+        };
+        for &edge in &t.lower[1..] {
+            near(edge, 2000).for_each(check);
+        }
+        for cell in t.first_cell..=t.first_cell + t.cell_bin.len() as u64 {
+            near(f64::from_bits(cell << BIN_SHIFT), 50).for_each(check);
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for _ in 0..1_000_000 {
+            check(10f64.powf(rng.random_range(-4.0..6.0)));
+        }
+        for x in [
+            0.0,
+            -0.0,
+            -1.0,
+            HIST_MIN,
+            1.0,
+            1e300,
+            f64::MIN_POSITIVE,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            check(x);
+        }
+    }
+}

@@ -16,7 +16,9 @@
 //! roadmap capacity step and the next midnight. At equal times a capacity step comes first,
 //! then patient events, then the referral, then the midnight census, so a bed that opens on
 //! a day is counted that night. Nothing in the loop allocates once the buffers have grown to
-//! the scenario's size; stale timers are recognised by a generation counter, not removed.
+//! the scenario's size. A patient has at most one live timer; a timer that becomes void (the
+//! patient was served from a queue, or left) stays in the heap and is recognised when it
+//! comes out, because it no longer matches the patient's current timer.
 
 use crate::model::{CensusEntry, Model, Pool};
 use crate::record::{series_count, Recorder, Replication};
@@ -26,7 +28,7 @@ use dary_heap::QuaternaryHeap;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 
 /// Where a patient is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +50,11 @@ struct Patient {
     group: u16,
     urgency: u8,
     place: Place,
-    /// Bumped whenever a pending timer of this patient becomes void.
-    generation: u32,
+    /// Sequence number of the patient's one live timer ([`NO_TIMER`]: none); an entry of the
+    /// heap with any other number is void.
+    timer: u64,
+    /// What the live timer does when it fires.
+    pending: Ev,
     /// When the current bed request was made.
     requested: f64,
     /// When the patient entered a bed (local or out of area), or the current pool.
@@ -72,30 +77,42 @@ enum Ev {
     Readmission,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Scheduled {
-    time: f64,
-    seq: u64,
-    patient: u32,
-    generation: u32,
-    ev: Ev,
-}
+/// The `timer` of a patient with no live timer (sequence numbers start at 1).
+const NO_TIMER: u64 = 0;
 
-impl PartialEq for Scheduled {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
+/// Bits of a [`Timer`] that hold the patient slot; the sequence number takes the rest of
+/// the low 64 bits. So a replication holds at most 2^24 (16.7 million) patients at once and
+/// schedules at most 2^40 (10^12) timers, both checked; neither is near reach (10^12 timers
+/// would take a day of computing for one replication).
+const SLOT_BITS: u32 = 24;
+const MAX_SLOTS: usize = 1 << SLOT_BITS;
+const MAX_SEQ: u64 = 1 << (64 - SLOT_BITS);
+
+/// An entry of the event heap, packed into 16 bytes so that the heap moves little memory and
+/// compares entries with one integer comparison: the high 64 bits are the time mapped to an
+/// unsigned integer in the order of [`f64::total_cmp`], the low 64 bits the sequence number
+/// (shifted) and the patient slot. Sequence numbers are unique and increase, so entries are
+/// ordered by time and, at equal times, first in first out. What the timer does is kept in
+/// the patient (one live timer each), not in the heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Timer(u128);
+
+impl Timer {
+    fn new(time: f64, seq: u64, patient: u32) -> Timer {
+        let bits = time.to_bits();
+        // Negative: flip every bit; otherwise set the sign bit (the order of `total_cmp`).
+        let key = bits ^ ((bits as i64 >> 63) as u64 | 1 << 63);
+        Timer((key as u128) << 64 | ((seq << SLOT_BITS) | patient as u64) as u128)
     }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
+    fn time(self) -> f64 {
+        let key = (self.0 >> 64) as u64;
+        f64::from_bits(key ^ ((!key as i64 >> 63) as u64 | 1 << 63))
     }
-}
-impl Ord for Scheduled {
-    /// Reversed, so the max-heap pops the earliest; ties keep first-in-first-out order.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.time.total_cmp(&self.time).then(o.seq.cmp(&self.seq))
+    fn seq(self) -> u64 {
+        self.0 as u64 >> SLOT_BITS
+    }
+    fn patient(self) -> u32 {
+        (self.0 as u64 & (MAX_SLOTS as u64 - 1)) as u32
     }
 }
 
@@ -148,7 +165,8 @@ impl PoolState {
 struct Sim<'m> {
     m: &'m Model,
     rec: Recorder,
-    heap: QuaternaryHeap<Scheduled>,
+    /// Earliest first (`Reverse` of a max-heap).
+    heap: QuaternaryHeap<Reverse<Timer>>,
     seq: u64,
     patients: Vec<Patient>,
     free: Vec<u32>,
@@ -223,7 +241,7 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
     let end = m.cal.end();
 
     loop {
-        let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.time);
+        let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
         let t_step = m.steps.get(next_step).map_or(f64::INFINITY, |s| s.time);
         let t_midnight = if midnight <= m.cal.days {
             m.cal.warmup + midnight as f64
@@ -234,7 +252,7 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
             sim.capacity_step(next_step);
             next_step += 1;
         } else if t_event <= next_arrival && t_event <= t_midnight && t_event < end {
-            let e = sim.heap.pop().expect("peeked");
+            let Reverse(e) = sim.heap.pop().expect("peeked");
             sim.events += 1;
             sim.handle(e);
         } else if next_arrival <= t_midnight && next_arrival < end {
@@ -264,15 +282,21 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
 
 impl Sim<'_> {
     fn schedule(&mut self, time: f64, patient: u32, ev: Ev) {
-        let generation = self.patients[patient as usize].generation;
         self.seq += 1;
-        self.heap.push(Scheduled {
-            time,
-            seq: self.seq,
-            patient,
-            generation,
-            ev,
-        });
+        assert!(
+            self.seq < MAX_SEQ,
+            "more than 2^40 timers in one replication"
+        );
+        let pat = &mut self.patients[patient as usize];
+        debug_assert_eq!(pat.timer, NO_TIMER, "a patient has one live timer at most");
+        pat.timer = self.seq;
+        pat.pending = ev;
+        self.heap.push(Reverse(Timer::new(time, self.seq, patient)));
+    }
+
+    /// Voids the patient's live timer, if any.
+    fn cancel_timer(&mut self, p: u32) {
+        self.patients[p as usize].timer = NO_TIMER;
     }
 
     fn new_patient(&mut self, key: u64, group: usize, urgency: usize) -> u32 {
@@ -281,7 +305,8 @@ impl Sim<'_> {
             group: group as u16,
             urgency: urgency as u8,
             place: Place::Free,
-            generation: 0,
+            timer: NO_TIMER,
+            pending: Ev::Discharge,
             requested: 0.0,
             admitted: 0.0,
             entered: 0.0,
@@ -290,11 +315,14 @@ impl Sim<'_> {
         };
         match self.free.pop() {
             Some(i) => {
-                let generation = self.patients[i as usize].generation.wrapping_add(1);
-                self.patients[i as usize] = Patient { generation, ..p };
+                self.patients[i as usize] = p;
                 i
             }
             None => {
+                assert!(
+                    self.patients.len() < MAX_SLOTS,
+                    "more than 2^24 patients at once"
+                );
                 self.patients.push(p);
                 (self.patients.len() - 1) as u32
             }
@@ -304,17 +332,19 @@ impl Sim<'_> {
     fn release(&mut self, p: u32) {
         let pat = &mut self.patients[p as usize];
         pat.place = Place::Free;
-        pat.generation = pat.generation.wrapping_add(1);
+        pat.timer = NO_TIMER;
         self.free.push(p);
     }
 
-    fn handle(&mut self, e: Scheduled) {
-        let pat = self.patients[e.patient as usize];
-        if pat.generation != e.generation {
-            return; // a timer the patient has outlived
+    fn handle(&mut self, e: Timer) {
+        let (p, t) = (e.patient(), e.time());
+        let pat = &mut self.patients[p as usize];
+        if pat.timer != e.seq() {
+            return; // a void timer
         }
-        let (p, t) = (e.patient, e.time);
-        match e.ev {
+        pat.timer = NO_TIMER;
+        let (ev, key) = (pat.pending, pat.key);
+        match ev {
             Ev::AlternativeWaitOver => self.alternative_wait_over(p, t),
             Ev::EpisodeEnd => self.episode_end(p, t),
             Ev::Escalation => self.escalation(p, t),
@@ -323,9 +353,8 @@ impl Sim<'_> {
             Ev::Discharge => self.discharge(p, t),
             Ev::StepDownEnd => self.step_down_end(p, t),
             Ev::Readmission => {
-                let key = rng::readmission(pat.key);
                 self.release(p);
-                self.refer(t, key, true);
+                self.refer(t, rng::readmission(key), true);
             }
         }
     }
@@ -461,8 +490,7 @@ impl Sim<'_> {
         let pool = self.m.wards.len() + s;
         while self.pools[pool].has_room() && !self.service_queues[s].is_empty() {
             let p = self.service_queues[s].remove(0);
-            let pat = &mut self.patients[p as usize];
-            pat.generation = pat.generation.wrapping_add(1); // void the wait timer
+            self.cancel_timer(p); // the wait timer
             self.start_episode(p, s, t);
         }
     }
@@ -505,8 +533,8 @@ impl Sim<'_> {
     fn leave_bed_queue(&mut self, i: usize, t: f64) -> u32 {
         let p = self.bed_queue.remove(i);
         self.waiting.set(t, self.bed_queue.len() as u32);
-        let pat = &mut self.patients[p as usize];
-        pat.generation = pat.generation.wrapping_add(1); // void the wait timer
+        self.cancel_timer(p); // the wait timer
+        let pat = &self.patients[p as usize];
         let (urgency, waited) = (pat.urgency as usize, t - pat.requested);
         self.rec.wait(self.m, t, urgency, waited);
         p
@@ -822,7 +850,8 @@ impl Sim<'_> {
         }
         let day = (n - 1) as usize;
         let days = m.cal.days as usize;
-        let weekday = m.cal.is_weekday(day as i64);
+        let weekday = m.weekday[day];
+        let period = m.period_of_day[day] as usize;
         let nw = m.wards.len();
         for i in 0..self.pools.len() {
             let s = &mut self.pools[i];
@@ -831,7 +860,9 @@ impl Sim<'_> {
             let capacity = s.capacity.flush(t);
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             let day_hospital = i >= nw && m.services[i - nw].kind == ServiceKind::DayHospital;
-            self.rec.add_day(m, day, |tot| {
+            // What `Recorder::add_day` does, written out: a closure this size is not inlined.
+            for p in [0, period] {
+                let tot = &mut self.rec.totals[p];
                 tot.occupied_area[i] += occupied;
                 tot.available_area[i] += available;
                 tot.capacity_area[i] += capacity;
@@ -847,7 +878,7 @@ impl Sim<'_> {
                 if i >= nw && (weekday || !day_hospital) {
                     tot.attended[i - nw] += occupied;
                 }
-            });
+            }
             self.rec.flows[i].occupied_days += occupied;
             let levels = &mut self.rec.occupancy[i];
             let level = (occ as usize).min(levels.len() - 1);
@@ -872,5 +903,48 @@ impl Sim<'_> {
             self.rec.daily[(base + 2 + s) * days + day] = self.service_queues[s].len() as u32;
         }
         debug_assert_eq!(base + 2 + m.services.len(), series_count(m));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A timer keeps its time, sequence number and patient, and timers order as
+    /// `(time.total_cmp, seq)`, the order of the event list.
+    #[test]
+    fn timers_pack_and_order_like_time_then_sequence() {
+        let times = [
+            f64::NEG_INFINITY,
+            -3.5,
+            -0.0,
+            0.0,
+            1e-300,
+            0.25,
+            1.0,
+            3652.75,
+            1e300,
+            f64::INFINITY,
+        ];
+        let seqs = [1, 2, 1 << 20, MAX_SEQ - 1];
+        let patients = [0, 7, (MAX_SLOTS - 1) as u32];
+        let mut all = Vec::new();
+        for &time in &times {
+            for &seq in &seqs {
+                for &patient in &patients {
+                    let timer = Timer::new(time, seq, patient);
+                    assert_eq!(timer.time().to_bits(), time.to_bits());
+                    assert_eq!((timer.seq(), timer.patient()), (seq, patient));
+                    all.push((time, seq, timer));
+                }
+            }
+        }
+        for &(ta, sa, a) in &all {
+            for &(tb, sb, b) in &all {
+                if sa != sb {
+                    assert_eq!(a.cmp(&b), ta.total_cmp(&tb).then(sa.cmp(&sb)));
+                }
+            }
+        }
     }
 }

@@ -331,15 +331,15 @@ impl Recorder {
     }
 
     pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
-        self.add(m, t, |tot| {
-            tot.wait_sum[urgency] += wait;
-            tot.waited[urgency] += 1.0;
-        });
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
             let bin = LogHistogram::bin(wait);
-            self.totals[0].wait_hist.add_bin(bin);
-            self.totals[p].wait_hist.add_bin(bin);
+            for i in [0, p] {
+                let tot = &mut self.totals[i];
+                tot.wait_sum[urgency] += wait;
+                tot.waited[urgency] += 1.0;
+                tot.wait_hist.add_bin(bin);
+            }
         }
     }
 

@@ -236,21 +236,34 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
         .arrivals
         .next(&mut segment, 0.0, Exp1.sample(&mut arrivals))
         .unwrap_or(f64::INFINITY);
-    let mut next_step = 0;
-    let mut midnight = 0u32; // reported midnights 0..=days
     let end = m.cal.end();
+    // The roadmap and midnight clocks change only when they fire, so their next times are
+    // kept rather than recomputed every turn. A time that can no longer fire (a step at or
+    // after the end, a midnight after it) is infinite: in every comparison below it then
+    // acts exactly like the finite time did.
+    let step_time = |i: usize| match m.steps.get(i) {
+        Some(s) if s.time < end => s.time,
+        _ => f64::INFINITY,
+    };
+    let midnight_time = |n: u32| {
+        let t = m.cal.warmup + n as f64;
+        if n <= m.cal.days && t <= end {
+            t
+        } else {
+            f64::INFINITY
+        }
+    };
+    let mut next_step = 0;
+    let mut t_step = step_time(next_step);
+    let mut midnight = 0u32; // reported midnights 0..=days
+    let mut t_midnight = midnight_time(midnight);
 
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
-        let t_step = m.steps.get(next_step).map_or(f64::INFINITY, |s| s.time);
-        let t_midnight = if midnight <= m.cal.days {
-            m.cal.warmup + midnight as f64
-        } else {
-            f64::INFINITY
-        };
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
             sim.capacity_step(next_step);
             next_step += 1;
+            t_step = step_time(next_step);
         } else if t_event <= next_arrival && t_event <= t_midnight && t_event < end {
             let Reverse(e) = sim.heap.pop().expect("peeked");
             sim.events += 1;
@@ -264,9 +277,10 @@ pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
                 .arrivals
                 .next(&mut segment, t, Exp1.sample(&mut arrivals))
                 .unwrap_or(f64::INFINITY);
-        } else if t_midnight <= end {
+        } else if t_midnight.is_finite() {
             sim.midnight(midnight, t_midnight);
             midnight += 1;
+            t_midnight = midnight_time(midnight);
         } else {
             break;
         }

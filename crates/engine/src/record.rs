@@ -186,6 +186,86 @@ pub(crate) struct Totals {
 }
 
 impl Totals {
+    /// Adds another period's tallies to these. The pattern names every field, so a tally added
+    /// to `Totals` cannot be left out of the whole-horizon period.
+    fn absorb(&mut self, o: &Totals) {
+        fn sum(a: &mut [f64], b: &[f64]) {
+            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        }
+        let Totals {
+            referrals,
+            readmissions,
+            declined,
+            diverted,
+            avoided,
+            avoidable,
+            escalations,
+            step_downs,
+            admissions,
+            oap_placements,
+            oap_distance,
+            oap_over_100,
+            repatriations,
+            bed_waits,
+            wait_sum,
+            waited,
+            over_target,
+            wait_hist,
+            waiting_area,
+            occupied_area,
+            available_area,
+            capacity_area,
+            attended,
+            oap_area,
+            days_open,
+            days_85,
+            days_full,
+            los_hist,
+            los_sum,
+            delayed_bed_days,
+        } = o;
+        for (a, b) in [
+            (&mut self.referrals[..], &referrals[..]),
+            (&mut self.diverted, diverted),
+            (&mut self.admissions, admissions),
+            (&mut self.bed_waits, bed_waits),
+            (&mut self.wait_sum, wait_sum),
+            (&mut self.waited, waited),
+            (&mut self.over_target, over_target),
+            (&mut self.occupied_area, occupied_area),
+            (&mut self.available_area, available_area),
+            (&mut self.capacity_area, capacity_area),
+            (&mut self.attended, attended),
+            (&mut self.oap_area, oap_area),
+            (&mut self.days_open, days_open),
+            (&mut self.days_85, days_85),
+            (&mut self.days_full, days_full),
+            (&mut self.los_sum, los_sum),
+        ] {
+            sum(a, b);
+        }
+        for (a, b) in [
+            (&mut self.readmissions, readmissions),
+            (&mut self.declined, declined),
+            (&mut self.avoided, avoided),
+            (&mut self.avoidable, avoidable),
+            (&mut self.escalations, escalations),
+            (&mut self.step_downs, step_downs),
+            (&mut self.oap_placements, oap_placements),
+            (&mut self.oap_distance, oap_distance),
+            (&mut self.oap_over_100, oap_over_100),
+            (&mut self.repatriations, repatriations),
+            (&mut self.waiting_area, waiting_area),
+            (&mut self.delayed_bed_days, delayed_bed_days),
+        ] {
+            *a += b;
+        }
+        self.wait_hist.merge(wait_hist);
+        for (a, b) in self.los_hist.iter_mut().zip(los_hist) {
+            a.merge(b);
+        }
+    }
+
     fn new(m: &Model) -> Totals {
         let (g, w, s) = (m.groups.len(), m.wards.len(), m.services.len());
         Totals {
@@ -311,13 +391,12 @@ impl Recorder {
         t >= self.warmup && t < self.end
     }
 
-    /// Adds to the tallies of the overall period and of the financial year containing `t`
-    /// (nothing outside the reported window).
+    /// Adds to the tallies of the financial year containing `t` (nothing outside the reported
+    /// window).
     #[inline]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
-            f(&mut self.totals[0]);
             f(&mut self.totals[p]);
         }
     }
@@ -325,21 +404,17 @@ impl Recorder {
     /// Adds to the tallies of the period of reported day `day`.
     #[inline]
     pub fn add_day(&mut self, m: &Model, day: usize, f: impl Fn(&mut Totals)) {
-        let p = m.period_of_day[day] as usize;
-        f(&mut self.totals[0]);
-        f(&mut self.totals[p]);
+        f(&mut self.totals[m.period_of_day[day] as usize]);
     }
 
     pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
             let bin = LogHistogram::bin(wait);
-            for i in [0, p] {
-                let tot = &mut self.totals[i];
-                tot.wait_sum[urgency] += wait;
-                tot.waited[urgency] += 1.0;
-                tot.wait_hist.add_bin(bin);
-            }
+            let tot = &mut self.totals[p];
+            tot.wait_sum[urgency] += wait;
+            tot.waited[urgency] += 1.0;
+            tot.wait_hist.add_bin(bin);
         }
     }
 
@@ -347,10 +422,9 @@ impl Recorder {
         if self.in_window(t) {
             let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
             let bin = LogHistogram::bin(los);
-            for i in [0, p] {
-                self.totals[i].los_hist[group].add_bin(bin);
-                self.totals[i].los_sum[group] += los;
-            }
+            let tot = &mut self.totals[p];
+            tot.los_hist[group].add_bin(bin);
+            tot.los_sum[group] += los;
         }
     }
 
@@ -368,7 +442,12 @@ impl Recorder {
     }
 
     /// Turns the tallies into KPI values in [`Model::kpi_keys`] order.
-    pub fn finish(self, m: &Model, index: u32, events: u64) -> Replication {
+    pub fn finish(mut self, m: &Model, index: u32, events: u64) -> Replication {
+        if let Some((overall, years)) = self.totals.split_first_mut() {
+            for year in years.iter() {
+                overall.absorb(year);
+            }
+        }
         let mut values = Vec::with_capacity(m.kpi_keys.len());
         // `+ 0.0` turns the -0.0 of an empty float sum into 0.
         emit(m, &self.totals, |_, _, _, v| values.push(v + 0.0));

@@ -875,23 +875,21 @@ impl Sim<'_> {
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             let day_hospital = i >= nw && m.services[i - nw].kind == ServiceKind::DayHospital;
             // What `Recorder::add_day` does, written out: a closure this size is not inlined.
-            for p in [0, period] {
-                let tot = &mut self.rec.totals[p];
-                tot.occupied_area[i] += occupied;
-                tot.available_area[i] += available;
-                tot.capacity_area[i] += capacity;
-                if cap > 0 {
-                    tot.days_open[i] += 1.0;
-                    if occ as f64 >= 0.85 * cap as f64 {
-                        tot.days_85[i] += 1.0;
-                    }
-                    if occ >= cap {
-                        tot.days_full[i] += 1.0;
-                    }
+            let tot = &mut self.rec.totals[period];
+            tot.occupied_area[i] += occupied;
+            tot.available_area[i] += available;
+            tot.capacity_area[i] += capacity;
+            if cap > 0 {
+                tot.days_open[i] += 1.0;
+                if occ as f64 >= 0.85 * cap as f64 {
+                    tot.days_85[i] += 1.0;
                 }
-                if i >= nw && (weekday || !day_hospital) {
-                    tot.attended[i - nw] += occupied;
+                if occ >= cap {
+                    tot.days_full[i] += 1.0;
                 }
+            }
+            if i >= nw && (weekday || !day_hospital) {
+                tot.attended[i - nw] += occupied;
             }
             self.rec.flows[i].occupied_days += occupied;
             let levels = &mut self.rec.occupancy[i];

@@ -1,6 +1,7 @@
 //! Invariants of the whole pathway on the full example roadmap: every referral accounted for,
 //! Little's law in every ward and service, common random numbers, determinism, and a census
-//! start drawing residual stays conditionally on the days already spent.
+//! start drawing residual stays conditionally on the days already spent, and the whole horizon
+//! adding up its financial years.
 
 use carepath_engine::scenario::{Census, Distribution, Occupant, Scenario};
 use carepath_engine::{compare, examples, run, Metric, Period};
@@ -210,4 +211,43 @@ fn closing_a_ward_evicts_nobody() {
         0.0
     );
     assert_eq!(ward.mean[ward.mean.len() - 1], 0.0);
+}
+
+/// Counts, bed-days and costs over the whole horizon are the sums of their financial years,
+/// in every replication.
+#[test]
+fn the_whole_horizon_adds_up_its_financial_years() {
+    let model = examples::roadmap(3).validate().unwrap();
+    let summary = run(&model, 0..3);
+    let additive = |k: &carepath_engine::Kpi| {
+        !matches!(k.key.metric, Metric::Budget | Metric::BudgetVariance)
+            && matches!(k.unit, "count" | "bed-days" | "£")
+    };
+    let mut checked = 0;
+    for overall in summary
+        .kpis
+        .iter()
+        .filter(|k| k.key.period == Period::Overall && additive(k))
+    {
+        let years: Vec<_> = summary
+            .kpis
+            .iter()
+            .filter(|k| {
+                k.key.metric == overall.key.metric
+                    && k.key.subject == overall.key.subject
+                    && k.key.period != Period::Overall
+            })
+            .collect();
+        assert!(years.len() >= 2, "{:?}", overall.key);
+        for (rep, &total) in overall.values.iter().enumerate() {
+            let sum: f64 = years.iter().map(|k| k.values[rep]).sum();
+            assert!(
+                (total - sum).abs() <= 1e-9 * sum.abs().max(1.0),
+                "{:?} replication {rep}: overall {total}, years add up to {sum}",
+                overall.key
+            );
+            checked += (total > 0.0) as usize;
+        }
+    }
+    assert!(checked > 100, "only {checked} non-zero values checked");
 }

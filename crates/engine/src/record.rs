@@ -46,8 +46,7 @@ impl LogHistogram {
         }
     }
 
-    /// Counts a value already binned with [`LogHistogram::bin`] (one logarithm per value,
-    /// however many histograms it goes into).
+    /// Counts a value already binned with [`LogHistogram::bin`].
     fn add_bin(&mut self, bin: usize) {
         self.counts[bin] += 1;
         self.n += 1;
@@ -391,12 +390,18 @@ impl Recorder {
         t >= self.warmup && t < self.end
     }
 
+    /// The financial year (period index) of clock time `t` inside the reported window.
+    #[inline]
+    fn period(&self, m: &Model, t: f64) -> usize {
+        m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize
+    }
+
     /// Adds to the tallies of the financial year containing `t` (nothing outside the reported
     /// window).
     #[inline]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
         if self.in_window(t) {
-            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            let p = self.period(m, t);
             f(&mut self.totals[p]);
         }
     }
@@ -409,7 +414,7 @@ impl Recorder {
 
     pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
         if self.in_window(t) {
-            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            let p = self.period(m, t);
             let bin = LogHistogram::bin(wait);
             let tot = &mut self.totals[p];
             tot.wait_sum[urgency] += wait;
@@ -420,7 +425,7 @@ impl Recorder {
 
     pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64) {
         if self.in_window(t) {
-            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
+            let p = self.period(m, t);
             let bin = LogHistogram::bin(los);
             let tot = &mut self.totals[p];
             tot.los_hist[group].add_bin(bin);

@@ -46,9 +46,8 @@ impl LogHistogram {
         }
     }
 
-    /// Counts a value already binned with [`LogHistogram::bin`].
-    fn add_bin(&mut self, bin: usize) {
-        self.counts[bin] += 1;
+    fn add(&mut self, x: f64) {
+        self.counts[Self::bin(x)] += 1;
         self.n += 1;
     }
 
@@ -188,9 +187,6 @@ impl Totals {
     /// Adds another period's tallies to these. The pattern names every field, so a tally added
     /// to `Totals` cannot be left out of the whole-horizon period.
     fn absorb(&mut self, o: &Totals) {
-        fn sum(a: &mut [f64], b: &[f64]) {
-            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
-        }
         let Totals {
             referrals,
             readmissions,
@@ -241,7 +237,7 @@ impl Totals {
             (&mut self.days_full, days_full),
             (&mut self.los_sum, los_sum),
         ] {
-            sum(a, b);
+            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
         for (a, b) in [
             (&mut self.readmissions, readmissions),
@@ -390,47 +386,29 @@ impl Recorder {
         t >= self.warmup && t < self.end
     }
 
-    /// The financial year (period index) of clock time `t` inside the reported window.
-    #[inline]
-    fn period(&self, m: &Model, t: f64) -> usize {
-        m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize
-    }
-
     /// Adds to the tallies of the financial year containing `t` (nothing outside the reported
     /// window).
     #[inline]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
         if self.in_window(t) {
-            let p = self.period(m, t);
+            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
             f(&mut self.totals[p]);
         }
     }
 
-    /// Adds to the tallies of the period of reported day `day`.
-    #[inline]
-    pub fn add_day(&mut self, m: &Model, day: usize, f: impl Fn(&mut Totals)) {
-        f(&mut self.totals[m.period_of_day[day] as usize]);
-    }
-
     pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
-        if self.in_window(t) {
-            let p = self.period(m, t);
-            let bin = LogHistogram::bin(wait);
-            let tot = &mut self.totals[p];
+        self.add(m, t, |tot| {
             tot.wait_sum[urgency] += wait;
             tot.waited[urgency] += 1.0;
-            tot.wait_hist.add_bin(bin);
-        }
+            tot.wait_hist.add(wait);
+        });
     }
 
     pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64) {
-        if self.in_window(t) {
-            let p = self.period(m, t);
-            let bin = LogHistogram::bin(los);
-            let tot = &mut self.totals[p];
-            tot.los_hist[group].add_bin(bin);
+        self.add(m, t, |tot| {
+            tot.los_hist[group].add(los);
             tot.los_sum[group] += los;
-        }
+        });
     }
 
     pub fn enter(&mut self, pool: usize, t: f64) {

@@ -874,7 +874,7 @@ impl Sim<'_> {
             let capacity = s.capacity.flush(t);
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             let day_hospital = i >= nw && m.services[i - nw].kind == ServiceKind::DayHospital;
-            // What `Recorder::add_day` does, written out: a closure this size is not inlined.
+            // The day's tallies go to its financial year.
             let tot = &mut self.rec.totals[period];
             tot.occupied_area[i] += occupied;
             tot.available_area[i] += available;
@@ -901,13 +901,12 @@ impl Sim<'_> {
         for g in 0..self.oap.len() {
             let area = self.oap[g].flush(t);
             oap_total += self.oap[g].value;
-            self.rec.add_day(m, day, |tot| tot.oap_area[g] += area);
+            self.rec.totals[period].oap_area[g] += area;
             let pool = self.pools.len();
             self.rec.flows[pool].occupied_days += area;
         }
         let waiting_area = self.waiting.flush(t);
-        self.rec
-            .add_day(m, day, |tot| tot.waiting_area += waiting_area);
+        self.rec.totals[period].waiting_area += waiting_area;
         let base = self.pools.len();
         self.rec.daily[base * days + day] = oap_total;
         self.rec.daily[(base + 1) * days + day] = self.bed_queue.len() as u32;

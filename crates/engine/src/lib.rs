@@ -38,7 +38,7 @@ mod time;
 pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
-    DailySeries, Difference, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
+    DailySeries, Difference, Direction, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
     OccupancyDistribution, Period, PeriodInfo, PoolKind, Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};

@@ -68,8 +68,20 @@ pub struct PeriodInfo {
     pub days: u32,
 }
 
+/// Whether a rise in a KPI is good news, so that differences can be coloured better or worse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// More is better (admissions avoided, repatriations).
+    Higher,
+    /// Less is better (out-of-area placements, waits, cost).
+    Lower,
+    /// Neither: a description of the system (occupancy, referrals, length of stay).
+    Neutral,
+}
+
 macro_rules! metrics {
-    ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, $unit:literal; )*) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, $unit:literal, $label:literal, $dir:ident; )*) => {
         /// Everything carepath measures. The name is what CSV, JSON and `[[check]]` use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Metric { $( $(#[doc = $doc])* $variant, )* }
@@ -88,6 +100,16 @@ macro_rules! metrics {
                 match self { $(Metric::$variant => $unit,)* }
             }
 
+            /// Plain-language name for people: reports, charts, the terminal and the CSV `label`.
+            pub fn label(self) -> &'static str {
+                match self { $(Metric::$variant => $label,)* }
+            }
+
+            /// Whether a rise is good news, bad news or neither.
+            pub fn direction(self) -> Direction {
+                match self { $(Metric::$variant => Direction::$dir,)* }
+            }
+
             /// One-line meaning (from the doc comment).
             pub fn description(self) -> &'static str {
                 match self { $(Metric::$variant => concat!($($doc),*).trim_ascii(),)* }
@@ -103,67 +125,67 @@ macro_rules! metrics {
 
 metrics! {
     /// Referrals (access assessments), new and readmissions; subject: a group or all.
-    Referrals => "referrals", "count";
+    Referrals => "referrals", "count", "Referrals", Neutral;
     /// Referrals that were readmissions of a discharged patient.
-    Readmissions => "readmissions", "count";
+    Readmissions => "readmissions", "count", "Readmissions", Lower;
     /// Referrals declined at gatekeeping (back to community care).
-    Declined => "declined", "count";
+    Declined => "declined", "count", "Referrals declined", Neutral;
     /// Referrals diverted to a community alternative; subject: the service.
-    Diverted => "diverted", "count";
+    Diverted => "diverted", "count", "Diverted to community care", Higher;
     /// Community episodes that ended without an admission.
-    AdmissionsAvoided => "admissions_avoided", "count";
+    AdmissionsAvoided => "admissions_avoided", "count", "Admissions avoided", Higher;
     /// Admissions of referrals that suited an alternative that had no free place.
-    AvoidableAdmissions => "avoidable_admissions", "count";
+    AvoidableAdmissions => "avoidable_admissions", "count", "Avoidable admissions", Lower;
     /// Community episodes that escalated to an admission request.
-    Escalations => "escalations", "count";
+    Escalations => "escalations", "count", "Escalations to admission", Lower;
     /// Early discharges into a community service.
-    StepDowns => "step_downs", "count";
+    StepDowns => "step_downs", "count", "Step-downs", Higher;
     /// Admissions to a local bed; subject: the ward, or all.
-    Admissions => "admissions", "count";
+    Admissions => "admissions", "count", "Local admissions", Neutral;
     /// Admissions (local and out of area) per 100,000 under-18s per year.
-    AdmissionsPer100k => "admissions_per_100k", "per 100k per year";
+    AdmissionsPer100k => "admissions_per_100k", "per 100k per year", "Admissions per 100,000 under-18s", Lower;
     /// New out-of-area placements.
-    OapPlacements => "oap_placements", "count";
+    OapPlacements => "oap_placements", "count", "Out-of-area placements", Lower;
     /// Bed-days spent out of area.
-    OapBedDays => "oap_bed_days", "bed-days";
+    OapBedDays => "oap_bed_days", "bed-days", "Out-of-area bed-days", Lower;
     /// Mean distance from home of new out-of-area placements.
-    OapMeanDistance => "oap_mean_distance_miles", "miles";
+    OapMeanDistance => "oap_mean_distance_miles", "miles", "Mean out-of-area distance", Lower;
     /// New out-of-area placements more than 100 miles from home.
-    OapOver100Miles => "oap_over_100_miles", "count";
+    OapOver100Miles => "oap_over_100_miles", "count", "Placements over 100 miles away", Lower;
     /// Transfers back from out of area to a local bed.
-    Repatriations => "repatriations", "count";
+    Repatriations => "repatriations", "count", "Repatriations", Higher;
     /// Admission requests that had to wait for a bed; subject: urgency, or all.
-    BedWaits => "bed_waits", "count";
+    BedWaits => "bed_waits", "count", "Waits for a bed", Lower;
     /// Mean wait for a local bed, over admission requests that waited.
-    BedWaitMean => "bed_wait_mean_days", "days";
+    BedWaitMean => "bed_wait_mean_days", "days", "Mean wait for a bed", Lower;
     /// 90th percentile of the wait for a local bed, over requests that waited.
-    BedWaitP90 => "bed_wait_p90_days", "days";
+    BedWaitP90 => "bed_wait_p90_days", "days", "90th percentile wait for a bed", Lower;
     /// Admission requests not given a local bed within their urgency's target.
-    BedWaitsOverTarget => "bed_waits_over_target", "count";
+    BedWaitsOverTarget => "bed_waits_over_target", "count", "Waits over target", Lower;
     /// Mean number waiting for a bed.
-    MeanWaiting => "mean_waiting", "patients";
+    MeanWaiting => "mean_waiting", "patients", "Young people waiting (mean)", Lower;
     /// Time-averaged occupied beds or places; subject: a ward or service.
-    MeanOccupied => "mean_occupied", "beds";
+    MeanOccupied => "mean_occupied", "beds", "Beds or places occupied (mean)", Neutral;
     /// Mean occupied as a share of mean available capacity.
-    Occupancy => "occupancy_pct", "%";
+    Occupancy => "occupancy_pct", "%", "Occupancy", Neutral;
     /// Share of days whose midnight occupancy was at or above 85 % of capacity.
-    DaysAbove85 => "days_at_or_above_85pct", "% of days";
+    DaysAbove85 => "days_at_or_above_85pct", "% of days", "Days at or above 85 % occupancy", Lower;
     /// Share of days whose midnight occupancy was at or above capacity.
-    DaysFull => "days_full", "% of days";
+    DaysFull => "days_full", "% of days", "Days full", Lower;
     /// Mean length of completed inpatient stays (local and out of area); subject: group.
-    LosMean => "los_mean_days", "days";
+    LosMean => "los_mean_days", "days", "Mean length of stay", Neutral;
     /// Median length of completed inpatient stays; subject: group.
-    LosMedian => "los_median_days", "days";
+    LosMedian => "los_median_days", "days", "Median length of stay", Neutral;
     /// 90th percentile of completed inpatient stays; subject: group.
-    LosP90 => "los_p90_days", "days";
+    LosP90 => "los_p90_days", "days", "90th percentile length of stay", Neutral;
     /// Bed-days added by delayed discharges.
-    DelayedDischargeBedDays => "delayed_discharge_bed_days", "bed-days";
+    DelayedDischargeBedDays => "delayed_discharge_bed_days", "bed-days", "Delayed-discharge bed-days", Lower;
     /// Spending; subject: a cost category, or all.
-    Cost => "cost_gbp", "£";
+    Cost => "cost_gbp", "£", "Cost", Lower;
     /// The budget for the period.
-    Budget => "budget_gbp", "£";
+    Budget => "budget_gbp", "£", "Budget", Neutral;
     /// Spending minus budget (positive: overspent).
-    BudgetVariance => "budget_variance_gbp", "£";
+    BudgetVariance => "budget_variance_gbp", "£", "Over budget by", Lower;
 }
 
 impl Serialize for Metric {
@@ -343,4 +365,18 @@ pub struct Difference {
     pub unpaired_half_width: f64,
     /// Replication pairs with a value in both scenarios.
     pub n: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_has_a_distinct_label_and_a_definition() {
+        let mut labels: Vec<&str> = Metric::ALL.iter().map(|m| m.label()).collect();
+        assert!(Metric::ALL.iter().all(|m| !m.description().is_empty()));
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), Metric::ALL.len(), "two metrics share a label");
+    }
 }

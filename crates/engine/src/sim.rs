@@ -184,8 +184,15 @@ struct Sim<'m> {
     events: u64,
 }
 
+impl Model {
+    /// Runs replication `index`: a pure function of the model and the index.
+    pub fn run_replication(&self, index: u32) -> Replication {
+        replicate(self, index)
+    }
+}
+
 /// Runs replication `rep` of `model`.
-pub(crate) fn replicate(m: &Model, rep: u32) -> Replication {
+fn replicate(m: &Model, rep: u32) -> Replication {
     let seeds = Seeds::new(m.seed, rep);
     let capacity_hint: usize = m
         .wards

@@ -7,10 +7,10 @@
 //! problem with the dotted key path that holds it.
 
 mod dist;
-mod validate;
+mod error;
 
 pub use dist::Distribution;
-pub use validate::{ScenarioError, ScenarioErrors};
+pub use error::{KeyPath, ScenarioError, ScenarioErrors, Seg};
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;

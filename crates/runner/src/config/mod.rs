@@ -588,7 +588,16 @@ fn build(
         Ok(model) => Some((scenario, model)),
         Err(problems) => {
             for e in problems.0 {
-                let at = tree.locate(&tree::parse_path(&e.path).unwrap_or_default());
+                let segs: Vec<tree::Seg> = e
+                    .path
+                    .0
+                    .iter()
+                    .map(|s| match s {
+                        carepath_engine::scenario::Seg::Key(k) => tree::Seg::Key(k.clone()),
+                        carepath_engine::scenario::Seg::Index(i) => tree::Seg::Index(*i),
+                    })
+                    .collect();
+                let at = tree.locate(&segs);
                 // A problem at a swept value differs from point to point: say which point.
                 let suffix = if swept.iter().any(|s| s.param.at == *at) {
                     let values: Vec<String> =
@@ -602,7 +611,7 @@ fn build(
                 } else {
                     format!("`{}`: {}", e.path, e.message)
                 };
-                errs.push(at.error(&e.path, format!("{message}{suffix}"), None));
+                errs.push(at.error(&e.path.to_string(), format!("{message}{suffix}"), None));
             }
             None
         }

@@ -898,3 +898,21 @@ fn example_scenarios_load() {
         ["home_treatment"]
     );
 }
+
+/// A key with a dot in it (`[wards."picu.x"]`) is one segment of the engine's key path, so a
+/// problem inside it is reported at its own line, not at a `[wards.picu]` that does not exist.
+#[test]
+fn an_engine_error_under_a_dotted_key_is_located_at_its_line() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "{MINIMAL}\n[wards.\"picu.x\"]\nbeds = 2\naccepts = [\"nobody\"]\nfunding = \"spot\"\ncost_per_bed_day_gbp = 1\n"
+    );
+    let path = write(&dir, "dotted.toml", &text);
+    let errs = load_err(&[&path], LoadOptions::default());
+    let e = errs
+        .iter()
+        .find(|e| e.message.contains("no group called `nobody`"))
+        .expect("the unknown group is reported");
+    assert_eq!(e.key, "wards.\"picu.x\".accepts[0]");
+    assert_eq!(e.line, Some(line_of(&text, "[\"nobody\"]")), "{e}");
+}

@@ -1,0 +1,129 @@
+//! `[simulation]` and `[budget]`: the calendar of a run, its reporting periods (the whole
+//! horizon, then each financial year it touches) and the budget of each period.
+
+use super::check::Checker;
+use crate::arrivals::DAYS_PER_YEAR;
+use crate::results::{FinancialYear, Period, PeriodInfo};
+use crate::scenario::{Budget, KeyPath, Scenario};
+use crate::time::{financial_year, Calendar};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// The longest run and warm-up accepted, in years: beyond this a planning question makes no
+/// sense and a typo would run for hours.
+const MAX_YEARS: f64 = 100.0;
+
+pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
+    let sim = &s.simulation;
+    let path = KeyPath::root("simulation");
+    let years = sim.years;
+    if !(years.is_finite() && years > 0.0 && years <= MAX_YEARS) {
+        c.err(
+            path.key("years"),
+            format!("must be more than 0 and at most 100, got {years}"),
+        );
+    }
+    let days = if years.is_finite() && years > 0.0 {
+        ((years.min(MAX_YEARS) * DAYS_PER_YEAR).round() as u32).max(1)
+    } else {
+        1
+    };
+    if sim.replications == 0 || sim.replications > 100_000 {
+        c.err(
+            path.key("replications"),
+            format!("must be between 1 and 100000, got {}", sim.replications),
+        );
+    }
+    if sim.warmup_days > 36_525 {
+        c.err(
+            path.key("warmup_days"),
+            format!("must be at most 36525 (100 years), got {}", sim.warmup_days),
+        );
+    }
+    // A census start is today's state: warming up from empty would overwrite it.
+    let warmup = if s.census.is_some() {
+        0
+    } else {
+        sim.warmup_days.min(36_525)
+    };
+    Calendar {
+        start_date: sim.start_date,
+        warmup: warmup as f64,
+        days,
+    }
+}
+
+/// The reporting periods (overall, then each financial year) and the period of each day.
+pub(super) fn periods(cal: &Calendar) -> (Vec<PeriodInfo>, Vec<u16>) {
+    let mut periods = vec![PeriodInfo {
+        period: Period::Overall,
+        first_day: cal.start_date,
+        last_day: cal.last_date(),
+        days: cal.days,
+    }];
+    let mut period_of_day = Vec::with_capacity(cal.days as usize);
+    for day in 0..cal.days as i64 {
+        let date = cal.date_of_offset(day);
+        let fy = Period::FinancialYear(financial_year(date));
+        if periods.last().map(|p| p.period) != Some(fy) {
+            periods.push(PeriodInfo {
+                period: fy,
+                first_day: date,
+                last_day: date,
+                days: 0,
+            });
+        }
+        if let Some(last) = periods.last_mut() {
+            last.last_day = date;
+            last.days += 1;
+        }
+        period_of_day.push((periods.len() - 1) as u16);
+    }
+    (periods, period_of_day)
+}
+
+/// The budget as given: one for every year, and overrides for particular financial years.
+pub(super) struct Budgets {
+    annual: Option<f64>,
+    by_year: BTreeMap<FinancialYear, f64>,
+}
+
+pub(super) fn budget(c: &mut Checker, b: &Budget) -> Budgets {
+    let path = KeyPath::root("budget");
+    let mut by_year = BTreeMap::new();
+    for (fy, &v) in &b.by_financial_year {
+        let at = path.key("by_financial_year").key(fy);
+        match FinancialYear::parse(fy) {
+            Some(y) => {
+                by_year.insert(y, c.non_negative(at, v));
+            }
+            None => c.err(at, "expected a financial year written like \"2024/25\""),
+        }
+    }
+    let annual = b
+        .annual_gbp
+        .map(|v| c.non_negative(path.key("annual_gbp"), v));
+    Budgets { annual, by_year }
+}
+
+/// The budget of each period: a financial year's, pro-rated by the days of it inside the
+/// horizon; overall, the sum of the years' (none unless every year has one).
+pub(super) fn budget_by_period(b: &Budgets, periods: &[PeriodInfo]) -> Vec<Option<f64>> {
+    let mut budget: Vec<Option<f64>> = periods
+        .iter()
+        .map(|p| match p.period {
+            Period::Overall => None,
+            Period::FinancialYear(fy) => b.by_year.get(&fy).copied().or(b.annual).map(|v| {
+                let fy_days = (NaiveDate::from_ymd_opt(fy.0 + 1, 4, 1).unwrap_or(NaiveDate::MAX)
+                    - NaiveDate::from_ymd_opt(fy.0, 4, 1).unwrap_or(NaiveDate::MIN))
+                .num_days() as f64;
+                v * p.days as f64 / fy_days
+            }),
+        })
+        .collect();
+    let overall = budget[1..]
+        .iter()
+        .try_fold(0.0, |acc, b| b.map(|b| acc + b));
+    budget[0] = if periods.len() > 1 { overall } else { None };
+    budget
+}

@@ -1,0 +1,66 @@
+//! `[demand]` and `[urgency]`: how many referrals arrive, and how urgent they are.
+
+use super::check::Checker;
+use crate::scenario::{Demand, KeyPath, Urgencies};
+
+/// Checks `[demand]`; returns the twelve monthly multipliers (all 1 without seasonality).
+pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
+    let path = KeyPath::root("demand");
+    c.referral_rate(path.key("referrals_per_year"), d.referrals_per_year);
+    c.growth(path.key("annual_growth"), d.annual_growth);
+    let mut seasonality = [1.0; 12];
+    if let Some(season) = &d.seasonality {
+        if season.len() != 12 {
+            c.err(
+                path.key("seasonality"),
+                format!(
+                    "needs 12 monthly multipliers (January to December), got {}",
+                    season.len()
+                ),
+            );
+        } else {
+            for (i, &m) in season.iter().enumerate() {
+                seasonality[i] = c.non_negative(path.key("seasonality").index(i), m);
+            }
+        }
+    }
+    if let Some(p) = d.population_under_18 {
+        if !(p.is_finite() && p > 0.0) {
+            c.err(
+                path.key("population_under_18"),
+                format!("must be a positive number, got {p}"),
+            );
+        }
+    }
+    seasonality
+}
+
+/// The compiled urgency classes, most urgent first.
+pub(super) struct UrgencyModel {
+    /// Cumulative shares (the last is exactly 1, whatever rounding left).
+    pub cum: [f64; 3],
+    /// Longest wait for a local bed (infinite: wait indefinitely).
+    pub target: [f64; 3],
+}
+
+pub(super) fn urgency(c: &mut Checker, u: &Urgencies) -> UrgencyModel {
+    let path = KeyPath::root("urgency");
+    let classes = [
+        (&u.emergency, "emergency"),
+        (&u.urgent, "urgent"),
+        (&u.routine, "routine"),
+    ];
+    let mut cum = [0.0; 3];
+    let mut target = [f64::INFINITY; 3];
+    let mut acc = 0.0;
+    for (i, (class, name)) in classes.iter().enumerate() {
+        acc += c.probability(path.key(name).key("share"), class.share);
+        cum[i] = acc;
+        if let Some(t) = class.target_days {
+            target[i] = c.non_negative(path.key(name).key("target_days"), t);
+        }
+    }
+    c.shares_sum_to_one(path, "the urgency shares", acc);
+    cum[2] = 1.0;
+    UrgencyModel { cum, target }
+}

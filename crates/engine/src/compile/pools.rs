@@ -1,0 +1,90 @@
+//! `[wards]` and `[services]`: the local beds and the community places, each with its cost.
+
+use super::check::{label, Checker};
+use crate::model::{ServiceModel, WardModel};
+use crate::rng::name_key;
+use crate::scenario::{KeyPath, Scenario};
+
+pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> Vec<WardModel> {
+    let mut wards = Vec::with_capacity(s.wards.len());
+    for (name, w) in &s.wards {
+        let path = KeyPath::root("wards").key(name);
+        let mut accepts = vec![false; group_names.len()];
+        if w.accepts.is_empty() {
+            c.err(path.key("accepts"), "must name at least one group");
+        }
+        for (i, gname) in w.accepts.iter().enumerate() {
+            let at = path.key("accepts").index(i);
+            if let Some(g) = c.lookup(at.clone(), "group", gname, group_names) {
+                if accepts[g] {
+                    c.err(at, format!("`{gname}` is listed twice"));
+                }
+                accepts[g] = true;
+            }
+        }
+        for gname in w.los_days.keys() {
+            if !w.accepts.contains(gname) {
+                c.err(
+                    path.key("los_days").key(gname),
+                    format!("ward `{name}` does not accept group `{gname}`"),
+                );
+            }
+        }
+        let cost = c.non_negative(path.key("cost_per_bed_day_gbp"), w.cost_per_bed_day_gbp);
+        wards.push(WardModel {
+            key: name.clone(),
+            label: label(&w.label, name),
+            beds: w.beds,
+            accepts,
+            funding: w.funding,
+            cost,
+            max_capacity: w.beds,
+        });
+    }
+    wards
+}
+
+pub(super) fn services(
+    c: &mut Checker,
+    s: &Scenario,
+    group_names: &[&String],
+) -> Vec<ServiceModel> {
+    let mut services = Vec::with_capacity(s.services.len());
+    for (name, sv) in &s.services {
+        let path = KeyPath::root("services").key(name);
+        let mut escalation = vec![0.0; group_names.len()];
+        for (gname, &p) in &sv.escalation {
+            let at = path.key("escalation").key(gname);
+            if let Some(g) = c.lookup(at.clone(), "group", gname, group_names) {
+                escalation[g] = c.probability(at, p);
+            }
+        }
+        for (gname, &p) in &sv.eligibility {
+            let at = path.key("eligibility").key(gname);
+            c.probability(at.clone(), p);
+            if let Some(g) = s.groups.get(gname) {
+                if !g.alternatives.contains(name) {
+                    c.err(at, format!("group `{gname}` does not list `{name}` in its `alternatives`, so this is never used"));
+                }
+            } else {
+                c.lookup(at, "group", gname, group_names);
+            }
+        }
+        services.push(ServiceModel {
+            key: name.clone(),
+            label: label(&sv.label, name),
+            kind: sv.kind,
+            places: sv.places,
+            cost: c.non_negative(path.key("cost_per_day_gbp"), sv.cost_per_day_gbp),
+            name_key: name_key(name),
+            episode: c.dist(path.key("episode_days"), &sv.episode_days),
+            escalation,
+            escalation_delay: sv
+                .escalation_delay_days
+                .as_ref()
+                .map(|d| c.dist(path.key("escalation_delay_days"), d)),
+            max_capacity: sv.places,
+        });
+    }
+    services
+}

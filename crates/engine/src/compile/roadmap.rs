@@ -1,0 +1,228 @@
+//! `[[roadmap]]`: dated changes to capacity (one bed at a time, over a ramp) and to demand.
+
+use super::check::Checker;
+use crate::arrivals::DemandChange;
+use crate::model::{CapacityStep, Pool, ServiceModel, WardModel};
+use crate::scenario::{KeyPath, RoadmapChange, Scenario};
+use crate::time::Calendar;
+
+/// The roadmap, compiled.
+pub(super) struct Roadmap {
+    /// Capacity steps in time order.
+    pub steps: Vec<CapacityStep>,
+    pub demand_changes: Vec<DemandChange>,
+    /// Cumulative group shares, each from a clock time on (the first from 0).
+    pub shares: Vec<(f64, Vec<f64>)>,
+}
+
+pub(super) fn roadmap(
+    c: &mut Checker,
+    s: &Scenario,
+    cal: &Calendar,
+    initial_shares: Vec<f64>,
+    wards: &mut [WardModel],
+    services: &mut [ServiceModel],
+) -> Roadmap {
+    let group_names: Vec<&String> = s.groups.keys().collect();
+    let ward_names: Vec<&String> = s.wards.keys().collect();
+    let service_names: Vec<&String> = s.services.keys().collect();
+    let end_date = cal.date_of_offset(cal.days as i64);
+    // Applied in date order; changes on the same date in the order written.
+    let mut changes: Vec<(usize, &RoadmapChange)> = s.roadmap.iter().enumerate().collect();
+    changes.sort_by_key(|(i, r)| (r.date, *i));
+    let mut capacity_now: Vec<u32> = wards
+        .iter()
+        .map(|w| w.beds)
+        .chain(services.iter().map(|s| s.places))
+        .collect();
+    let mut out = Roadmap {
+        steps: Vec::new(),
+        demand_changes: Vec::new(),
+        shares: vec![(0.0, initial_shares)],
+    };
+    for (i, r) in changes {
+        let path = KeyPath::root("roadmap").index(i);
+        if r.date < cal.start_date || r.date >= end_date {
+            c.err(
+                path.key("date"),
+                format!(
+                    "{} is outside the reported horizon ({} to {})",
+                    r.date,
+                    cal.start_date,
+                    cal.last_date()
+                ),
+            );
+            continue;
+        }
+        let t = cal.time_of(r.date);
+        let demand =
+            r.referrals_per_year.is_some() || r.annual_growth.is_some() || r.group_shares.is_some();
+        let pool = match (&r.ward, &r.service) {
+            (Some(w), None) => c
+                .lookup(path.key("ward"), "ward", w, &ward_names)
+                .map(Pool::Ward),
+            (None, Some(sv)) => c
+                .lookup(path.key("service"), "service", sv, &service_names)
+                .map(Pool::Service),
+            (Some(_), Some(_)) => {
+                c.err(
+                    path.clone(),
+                    "name a `ward` or a `service`, not both (use two changes)",
+                );
+                None
+            }
+            (None, None) => {
+                if !demand {
+                    c.err(path.clone(), "changes nothing: name a `ward` or `service` with a `capacity`, or set `referrals_per_year`, `annual_growth` or `group_shares`");
+                }
+                if r.capacity.is_some() || r.ramp_days.is_some() {
+                    c.err(
+                        path.key("capacity"),
+                        "a capacity change needs a `ward` or `service`",
+                    );
+                }
+                None
+            }
+        };
+        if (r.ward.is_some() || r.service.is_some()) && demand {
+            c.err(
+                path.clone(),
+                "a change names a ward or service, or changes demand, not both (use two changes)",
+            );
+        }
+        if let Some(pool) = pool {
+            let Some(target) = r.capacity else {
+                c.err(
+                    path.key("capacity"),
+                    "the new number of beds or places is missing",
+                );
+                continue;
+            };
+            let idx = match pool {
+                Pool::Ward(w) => w,
+                Pool::Service(sv) => wards.len() + sv,
+            };
+            ramp(
+                &mut out.steps,
+                pool,
+                capacity_now[idx],
+                target,
+                t,
+                r.ramp_days,
+            );
+            capacity_now[idx] = target;
+            match pool {
+                Pool::Ward(w) => wards[w].max_capacity = wards[w].max_capacity.max(target),
+                Pool::Service(sv) => {
+                    services[sv].max_capacity = services[sv].max_capacity.max(target)
+                }
+            }
+        }
+        if demand {
+            if let Some(rate) = r.referrals_per_year {
+                c.referral_rate(path.key("referrals_per_year"), rate);
+            }
+            if let Some(g) = r.annual_growth {
+                c.growth(path.key("annual_growth"), g);
+            }
+            out.demand_changes.push(DemandChange {
+                time: t,
+                per_year: r.referrals_per_year,
+                annual_growth: r.annual_growth,
+            });
+            if let Some(new) = &r.group_shares {
+                let cum = group_shares(c, &path.key("group_shares"), new, &group_names);
+                out.shares.push((t, cum));
+            }
+        } else if r.ramp_days.is_some() && r.capacity.is_none() {
+            c.err(
+                path.key("ramp_days"),
+                "`ramp_days` goes with a `capacity` change",
+            );
+        }
+    }
+    out.steps.sort_by(|a, b| a.time.total_cmp(&b.time));
+    out
+}
+
+/// One step per bed (or place) from `from` to `to`: all at `t`, or the k-th of n at
+/// `t + ramp × k / n`, so the last bed opens exactly when the ramp ends.
+fn ramp(steps: &mut Vec<CapacityStep>, pool: Pool, from: u32, to: u32, t: f64, days: Option<u32>) {
+    let ramp = days.unwrap_or(0) as f64;
+    let n = from.abs_diff(to);
+    for k in 1..=n {
+        let capacity = if to > from { from + k } else { from - k };
+        let time = if ramp > 0.0 {
+            t + ramp * k as f64 / n as f64
+        } else {
+            t
+        };
+        steps.push(CapacityStep {
+            time,
+            pool,
+            capacity,
+        });
+    }
+}
+
+/// New group shares, which must name every group and sum to 1; cumulative, in key order.
+fn group_shares(
+    c: &mut Checker,
+    path: &KeyPath,
+    new: &std::collections::BTreeMap<String, f64>,
+    group_names: &[&String],
+) -> Vec<f64> {
+    let mut acc = 0.0;
+    let mut cum = Vec::with_capacity(group_names.len());
+    for gname in group_names {
+        match new.get(*gname) {
+            Some(&v) => acc += c.probability(path.key(gname), v),
+            None => c.err(
+                path.clone(),
+                format!("gives no share for group `{gname}` (list every group)"),
+            ),
+        }
+        cum.push(acc);
+    }
+    for gname in new.keys() {
+        c.lookup(path.key(gname), "group", gname, group_names);
+    }
+    c.shares_sum_to_one(path.clone(), "the group shares", acc);
+    if let Some(last) = cum.last_mut() {
+        *last = 1.0;
+    }
+    cum
+}
+
+/// Capacity at each reported midnight, per pool (wards, then services), for the daily series.
+pub(super) fn capacity_by_day(
+    cal: &Calendar,
+    wards: &[WardModel],
+    services: &[ServiceModel],
+    steps: &[CapacityStep],
+) -> Vec<Vec<u32>> {
+    let n_pools = wards.len() + services.len();
+    let mut by_day = vec![Vec::with_capacity(cal.days as usize); n_pools];
+    let mut current: Vec<u32> = wards
+        .iter()
+        .map(|w| w.beds)
+        .chain(services.iter().map(|s| s.places))
+        .collect();
+    let mut next = 0;
+    for day in 0..cal.days {
+        let midnight = cal.warmup + day as f64 + 1.0;
+        while next < steps.len() && steps[next].time <= midnight {
+            let st = steps[next];
+            let idx = match st.pool {
+                Pool::Ward(w) => w,
+                Pool::Service(sv) => wards.len() + sv,
+            };
+            current[idx] = st.capacity;
+            next += 1;
+        }
+        for (idx, series) in by_day.iter_mut().enumerate() {
+            series.push(current[idx]);
+        }
+    }
+    by_day
+}

@@ -27,6 +27,7 @@ mod arrivals;
 mod compile;
 pub mod dist;
 pub mod examples;
+mod layout;
 mod model;
 mod record;
 pub mod results;
@@ -36,6 +37,7 @@ mod sim;
 mod stats;
 mod time;
 
+pub use layout::CostCategory;
 pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{

@@ -4,7 +4,8 @@
 
 use crate::arrivals::Arrivals;
 use crate::dist::Dist;
-use crate::results::{KpiKey, PeriodInfo};
+use crate::layout::{Layout, PerUrgency, Pool};
+use crate::results::{KpiKey, PeriodInfo, PoolKind};
 use crate::scenario::{Funding, ServiceKind, UrgencyClass};
 use crate::time::Calendar;
 use chrono::NaiveDate;
@@ -18,9 +19,11 @@ pub struct Model {
     pub(crate) cal: Calendar,
     pub(crate) groups: Vec<GroupModel>,
     /// Cumulative urgency shares, most urgent first.
-    pub(crate) urgency_cum: [f64; 3],
+    pub(crate) urgency_cum: PerUrgency<f64>,
     /// Longest wait for a bed per urgency (infinite: wait indefinitely).
-    pub(crate) urgency_target: [f64; 3],
+    pub(crate) urgency_target: PerUrgency<f64>,
+    /// Where each ward, service and series sits in the flat arrays.
+    pub(crate) layout: Layout,
     pub(crate) wards: Vec<WardModel>,
     pub(crate) services: Vec<ServiceModel>,
     pub(crate) arrivals: Arrivals,
@@ -100,13 +103,6 @@ pub(crate) struct ServiceModel {
     pub max_capacity: u32,
 }
 
-/// A ward or a community service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pool {
-    Ward(usize),
-    Service(usize),
-}
-
 /// Capacity of one pool changes at a clock time.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CapacityStep {
@@ -134,7 +130,37 @@ pub(crate) enum CensusEntry {
     },
 }
 
+/// A ward or service seen as a pool of places.
+pub(crate) struct PoolInfo<'a> {
+    pub key: &'a str,
+    pub label: &'a str,
+    pub kind: PoolKind,
+    /// Places on the first day.
+    pub initial: u32,
+    /// The most places it has during the run.
+    pub max: u32,
+}
+
 impl Model {
+    /// Every ward, then every service, in the order of [`Layout::local_pools`].
+    pub(crate) fn pools(&self) -> impl Iterator<Item = PoolInfo<'_>> {
+        let wards = self.wards.iter().map(|w| PoolInfo {
+            key: &w.key,
+            label: &w.label,
+            kind: PoolKind::Ward,
+            initial: w.beds,
+            max: w.max_capacity,
+        });
+        let services = self.services.iter().map(|s| PoolInfo {
+            key: &s.key,
+            label: &s.label,
+            kind: PoolKind::Service,
+            initial: s.places,
+            max: s.max_capacity,
+        });
+        wards.chain(services)
+    }
+
     /// Scenario name.
     pub fn name(&self) -> &str {
         &self.name

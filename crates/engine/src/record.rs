@@ -6,9 +6,10 @@
 //! Continuous quantities (occupied beds, waiting list) are integrated exactly between events
 //! and flushed into the day's period at each midnight.
 
+use crate::layout::{CostCategory, PerCost, PerUrgency, PoolId};
 use crate::model::Model;
 use crate::results::{KpiKey, Metric};
-use crate::scenario::{Funding, ServiceKind};
+use crate::scenario::{Funding, ServiceKind, UrgencyClass};
 use std::sync::LazyLock;
 
 /// Log-spaced histogram: 2 % wide bins from 0.01 days to beyond 10,000 days, so percentiles
@@ -161,13 +162,13 @@ pub(crate) struct Totals {
     pub oap_distance: f64,
     pub oap_over_100: f64,
     pub repatriations: f64,
-    pub bed_waits: [f64; 3],
-    pub wait_sum: [f64; 3],
-    pub waited: [f64; 3],
-    pub over_target: [f64; 3],
+    pub bed_waits: PerUrgency<f64>,
+    pub wait_sum: PerUrgency<f64>,
+    pub waited: PerUrgency<f64>,
+    pub over_target: PerUrgency<f64>,
     pub wait_hist: LogHistogram,
     pub waiting_area: f64,
-    /// Per pool (wards, then services).
+    /// Per local pool.
     pub occupied_area: Vec<f64>,
     pub available_area: Vec<f64>,
     pub capacity_area: Vec<f64>,
@@ -223,10 +224,10 @@ impl Totals {
             (&mut self.referrals[..], &referrals[..]),
             (&mut self.diverted, diverted),
             (&mut self.admissions, admissions),
-            (&mut self.bed_waits, bed_waits),
-            (&mut self.wait_sum, wait_sum),
-            (&mut self.waited, waited),
-            (&mut self.over_target, over_target),
+            (&mut self.bed_waits.0, &bed_waits.0),
+            (&mut self.wait_sum.0, &wait_sum.0),
+            (&mut self.waited.0, &waited.0),
+            (&mut self.over_target.0, &over_target.0),
             (&mut self.occupied_area, occupied_area),
             (&mut self.available_area, available_area),
             (&mut self.capacity_area, capacity_area),
@@ -263,6 +264,7 @@ impl Totals {
 
     fn new(m: &Model) -> Totals {
         let (g, w, s) = (m.groups.len(), m.wards.len(), m.services.len());
+        let pools = m.layout.pools();
         Totals {
             referrals: vec![0.0; g],
             readmissions: 0.0,
@@ -277,20 +279,20 @@ impl Totals {
             oap_distance: 0.0,
             oap_over_100: 0.0,
             repatriations: 0.0,
-            bed_waits: [0.0; 3],
-            wait_sum: [0.0; 3],
-            waited: [0.0; 3],
-            over_target: [0.0; 3],
+            bed_waits: PerUrgency::default(),
+            wait_sum: PerUrgency::default(),
+            waited: PerUrgency::default(),
+            over_target: PerUrgency::default(),
             wait_hist: LogHistogram::new(),
             waiting_area: 0.0,
-            occupied_area: vec![0.0; w + s],
-            available_area: vec![0.0; w + s],
-            capacity_area: vec![0.0; w + s],
+            occupied_area: vec![0.0; pools],
+            available_area: vec![0.0; pools],
+            capacity_area: vec![0.0; pools],
             attended: vec![0.0; s],
             oap_area: vec![0.0; g],
-            days_open: vec![0.0; w + s],
-            days_85: vec![0.0; w + s],
-            days_full: vec![0.0; w + s],
+            days_open: vec![0.0; pools],
+            days_85: vec![0.0; pools],
+            days_full: vec![0.0; pools],
             los_hist: (0..g).map(|_| LogHistogram::new()).collect(),
             los_sum: vec![0.0; g],
             delayed_bed_days: 0.0,
@@ -335,13 +337,14 @@ pub struct Replication {
     pub index: u32,
     /// KPI values, aligned with [`Model::kpi_keys`] (NaN where undefined).
     pub values: Vec<f64>,
-    /// Midnight values per daily series (series-major: `series * days + day`).
+    /// Midnight values per daily series (series-major: `series * days + day`, in the order of
+    /// the layout's series).
     pub daily: Vec<u32>,
-    /// Days at each occupancy level, per pool (wards, then services).
+    /// Days at each occupancy level, per local pool.
     pub occupancy: Vec<Vec<u32>>,
     /// Conservation ledger over the whole run.
     pub ledger: Ledger,
-    /// Flows per pool (wards, services, then out of area) in the reported window.
+    /// Flows per pool (the local pools, then out of area) in the reported window.
     pub flows: Vec<Flow>,
     /// Events handled (arrivals and patient events; not midnights).
     pub events: u64,
@@ -361,20 +364,13 @@ pub(crate) struct Recorder {
 
 impl Recorder {
     pub fn new(m: &Model) -> Recorder {
-        let pools = m.wards.len() + m.services.len();
         Recorder {
             warmup: m.cal.warmup,
             end: m.cal.end(),
             totals: (0..m.periods.len()).map(|_| Totals::new(m)).collect(),
-            daily: vec![0; series_count(m) * m.cal.days as usize],
-            occupancy: m
-                .wards
-                .iter()
-                .map(|w| w.max_capacity)
-                .chain(m.services.iter().map(|s| s.max_capacity))
-                .map(|c| vec![0; c as usize + 1])
-                .collect(),
-            flows: vec![Flow::default(); pools + 1],
+            daily: vec![0; m.layout.series() * m.cal.days as usize],
+            occupancy: m.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
+            flows: vec![Flow::default(); m.layout.flows()],
             ledger: Ledger::default(),
             days: m.cal.days as usize,
         }
@@ -396,7 +392,7 @@ impl Recorder {
         }
     }
 
-    pub fn wait(&mut self, m: &Model, t: f64, urgency: usize, wait: f64) {
+    pub fn wait(&mut self, m: &Model, t: f64, urgency: UrgencyClass, wait: f64) {
         self.add(m, t, |tot| {
             tot.wait_sum[urgency] += wait;
             tot.waited[urgency] += 1.0;
@@ -411,16 +407,17 @@ impl Recorder {
         });
     }
 
-    pub fn enter(&mut self, pool: usize, t: f64) {
+    pub fn enter(&mut self, pool: PoolId, t: f64) {
         if self.in_window(t) {
-            self.flows[pool].entries += 1;
+            self.flows[pool.index()].entries += 1;
         }
     }
 
-    pub fn exit(&mut self, pool: usize, t: f64, sojourn: f64) {
+    pub fn exit(&mut self, pool: PoolId, t: f64, sojourn: f64) {
         if self.in_window(t) {
-            self.flows[pool].exits += 1;
-            self.flows[pool].sojourn_days += sojourn;
+            let flow = &mut self.flows[pool.index()];
+            flow.exits += 1;
+            flow.sojourn_days += sojourn;
         }
     }
 
@@ -444,12 +441,6 @@ impl Recorder {
             events,
         }
     }
-}
-
-/// Daily series: occupied per ward, per service, out of area; waiting for a bed; waiting per
-/// service.
-pub(crate) fn series_count(m: &Model) -> usize {
-    m.wards.len() + 2 * m.services.len() + 2
 }
 
 /// The KPI keys of a model, in the order [`Recorder::finish`] emits values.
@@ -484,7 +475,7 @@ fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f
         }
     };
     let days = |p: usize| m.periods[p].days as f64;
-    let (nw, _ns) = (m.wards.len(), m.services.len());
+    let layout = m.layout;
 
     each(Metric::Referrals, "", &|t, _| t.referrals.iter().sum());
     for (g, group) in m.groups.iter().enumerate() {
@@ -516,32 +507,29 @@ fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f
     });
     each(Metric::OapOver100Miles, "", &|t, _| t.oap_over_100);
     each(Metric::Repatriations, "", &|t, _| t.repatriations);
-    each(Metric::BedWaits, "", &|t, _| t.bed_waits.iter().sum());
-    for (u, name) in URGENCIES.iter().enumerate() {
-        each(Metric::BedWaits, name, &|t, _| t.bed_waits[u]);
+    each(Metric::BedWaits, "", &|t, _| t.bed_waits.0.iter().sum());
+    for u in UrgencyClass::ALL {
+        each(Metric::BedWaits, u.name(), &|t, _| t.bed_waits[u]);
     }
     each(Metric::BedWaitMean, "", &|t, _| {
-        ratio(t.wait_sum.iter().sum(), t.waited.iter().sum())
+        ratio(t.wait_sum.0.iter().sum(), t.waited.0.iter().sum())
     });
-    for (u, name) in URGENCIES.iter().enumerate() {
-        each(Metric::BedWaitMean, name, &|t, _| {
+    for u in UrgencyClass::ALL {
+        each(Metric::BedWaitMean, u.name(), &|t, _| {
             ratio(t.wait_sum[u], t.waited[u])
         });
     }
     each(Metric::BedWaitP90, "", &|t, _| t.wait_hist.quantile(0.9));
     each(Metric::BedWaitsOverTarget, "", &|t, _| {
-        t.over_target.iter().sum()
+        t.over_target.0.iter().sum()
     });
-    for (u, name) in URGENCIES.iter().enumerate() {
-        each(Metric::BedWaitsOverTarget, name, &|t, _| t.over_target[u]);
+    for u in UrgencyClass::ALL {
+        each(Metric::BedWaitsOverTarget, u.name(), &|t, _| {
+            t.over_target[u]
+        });
     }
     each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
-    let pools: Vec<&str> = m
-        .wards
-        .iter()
-        .map(|w| w.key.as_str())
-        .chain(m.services.iter().map(|s| s.key.as_str()))
-        .collect();
+    let pools: Vec<&str> = m.pools().map(|p| p.key).collect();
     for (i, key) in pools.iter().enumerate() {
         each(Metric::MeanOccupied, key, &|t, p| {
             t.occupied_area[i] / days(p)
@@ -599,46 +587,48 @@ fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f
         t.delayed_bed_days
     });
 
-    let costs = |t: &Totals| -> [f64; 5] {
-        let mut c = [0.0; 5];
+    let costs = |t: &Totals| -> PerCost<f64> {
+        use CostCategory::*;
+        let mut c = PerCost::default();
         for (w, ward) in m.wards.iter().enumerate() {
+            let i = layout.ward(w).index();
             match ward.funding {
-                Funding::Block => c[0] += t.available_area[w] * ward.cost,
-                Funding::Spot => c[1] += t.occupied_area[w] * ward.cost,
+                Funding::Block => c[BlockBeds] += t.available_area[i] * ward.cost,
+                Funding::Spot => c[SpotBeds] += t.occupied_area[i] * ward.cost,
             }
         }
         for (g, group) in m.groups.iter().enumerate() {
-            c[2] += t.oap_area[g] * group.oap_cost;
+            c[OutOfArea] += t.oap_area[g] * group.oap_cost;
         }
         for (s, svc) in m.services.iter().enumerate() {
             match svc.kind {
-                ServiceKind::HomeTreatment => c[3] += t.capacity_area[nw + s] * svc.cost,
-                ServiceKind::DayHospital => c[4] += t.attended[s] * svc.cost,
+                ServiceKind::HomeTreatment => {
+                    c[HomeTreatment] += t.capacity_area[layout.service(s).index()] * svc.cost
+                }
+                ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
             }
         }
         c
     };
-    each(Metric::Cost, "", &|t, _| costs(t).iter().sum());
-    for (i, name) in COST_CATEGORIES.iter().enumerate() {
-        each(Metric::Cost, name, &|t, _| costs(t)[i]);
+    each(Metric::Cost, "", &|t, _| costs(t).0.iter().sum());
+    for category in CostCategory::ALL {
+        each(Metric::Cost, category.name(), &|t, _| costs(t)[category]);
     }
     if m.budget.iter().any(Option::is_some) {
         each(Metric::Budget, "", &|_, p| m.budget[p].unwrap_or(f64::NAN));
         each(Metric::BudgetVariance, "", &|t, p| {
-            m.budget[p].map_or(f64::NAN, |b| costs(t).iter().sum::<f64>() - b)
+            m.budget[p].map_or(f64::NAN, |b| costs(t).0.iter().sum::<f64>() - b)
         });
     }
 }
 
-const URGENCIES: [&str; 3] = ["emergency", "urgent", "routine"];
-
-/// Cost categories, the subjects of `cost_gbp`.
+/// Cost categories, the subjects of `cost_gbp` (the names of [`CostCategory::ALL`]).
 pub const COST_CATEGORIES: [&str; 5] = [
-    "block_beds",
-    "spot_beds",
-    "out_of_area",
-    "home_treatment",
-    "day_hospital",
+    CostCategory::BlockBeds.name(),
+    CostCategory::SpotBeds.name(),
+    CostCategory::OutOfArea.name(),
+    CostCategory::HomeTreatment.name(),
+    CostCategory::DayHospital.name(),
 ];
 
 #[cfg(test)]

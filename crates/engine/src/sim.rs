@@ -20,10 +20,11 @@
 //! patient was served from a queue, or left) stays in the heap and is recognised when it
 //! comes out, because it no longer matches the patient's current timer.
 
-use crate::model::{CensusEntry, Model, Pool};
-use crate::record::{series_count, Recorder, Replication};
+use crate::layout::{Pool, PoolId};
+use crate::model::{CensusEntry, Model};
+use crate::record::{Recorder, Replication};
 use crate::rng::{self, Attr, Seeds};
-use crate::scenario::ServiceKind;
+use crate::scenario::{ServiceKind, UrgencyClass};
 use dary_heap::QuaternaryHeap;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -48,7 +49,7 @@ enum Place {
 struct Patient {
     key: u64,
     group: u16,
-    urgency: u8,
+    urgency: UrgencyClass,
     place: Place,
     /// Sequence number of the patient's one live timer ([`NO_TIMER`]: none); an entry of the
     /// heap with any other number is void.
@@ -170,7 +171,7 @@ struct Sim<'m> {
     seq: u64,
     patients: Vec<Patient>,
     free: Vec<u32>,
-    /// Wards, then services.
+    /// Per local pool ([`crate::layout::Layout`]).
     pools: Vec<PoolState>,
     oap: Vec<Level>,
     /// Patients waiting for a bed, in arrival order.
@@ -194,14 +195,7 @@ impl Model {
 /// Runs replication `rep` of `model`.
 fn replicate(m: &Model, rep: u32) -> Replication {
     let seeds = Seeds::new(m.seed, rep);
-    let capacity_hint: usize = m
-        .wards
-        .iter()
-        .map(|w| w.max_capacity as usize)
-        .chain(m.services.iter().map(|s| s.max_capacity as usize))
-        .sum::<usize>()
-        * 2
-        + 256;
+    let capacity_hint: usize = m.pools().map(|p| p.max as usize).sum::<usize>() * 2 + 256;
     let mut sim = Sim {
         m,
         rec: Recorder::new(m),
@@ -210,10 +204,8 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         patients: Vec::with_capacity(capacity_hint),
         free: Vec::with_capacity(capacity_hint),
         pools: m
-            .wards
-            .iter()
-            .map(|w| w.beds)
-            .chain(m.services.iter().map(|s| s.places))
+            .pools()
+            .map(|p| p.initial)
             .map(|c| PoolState {
                 capacity: Level {
                     value: c,
@@ -320,11 +312,11 @@ impl Sim<'_> {
         self.patients[p as usize].timer = NO_TIMER;
     }
 
-    fn new_patient(&mut self, key: u64, group: usize, urgency: usize) -> u32 {
+    fn new_patient(&mut self, key: u64, group: usize, urgency: UrgencyClass) -> u32 {
         let p = Patient {
             key,
             group: group as u16,
-            urgency: urgency as u8,
+            urgency,
             place: Place::Free,
             timer: NO_TIMER,
             pending: Ev::Discharge,
@@ -391,7 +383,10 @@ impl Sim<'_> {
         let u = rng::uniform(key, Attr::Group);
         let group = cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1);
         let u = rng::uniform(key, Attr::Urgency);
-        let urgency = m.urgency_cum.iter().position(|&c| u < c).unwrap_or(2);
+        let urgency = UrgencyClass::ALL
+            .into_iter()
+            .find(|&c| u < m.urgency_cum[c])
+            .unwrap_or(UrgencyClass::Routine);
         let p = self.new_patient(key, group, urgency);
         self.rec.ledger.referrals += 1;
         self.rec.add(m, t, |tot| {
@@ -411,9 +406,10 @@ impl Sim<'_> {
         let mut suitable = None;
         for &(s, eligibility) in &g.alternatives {
             // A service with no places (not yet open, or closed) is no alternative at all.
-            let open = self.pools[m.wards.len() + s].capacity.value > 0;
+            let pool = &self.pools[m.layout.service(s).index()];
+            let open = pool.capacity.value > 0;
             if open && rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
-                if self.pools[m.wards.len() + s].has_room() {
+                if pool.has_room() {
                     self.start_episode(p, s, t);
                     return;
                 }
@@ -436,14 +432,15 @@ impl Sim<'_> {
 
     // ----- community alternatives ---------------------------------------------------------
 
-    fn occupy(&mut self, pool: usize, t: f64, delta: i32) {
-        let v = (self.pools[pool].occupied.value as i32 + delta).max(0) as u32;
-        self.pools[pool].set_occupied(t, v);
+    fn occupy(&mut self, pool: PoolId, t: f64, delta: i32) {
+        let state = &mut self.pools[pool.index()];
+        let v = (state.occupied.value as i32 + delta).max(0) as u32;
+        state.set_occupied(t, v);
     }
 
     fn start_episode(&mut self, p: u32, s: usize, t: f64) {
         let m = self.m;
-        let pool = m.wards.len() + s;
+        let pool = m.layout.service(s);
         self.occupy(pool, t, 1);
         self.rec.enter(pool, t);
         let pat = &mut self.patients[p as usize];
@@ -468,7 +465,7 @@ impl Sim<'_> {
     }
 
     fn leave_service(&mut self, p: u32, s: usize, t: f64) {
-        let pool = self.m.wards.len() + s;
+        let pool = self.m.layout.service(s);
         self.occupy(pool, t, -1);
         let entered = self.patients[p as usize].entered;
         self.rec.exit(pool, t, t - entered);
@@ -508,7 +505,7 @@ impl Sim<'_> {
 
     /// Gives free places of service `s` to those waiting for it, first come first served.
     fn serve_service(&mut self, s: usize, t: f64) {
-        let pool = self.m.wards.len() + s;
+        let pool = self.m.layout.service(s).index();
         while self.pools[pool].has_room() && !self.service_queues[s].is_empty() {
             let p = self.service_queues[s].remove(0);
             self.cancel_timer(p); // the wait timer
@@ -522,11 +519,11 @@ impl Sim<'_> {
         let m = self.m;
         let pat = &mut self.patients[p as usize];
         pat.requested = t;
-        let (group, urgency) = (pat.group as usize, pat.urgency as usize);
+        let (group, urgency) = (pat.group as usize, pat.urgency);
         if let Some(&w) = m.groups[group]
             .wards
             .iter()
-            .find(|&&w| self.pools[w].has_room())
+            .find(|&&w| self.pools[m.layout.ward(w).index()].has_room())
         {
             self.admit(p, w, t);
             return;
@@ -544,7 +541,7 @@ impl Sim<'_> {
     }
 
     fn join_bed_queue(&mut self, p: u32, t: f64) {
-        let urgency = self.patients[p as usize].urgency as usize;
+        let urgency = self.patients[p as usize].urgency;
         self.patients[p as usize].place = Place::BedWait;
         self.bed_queue.push(p);
         self.waiting.set(t, self.bed_queue.len() as u32);
@@ -556,7 +553,7 @@ impl Sim<'_> {
         self.waiting.set(t, self.bed_queue.len() as u32);
         self.cancel_timer(p); // the wait timer
         let pat = &self.patients[p as usize];
-        let (urgency, waited) = (pat.urgency as usize, t - pat.requested);
+        let (urgency, waited) = (pat.urgency, t - pat.requested);
         self.rec.wait(self.m, t, urgency, waited);
         p
     }
@@ -565,7 +562,7 @@ impl Sim<'_> {
         let Some(i) = self.bed_queue.iter().position(|&q| q == p) else {
             return;
         };
-        let urgency = self.patients[p as usize].urgency as usize;
+        let urgency = self.patients[p as usize].urgency;
         let p = self.leave_bed_queue(i, t);
         self.rec
             .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
@@ -588,8 +585,9 @@ impl Sim<'_> {
     }
 
     fn enter_ward(&mut self, p: u32, w: usize, t: f64) {
-        self.occupy(w, t, 1);
-        self.rec.enter(w, t);
+        let pool = self.m.layout.ward(w);
+        self.occupy(pool, t, 1);
+        self.rec.enter(pool, t);
         let pat = &mut self.patients[p as usize];
         pat.place = Place::Ward(w as u16);
         pat.entered = t;
@@ -638,8 +636,7 @@ impl Sim<'_> {
         let stay_end = pat.stay_end;
         let v = self.oap[group].value + 1;
         self.oap[group].set(t, v);
-        let pool = self.pools.len();
-        self.rec.enter(pool, t);
+        self.rec.enter(m.layout.out_of_area(), t);
         self.rec.add(m, t, |tot| {
             tot.oap_placements += 1.0;
             tot.oap_distance += distance;
@@ -658,8 +655,8 @@ impl Sim<'_> {
         let group = pat.group as usize;
         let v = self.oap[group].value - 1;
         self.oap[group].set(t, v);
-        let pool = self.pools.len();
-        self.rec.exit(pool, t, t - pat.entered);
+        self.rec
+            .exit(self.m.layout.out_of_area(), t, t - pat.entered);
         if self.m.repatriation {
             if let Some(i) = self.placed.iter().position(|&q| q == p) {
                 self.placed.remove(i);
@@ -673,8 +670,8 @@ impl Sim<'_> {
     fn serve_ward(&mut self, w: usize, t: f64) {
         let m = self.m;
         let accepts = &m.wards[w].accepts;
-        while self.pools[w].has_room() {
-            let mut best: Option<(usize, u8)> = None;
+        while self.pools[m.layout.ward(w).index()].has_room() {
+            let mut best: Option<(usize, UrgencyClass)> = None;
             for (i, &q) in self.bed_queue.iter().enumerate() {
                 let pat = &self.patients[q as usize];
                 if accepts[pat.group as usize] && best.is_none_or(|(_, u)| pat.urgency < u) {
@@ -708,8 +705,9 @@ impl Sim<'_> {
         let pat = self.patients[p as usize];
         match pat.place {
             Place::Ward(w) => {
-                self.occupy(w as usize, t, -1);
-                self.rec.exit(w as usize, t, t - pat.entered);
+                let pool = self.m.layout.ward(w as usize);
+                self.occupy(pool, t, -1);
+                self.rec.exit(pool, t, t - pat.entered);
                 self.serve_ward(w as usize, t);
             }
             Place::OutOfArea => self.leave_out_of_area(p, t),
@@ -728,8 +726,8 @@ impl Sim<'_> {
         let Some(sd) = &m.groups[pat.group as usize].step_down else {
             return;
         };
-        let pool = m.wards.len() + sd.service;
-        if !self.pools[pool].has_room() {
+        let pool = m.layout.service(sd.service);
+        if !self.pools[pool.index()].has_room() {
             self.schedule(pat.stay_end, p, Ev::Discharge);
             return;
         }
@@ -780,11 +778,8 @@ impl Sim<'_> {
 
     fn capacity_step(&mut self, i: usize) {
         let step = self.m.steps[i];
-        let (idx, t) = match step.pool {
-            Pool::Ward(w) => (w, step.time),
-            Pool::Service(s) => (self.m.wards.len() + s, step.time),
-        };
-        self.pools[idx].set_capacity(t, step.capacity);
+        let t = step.time;
+        self.pools[self.m.layout.of(step.pool).index()].set_capacity(t, step.capacity);
         match step.pool {
             Pool::Ward(w) => self.serve_ward(w, t),
             Pool::Service(s) => self.serve_service(s, t),
@@ -806,7 +801,7 @@ impl Sim<'_> {
             self.rec.ledger.initial += 1;
             match entry {
                 CensusEntry::InWard { ward, group, days } => {
-                    let p = self.new_patient(key, group, 2);
+                    let p = self.new_patient(key, group, UrgencyClass::Routine);
                     self.enter_ward(p, ward, 0.0);
                     let total = m.groups[group].los[ward]
                         .sample_beyond(&mut rng::draw(key, Attr::Los), days);
@@ -817,7 +812,7 @@ impl Sim<'_> {
                     self.schedule(total - days, p, Ev::Discharge);
                 }
                 CensusEntry::OutOfArea { group, days } => {
-                    let p = self.new_patient(key, group, 2);
+                    let p = self.new_patient(key, group, UrgencyClass::Routine);
                     let total = m.groups[group]
                         .oap_los
                         .sample_beyond(&mut rng::draw(key, Attr::OutOfAreaLos), days);
@@ -838,13 +833,12 @@ impl Sim<'_> {
                     urgency,
                     days,
                 } => {
-                    let u = urgency as usize;
-                    let p = self.new_patient(key, group, u);
+                    let p = self.new_patient(key, group, urgency);
                     self.patients[p as usize].requested = -days;
                     self.patients[p as usize].place = Place::BedWait;
                     self.bed_queue.push(p);
                     self.waiting.set(0.0, self.bed_queue.len() as u32);
-                    let target = m.urgency_target[u];
+                    let target = m.urgency_target[urgency];
                     if target.is_finite() {
                         self.schedule((target - days).max(0.0), p, Ev::BedWaitOver);
                     }
@@ -873,14 +867,14 @@ impl Sim<'_> {
         let days = m.cal.days as usize;
         let weekday = m.weekday[day];
         let period = m.period_of_day[day] as usize;
-        let nw = m.wards.len();
-        for i in 0..self.pools.len() {
+        let layout = m.layout;
+        for id in layout.local_pools() {
+            let i = id.index();
             let s = &mut self.pools[i];
             let occupied = s.occupied.flush(t);
             let available = s.available.flush(t);
             let capacity = s.capacity.flush(t);
             let (occ, cap) = (s.occupied.value, s.capacity.value);
-            let day_hospital = i >= nw && m.services[i - nw].kind == ServiceKind::DayHospital;
             // The day's tallies go to its financial year.
             let tot = &mut self.rec.totals[period];
             tot.occupied_area[i] += occupied;
@@ -895,32 +889,34 @@ impl Sim<'_> {
                     tot.days_full[i] += 1.0;
                 }
             }
-            if i >= nw && (weekday || !day_hospital) {
-                tot.attended[i - nw] += occupied;
+            if let Some(Pool::Service(sv)) = layout.pool(id) {
+                // A day hospital is attended on weekdays only.
+                if weekday || m.services[sv].kind != ServiceKind::DayHospital {
+                    tot.attended[sv] += occupied;
+                }
             }
             self.rec.flows[i].occupied_days += occupied;
             let levels = &mut self.rec.occupancy[i];
             let level = (occ as usize).min(levels.len() - 1);
             levels[level] += 1;
-            self.rec.daily[i * days + day] = occ;
+            self.rec.daily[layout.occupied_series(id).index() * days + day] = occ;
         }
         let mut oap_total = 0;
         for g in 0..self.oap.len() {
             let area = self.oap[g].flush(t);
             oap_total += self.oap[g].value;
             self.rec.totals[period].oap_area[g] += area;
-            let pool = self.pools.len();
-            self.rec.flows[pool].occupied_days += area;
+            self.rec.flows[layout.out_of_area().index()].occupied_days += area;
         }
         let waiting_area = self.waiting.flush(t);
         self.rec.totals[period].waiting_area += waiting_area;
-        let base = self.pools.len();
-        self.rec.daily[base * days + day] = oap_total;
-        self.rec.daily[(base + 1) * days + day] = self.bed_queue.len() as u32;
+        self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
+        self.rec.daily[layout.bed_waiting_series().index() * days + day] =
+            self.bed_queue.len() as u32;
         for s in 0..m.services.len() {
-            self.rec.daily[(base + 2 + s) * days + day] = self.service_queues[s].len() as u32;
+            self.rec.daily[layout.service_waiting_series(s).index() * days + day] =
+                self.service_queues[s].len() as u32;
         }
-        debug_assert_eq!(base + 2 + m.services.len(), series_count(m));
     }
 }
 

@@ -5,8 +5,9 @@
 //! histograms of the daily series are kept, so memory stays flat as replications grow and the
 //! result does not depend on the order replications finish in.
 
+use crate::layout::SeriesId;
 use crate::model::Model;
-use crate::record::{series_count, Replication};
+use crate::record::Replication;
 use crate::results::{
     DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, PoolKind, Summary,
 };
@@ -29,18 +30,12 @@ pub struct Aggregator<'m> {
 impl<'m> Aggregator<'m> {
     /// An empty aggregator for `model`.
     pub fn new(model: &'m Model) -> Self {
-        let cells = series_count(model) * model.cal.days as usize;
+        let cells = model.layout.series() * model.cal.days as usize;
         Aggregator {
             model,
             values: BTreeMap::new(),
             daily: vec![Vec::new(); cells],
-            occupancy: model
-                .wards
-                .iter()
-                .map(|w| w.max_capacity)
-                .chain(model.services.iter().map(|s| s.max_capacity))
-                .map(|c| vec![0; c as usize + 1])
-                .collect(),
+            occupancy: model.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
             events: 0,
         }
     }
@@ -88,9 +83,11 @@ impl<'m> Aggregator<'m> {
             .collect();
 
         let days = m.cal.days as usize;
-        let mut daily = Vec::with_capacity(series_count(m));
-        let mut series = |subject: &str, label: &str, kind, measure, capacity: Vec<u32>| {
-            let s = daily.len();
+        let mut daily = Vec::with_capacity(m.layout.series());
+        let layout = m.layout;
+        // Written in the layout's series order, which is also the order of the output.
+        let mut series = |id: SeriesId, subject: &str, label: &str, kind, measure, capacity| {
+            let s = id.index();
             let cells = &self.daily[s * days..(s + 1) * days];
             daily.push(DailySeries {
                 subject: subject.to_string(),
@@ -104,26 +101,18 @@ impl<'m> Aggregator<'m> {
                 p95: cells.iter().map(|c| count_quantile(c, 0.95)).collect(),
             });
         };
-        let nw = m.wards.len();
-        for (w, ward) in m.wards.iter().enumerate() {
+        for (id, pool) in layout.local_pools().zip(m.pools()) {
             series(
-                &ward.key,
-                &ward.label,
-                PoolKind::Ward,
+                layout.occupied_series(id),
+                pool.key,
+                pool.label,
+                pool.kind,
                 Measure::Occupied,
-                m.capacity_by_day[w].clone(),
-            );
-        }
-        for (s, svc) in m.services.iter().enumerate() {
-            series(
-                &svc.key,
-                &svc.label,
-                PoolKind::Service,
-                Measure::Occupied,
-                m.capacity_by_day[nw + s].clone(),
+                m.capacity_by_day[id.index()].clone(),
             );
         }
         series(
+            layout.out_of_area_series(),
             "out_of_area",
             "Out of area",
             PoolKind::OutOfArea,
@@ -131,14 +120,16 @@ impl<'m> Aggregator<'m> {
             Vec::new(),
         );
         series(
+            layout.bed_waiting_series(),
             "pathway",
             "Waiting for a bed",
             PoolKind::Pathway,
             Measure::Waiting,
             Vec::new(),
         );
-        for svc in &m.services {
+        for (s, svc) in m.services.iter().enumerate() {
             series(
+                layout.service_waiting_series(s),
                 &svc.key,
                 &format!("Waiting for {}", svc.label),
                 PoolKind::Service,
@@ -147,24 +138,16 @@ impl<'m> Aggregator<'m> {
             );
         }
 
-        let pools = m
-            .wards
-            .iter()
-            .map(|w| (&w.key, &w.label, PoolKind::Ward, w.max_capacity))
-            .chain(
-                m.services
-                    .iter()
-                    .map(|s| (&s.key, &s.label, PoolKind::Service, s.max_capacity)),
-            );
-        let occupancy = pools
+        let occupancy = m
+            .pools()
             .zip(&self.occupancy)
-            .map(|((key, label, kind, max_capacity), counts)| {
+            .map(|(pool, counts)| {
                 let total: u64 = counts.iter().sum();
                 OccupancyDistribution {
-                    subject: key.clone(),
-                    label: label.clone(),
-                    kind,
-                    max_capacity,
+                    subject: pool.key.to_string(),
+                    label: pool.label.to_string(),
+                    kind: pool.kind,
+                    max_capacity: pool.max,
                     pct_of_days: counts
                         .iter()
                         .map(|&c| {

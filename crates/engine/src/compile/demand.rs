@@ -1,7 +1,8 @@
 //! `[demand]` and `[urgency]`: how many referrals arrive, and how urgent they are.
 
 use super::check::Checker;
-use crate::scenario::{Demand, KeyPath, Urgencies};
+use crate::layout::PerUrgency;
+use crate::scenario::{Demand, KeyPath, Urgencies, UrgencyClass};
 
 /// Checks `[demand]`; returns the twelve monthly multipliers (all 1 without seasonality).
 pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
@@ -38,29 +39,26 @@ pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
 /// The compiled urgency classes, most urgent first.
 pub(super) struct UrgencyModel {
     /// Cumulative shares (the last is exactly 1, whatever rounding left).
-    pub cum: [f64; 3],
+    pub cum: PerUrgency<f64>,
     /// Longest wait for a local bed (infinite: wait indefinitely).
-    pub target: [f64; 3],
+    pub target: PerUrgency<f64>,
 }
 
 pub(super) fn urgency(c: &mut Checker, u: &Urgencies) -> UrgencyModel {
     let path = KeyPath::root("urgency");
-    let classes = [
-        (&u.emergency, "emergency"),
-        (&u.urgent, "urgent"),
-        (&u.routine, "routine"),
-    ];
-    let mut cum = [0.0; 3];
-    let mut target = [f64::INFINITY; 3];
+    let mut cum = PerUrgency([0.0; 3]);
+    let mut target = PerUrgency([f64::INFINITY; 3]);
     let mut acc = 0.0;
-    for (i, (class, name)) in classes.iter().enumerate() {
-        acc += c.probability(path.key(name).key("share"), class.share);
-        cum[i] = acc;
-        if let Some(t) = class.target_days {
-            target[i] = c.non_negative(path.key(name).key("target_days"), t);
+    for class in UrgencyClass::ALL {
+        let given = u.get(class);
+        let at = path.key(class.name());
+        acc += c.probability(at.key("share"), given.share);
+        cum[class] = acc;
+        if let Some(t) = given.target_days {
+            target[class] = c.non_negative(at.key("target_days"), t);
         }
     }
     c.shares_sum_to_one(path, "the urgency shares", acc);
-    cum[2] = 1.0;
+    cum[UrgencyClass::Routine] = 1.0;
     UrgencyModel { cum, target }
 }

@@ -15,6 +15,7 @@ mod pools;
 mod roadmap;
 
 use crate::arrivals::Arrivals;
+use crate::layout::Layout;
 use crate::model::Model;
 use crate::record;
 use crate::scenario::{KeyPath, Scenario, ScenarioErrors, WhenFull};
@@ -75,6 +76,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         groups,
         urgency_cum: urgency.cum,
         urgency_target: urgency.target,
+        layout: Layout::new(wards.len(), services.len()),
         wards,
         services,
         arrivals,

@@ -2,7 +2,8 @@
 
 use super::check::Checker;
 use crate::arrivals::DemandChange;
-use crate::model::{CapacityStep, Pool, ServiceModel, WardModel};
+use crate::layout::{Layout, Pool};
+use crate::model::{CapacityStep, ServiceModel, WardModel};
 use crate::scenario::{KeyPath, RoadmapChange, Scenario};
 use crate::time::Calendar;
 
@@ -27,6 +28,7 @@ pub(super) fn roadmap(
     let ward_names: Vec<&String> = s.wards.keys().collect();
     let service_names: Vec<&String> = s.services.keys().collect();
     let end_date = cal.date_of_offset(cal.days as i64);
+    let layout = Layout::new(wards.len(), services.len());
     // Applied in date order; changes on the same date in the order written.
     let mut changes: Vec<(usize, &RoadmapChange)> = s.roadmap.iter().enumerate().collect();
     changes.sort_by_key(|(i, r)| (r.date, *i));
@@ -98,10 +100,7 @@ pub(super) fn roadmap(
                 );
                 continue;
             };
-            let idx = match pool {
-                Pool::Ward(w) => w,
-                Pool::Service(sv) => wards.len() + sv,
-            };
+            let idx = layout.of(pool).index();
             ramp(
                 &mut out.steps,
                 pool,
@@ -194,15 +193,15 @@ fn group_shares(
     cum
 }
 
-/// Capacity at each reported midnight, per pool (wards, then services), for the daily series.
+/// Capacity at each reported midnight, per local pool, for the daily series.
 pub(super) fn capacity_by_day(
     cal: &Calendar,
     wards: &[WardModel],
     services: &[ServiceModel],
     steps: &[CapacityStep],
 ) -> Vec<Vec<u32>> {
-    let n_pools = wards.len() + services.len();
-    let mut by_day = vec![Vec::with_capacity(cal.days as usize); n_pools];
+    let layout = Layout::new(wards.len(), services.len());
+    let mut by_day = vec![Vec::with_capacity(cal.days as usize); layout.pools()];
     let mut current: Vec<u32> = wards
         .iter()
         .map(|w| w.beds)
@@ -213,11 +212,7 @@ pub(super) fn capacity_by_day(
         let midnight = cal.warmup + day as f64 + 1.0;
         while next < steps.len() && steps[next].time <= midnight {
             let st = steps[next];
-            let idx = match st.pool {
-                Pool::Ward(w) => w,
-                Pool::Service(sv) => wards.len() + sv,
-            };
-            current[idx] = st.capacity;
+            current[layout.of(st.pool).index()] = st.capacity;
             next += 1;
         }
         for (idx, series) in by_day.iter_mut().enumerate() {

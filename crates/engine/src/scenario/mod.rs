@@ -121,6 +121,17 @@ pub struct Urgencies {
     pub routine: Urgency,
 }
 
+impl Urgencies {
+    /// The settings of one class.
+    pub fn get(&self, class: UrgencyClass) -> &Urgency {
+        match class {
+            UrgencyClass::Emergency => &self.emergency,
+            UrgencyClass::Urgent => &self.urgent,
+            UrgencyClass::Routine => &self.routine,
+        }
+    }
+}
+
 impl Default for Urgencies {
     fn default() -> Self {
         Self {

@@ -20,8 +20,12 @@ pub struct Model {
     pub(crate) groups: Vec<GroupModel>,
     /// Cumulative urgency shares, most urgent first.
     pub(crate) urgency_cum: PerUrgency<f64>,
-    /// Longest wait for a bed per urgency (infinite: wait indefinitely).
+    /// The access standard per urgency: waiting for a local bed past it is a breach
+    /// (infinite: no standard).
     pub(crate) urgency_target: PerUrgency<f64>,
+    /// Wait for a local bed after which a young person is placed out of area (infinite:
+    /// wait indefinitely).
+    pub(crate) urgency_trigger: PerUrgency<f64>,
     /// Where each ward, service and series sits in the flat arrays.
     pub(crate) layout: Layout,
     pub(crate) wards: Vec<WardModel>,

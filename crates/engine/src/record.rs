@@ -168,6 +168,8 @@ pub(crate) struct Totals {
     pub over_target: PerUrgency<f64>,
     pub wait_hist: LogHistogram,
     pub waiting_area: f64,
+    /// Young-person-days waited for a local bed beyond the standard.
+    pub over_target_area: f64,
     /// Per local pool.
     pub occupied_area: Vec<f64>,
     pub available_area: Vec<f64>,
@@ -208,6 +210,7 @@ impl Totals {
             over_target,
             wait_hist,
             waiting_area,
+            over_target_area,
             occupied_area,
             available_area,
             capacity_area,
@@ -252,6 +255,7 @@ impl Totals {
             (&mut self.oap_over_100, oap_over_100),
             (&mut self.repatriations, repatriations),
             (&mut self.waiting_area, waiting_area),
+            (&mut self.over_target_area, over_target_area),
             (&mut self.delayed_bed_days, delayed_bed_days),
         ] {
             *a += b;
@@ -285,6 +289,7 @@ impl Totals {
             over_target: PerUrgency::default(),
             wait_hist: LogHistogram::new(),
             waiting_area: 0.0,
+            over_target_area: 0.0,
             occupied_area: vec![0.0; pools],
             available_area: vec![0.0; pools],
             capacity_area: vec![0.0; pools],
@@ -528,6 +533,9 @@ fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f
             t.over_target[u]
         });
     }
+    each(Metric::BedWaitDaysOverTarget, "", &|t, _| {
+        t.over_target_area
+    });
     each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
     let pools: Vec<&str> = m.pools().map(|p| p.key).collect();
     for (i, key) in pools.iter().enumerate() {

@@ -154,14 +154,22 @@ metrics! {
     OapOver100Miles => "oap_over_100_miles", "count", "Placements over 100 miles away", Lower;
     /// Transfers back from out of area to a local bed.
     Repatriations => "repatriations", "count", "Repatriations", Higher;
-    /// Admission requests that had to wait for a bed; subject: urgency, or all.
+    /// Admission requests that found no free local bed they could take, counted when made
+    /// (whether they then waited or, at a zero trigger, were placed out of area at once);
+    /// subject: urgency, or all.
     BedWaits => "bed_waits", "count", "Waits for a bed", Lower;
-    /// Mean wait for a local bed, over admission requests that waited.
+    /// Mean wait of the requests that found no free bed, from the request until a local bed
+    /// or an out-of-area placement (0 for one placed at once), counted when the wait ends.
     BedWaitMean => "bed_wait_mean_days", "days", "Mean wait for a bed", Lower;
-    /// 90th percentile of the wait for a local bed, over requests that waited.
+    /// 90th percentile of those same waits.
     BedWaitP90 => "bed_wait_p90_days", "days", "90th percentile wait for a bed", Lower;
-    /// Admission requests not given a local bed within their urgency's target.
+    /// Breaches of the access standard: young people still waiting for a local bed when their
+    /// urgency's `target_days` passed, counted then (with a zero target: every bed wait);
+    /// subject: urgency, or all.
     BedWaitsOverTarget => "bed_waits_over_target", "count", "Waits over target", Lower;
+    /// Days waited for a local bed beyond the urgency's target, summed over young people and
+    /// integrated day by day into each period (a wait that spans two years counts in both).
+    BedWaitDaysOverTarget => "bed_wait_days_over_target", "days", "Days waited beyond target", Lower;
     /// Mean number waiting for a bed.
     MeanWaiting => "mean_waiting", "patients", "Young people waiting (mean)", Lower;
     /// Time-averaged occupied beds or places; subject: a ward or service.

@@ -64,6 +64,8 @@ struct Patient {
     /// Planned end of the inpatient stay, delay included.
     stay_end: f64,
     delay: f64,
+    /// Still waiting for a local bed after the urgency's standard passed (a breach).
+    breached: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,9 @@ enum Ev {
     AlternativeWaitOver,
     EpisodeEnd,
     Escalation,
+    /// The access standard passes while the young person waits for a local bed.
+    TargetPassed,
+    /// The wait after which the young person is placed out of area is over.
     BedWaitOver,
     EarlyDischarge,
     Discharge,
@@ -177,6 +182,8 @@ struct Sim<'m> {
     /// Patients waiting for a bed, in arrival order.
     bed_queue: Vec<u32>,
     waiting: Level,
+    /// Of those waiting, how many have waited past their standard.
+    over_target: Level,
     /// Patients waiting for each service, in arrival order.
     service_queues: Vec<Vec<u32>>,
     /// Patients out of area in placement order (kept only for repatriation).
@@ -221,6 +228,7 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         oap: vec![Level::default(); m.groups.len()],
         bed_queue: Vec::with_capacity(256),
         waiting: Level::default(),
+        over_target: Level::default(),
         service_queues: vec![Vec::with_capacity(64); m.services.len()],
         placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
         share_cursor: 0,
@@ -270,7 +278,7 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         } else if next_arrival <= t_midnight && next_arrival < end {
             let t = next_arrival;
             sim.events += 1;
-            sim.refer(t, seeds.referral(referral_no), false);
+            sim.refer(t, seeds.referral(referral_no), None);
             referral_no += 1;
             next_arrival = m
                 .arrivals
@@ -325,6 +333,7 @@ impl Sim<'_> {
             entered: 0.0,
             stay_end: 0.0,
             delay: 0.0,
+            breached: false,
         };
         match self.free.pop() {
             Some(i) => {
@@ -361,27 +370,34 @@ impl Sim<'_> {
             Ev::AlternativeWaitOver => self.alternative_wait_over(p, t),
             Ev::EpisodeEnd => self.episode_end(p, t),
             Ev::Escalation => self.escalation(p, t),
+            Ev::TargetPassed => self.target_passed(p, t),
             Ev::BedWaitOver => self.bed_wait_over(p, t),
             Ev::EarlyDischarge => self.early_discharge(p, t),
             Ev::Discharge => self.discharge(p, t),
             Ev::StepDownEnd => self.step_down_end(p, t),
             Ev::Readmission => {
+                let group = self.patients[p as usize].group as usize;
                 self.release(p);
-                self.refer(t, rng::readmission(key), true);
+                self.refer(t, rng::readmission(key), Some(group));
             }
         }
     }
 
     // ----- referral and gatekeeping -------------------------------------------------------
 
-    fn refer(&mut self, t: f64, key: u64, readmission: bool) {
+    /// A referral: new (`readmitted` is `None`), or the readmission of a young person of the
+    /// given group, who keeps it.
+    fn refer(&mut self, t: f64, key: u64, readmitted: Option<usize>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
             self.share_cursor += 1;
         }
-        let cum = &m.shares[self.share_cursor].1;
-        let u = rng::uniform(key, Attr::Group);
-        let group = cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1);
+        let readmission = readmitted.is_some();
+        let group = readmitted.unwrap_or_else(|| {
+            let cum = &m.shares[self.share_cursor].1;
+            let u = rng::uniform(key, Attr::Group);
+            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+        });
         let u = rng::uniform(key, Attr::Urgency);
         let urgency = UrgencyClass::ALL
             .into_iter()
@@ -519,7 +535,7 @@ impl Sim<'_> {
         let m = self.m;
         let pat = &mut self.patients[p as usize];
         pat.requested = t;
-        let (group, urgency) = (pat.group as usize, pat.urgency);
+        let group = pat.group as usize;
         if let Some(&w) = m.groups[group]
             .wards
             .iter()
@@ -528,16 +544,48 @@ impl Sim<'_> {
             self.admit(p, w, t);
             return;
         }
-        let target = m.urgency_target[urgency];
-        if target <= 0.0 {
-            self.rec.add(m, t, |tot| tot.over_target[urgency] += 1.0);
-            self.place_out_of_area(p, t);
+        // No free bed: the request joins the queue, even if only for an instant (a zero
+        // standard or trigger is acted on at once), so that every breach is a bed wait.
+        self.join_bed_queue(p, t);
+        self.wait_clock(p, t);
+    }
+
+    /// Sets the waiting young person's next deadline: the standard first (a breach is counted
+    /// when it passes), then the trigger of an out-of-area placement. A deadline that has
+    /// already passed (a zero standard, a census patient who has waited long) is acted on at
+    /// once rather than scheduled, which saves an event on every blocked referral of a loss
+    /// system.
+    fn wait_clock(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let target_at = pat.requested + m.urgency_target[pat.urgency];
+        let trigger_at = pat.requested + m.urgency_trigger[pat.urgency];
+        if !pat.breached && target_at.is_finite() && target_at <= trigger_at {
+            if target_at <= t {
+                self.target_passed(p, t);
+            } else {
+                self.schedule(target_at, p, Ev::TargetPassed);
+            }
+        } else if trigger_at.is_finite() {
+            if trigger_at <= t {
+                self.bed_wait_over(p, t);
+            } else {
+                self.schedule(trigger_at, p, Ev::BedWaitOver);
+            }
+        }
+    }
+
+    fn target_passed(&mut self, p: u32, t: f64) {
+        let pat = &mut self.patients[p as usize];
+        if pat.place != Place::BedWait || pat.breached {
             return;
         }
-        self.join_bed_queue(p, t);
-        if target.is_finite() {
-            self.schedule(t + target, p, Ev::BedWaitOver);
-        }
+        pat.breached = true;
+        let urgency = pat.urgency;
+        self.over_target.set(t, self.over_target.value + 1);
+        self.rec
+            .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
+        self.wait_clock(p, t);
     }
 
     fn join_bed_queue(&mut self, p: u32, t: f64) {
@@ -552,7 +600,11 @@ impl Sim<'_> {
         let p = self.bed_queue.remove(i);
         self.waiting.set(t, self.bed_queue.len() as u32);
         self.cancel_timer(p); // the wait timer
-        let pat = &self.patients[p as usize];
+        let pat = &mut self.patients[p as usize];
+        if pat.breached {
+            pat.breached = false;
+            self.over_target.set(t, self.over_target.value - 1);
+        }
         let (urgency, waited) = (pat.urgency, t - pat.requested);
         self.rec.wait(self.m, t, urgency, waited);
         p
@@ -562,10 +614,7 @@ impl Sim<'_> {
         let Some(i) = self.bed_queue.iter().position(|&q| q == p) else {
             return;
         };
-        let urgency = self.patients[p as usize].urgency;
         let p = self.leave_bed_queue(i, t);
-        self.rec
-            .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
         self.place_out_of_area(p, t);
     }
 
@@ -838,10 +887,7 @@ impl Sim<'_> {
                     self.patients[p as usize].place = Place::BedWait;
                     self.bed_queue.push(p);
                     self.waiting.set(0.0, self.bed_queue.len() as u32);
-                    let target = m.urgency_target[urgency];
-                    if target.is_finite() {
-                        self.schedule((target - days).max(0.0), p, Ev::BedWaitOver);
-                    }
+                    self.wait_clock(p, 0.0);
                 }
             }
         }
@@ -861,6 +907,7 @@ impl Sim<'_> {
                 l.flush(t);
             }
             self.waiting.flush(t);
+            self.over_target.flush(t);
             return;
         }
         let day = (n - 1) as usize;
@@ -909,7 +956,10 @@ impl Sim<'_> {
             self.rec.flows[layout.out_of_area().index()].occupied_days += area;
         }
         let waiting_area = self.waiting.flush(t);
-        self.rec.totals[period].waiting_area += waiting_area;
+        let over_target_area = self.over_target.flush(t);
+        let tot = &mut self.rec.totals[period];
+        tot.waiting_area += waiting_area;
+        tot.over_target_area += over_target_area;
         self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
         self.rec.daily[layout.bed_waiting_series().index() * days + day] =
             self.bed_queue.len() as u32;

@@ -2,11 +2,10 @@
 //! horizon, then each financial year it touches) and the budget of each period.
 
 use super::check::Checker;
-use crate::arrivals::DAYS_PER_YEAR;
 use crate::results::{FinancialYear, Period, PeriodInfo};
 use crate::scenario::{Budget, KeyPath, Scenario};
 use crate::time::{financial_year, Calendar};
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use std::collections::BTreeMap;
 
 /// The longest run and warm-up accepted, in years: beyond this a planning question makes no
@@ -24,7 +23,7 @@ pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
         );
     }
     let days = if years.is_finite() && years > 0.0 {
-        ((years.min(MAX_YEARS) * DAYS_PER_YEAR).round() as u32).max(1)
+        horizon_days(sim.start_date, years.min(MAX_YEARS))
     } else {
         1
     };
@@ -51,6 +50,21 @@ pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
         warmup: warmup as f64,
         days,
     }
+}
+
+/// Days from `start` to the same date `years` calendar years later (a leap day becomes 28
+/// February), plus the fraction of the following year's days, rounded: so a whole number of
+/// years from 1 April is exactly that many financial years, with no stray day at the end.
+fn horizon_days(start: NaiveDate, years: f64) -> u32 {
+    let whole = years.trunc() as u32;
+    let end = start
+        .checked_add_months(Months::new(whole * 12))
+        .unwrap_or(NaiveDate::MAX);
+    let next = end
+        .checked_add_months(Months::new(12))
+        .unwrap_or(NaiveDate::MAX);
+    let extra = (years.fract() * (next - end).num_days() as f64).round() as i64;
+    ((end - start).num_days() + extra).max(1) as u32
 }
 
 /// The reporting periods (overall, then each financial year) and the period of each day.
@@ -126,4 +140,23 @@ pub(super) fn budget_by_period(b: &Budgets, periods: &[PeriodInfo]) -> Vec<Optio
         .try_fold(0.0, |acc, b| b.map(|b| acc + b));
     budget[0] = if periods.len() > 1 { overall } else { None };
     budget
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn the_horizon_ends_on_the_same_date_whole_years_later() {
+        assert_eq!(horizon_days(date(2024, 4, 1), 2.0), 730);
+        assert_eq!(horizon_days(date(2023, 4, 1), 2.0), 731); // 29 February 2024
+        assert_eq!(horizon_days(date(2020, 4, 1), 10.0), 3652);
+        assert_eq!(horizon_days(date(2024, 4, 1), 0.5), 183);
+        assert_eq!(horizon_days(date(2024, 2, 29), 1.0), 365); // to 28 February 2025
+        assert_eq!(horizon_days(date(2024, 4, 1), 1e-9), 1);
+    }
 }

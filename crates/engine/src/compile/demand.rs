@@ -40,14 +40,17 @@ pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
 pub(super) struct UrgencyModel {
     /// Cumulative shares (the last is exactly 1, whatever rounding left).
     pub cum: PerUrgency<f64>,
-    /// Longest wait for a local bed (infinite: wait indefinitely).
+    /// The access standard: waits past it are breaches (infinite: no standard).
     pub target: PerUrgency<f64>,
+    /// Wait after which a young person is placed out of area (infinite: never).
+    pub trigger: PerUrgency<f64>,
 }
 
 pub(super) fn urgency(c: &mut Checker, u: &Urgencies) -> UrgencyModel {
     let path = KeyPath::root("urgency");
     let mut cum = PerUrgency([0.0; 3]);
     let mut target = PerUrgency([f64::INFINITY; 3]);
+    let mut trigger = PerUrgency([f64::INFINITY; 3]);
     let mut acc = 0.0;
     for class in UrgencyClass::ALL {
         let given = u.get(class);
@@ -57,8 +60,23 @@ pub(super) fn urgency(c: &mut Checker, u: &Urgencies) -> UrgencyModel {
         if let Some(t) = given.target_days {
             target[class] = c.non_negative(at.key("target_days"), t);
         }
+        // By default the standard is also the trigger, as it was before the two were told
+        // apart, so a scenario that sets only `target_days` keeps its meaning.
+        match given.place_out_of_area_after_days {
+            // `inf` (never) is allowed here: a standard with no out-of-area trigger.
+            Some(t) if t >= 0.0 => trigger[class] = t,
+            Some(t) => c.err(
+                at.key("place_out_of_area_after_days"),
+                format!("must be zero or more (or `inf` for never), got {t}"),
+            ),
+            None => trigger[class] = target[class],
+        }
     }
     c.shares_sum_to_one(path, "the urgency shares", acc);
     cum[UrgencyClass::Routine] = 1.0;
-    UrgencyModel { cum, target }
+    UrgencyModel {
+        cum,
+        target,
+        trigger,
+    }
 }

@@ -76,6 +76,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         groups,
         urgency_cum: urgency.cum,
         urgency_target: urgency.target,
+        urgency_trigger: urgency.trigger,
         layout: Layout::new(wards.len(), services.len()),
         wards,
         services,

@@ -36,6 +36,7 @@ pub fn erlang_loss(
     let zero_wait = Urgency {
         share: 1.0,
         target_days: Some(0.0),
+        place_out_of_area_after_days: None,
     };
     Scenario {
         name: "erlang_loss".into(),

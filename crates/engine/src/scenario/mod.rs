@@ -63,7 +63,10 @@ pub struct Simulation {
     /// First day that results are reported for (a date, e.g. `2019-04-01`). Roadmap dates are
     /// counted from here; the warm-up runs before it.
     pub start_date: NaiveDate,
-    /// Reported period in years after the start date.
+    /// Reported period in calendar years after the start date: the run ends on the same date
+    /// `years` later (2 years from 2024-04-01 end on 2026-03-31, exactly two financial years;
+    /// from 29 February, on 28 February). A fraction adds that share of the following year's
+    /// days, rounded to a whole day (0.5 from 2024-04-01: 183 days, to 2024-09-30).
     pub years: f64,
     /// Days simulated before the start date and then discarded, so that results do not start
     /// from empty wards. Ignored (taken as 0) when a census is given.
@@ -148,10 +151,19 @@ impl Default for Urgencies {
 pub struct Urgency {
     /// Share of referrals in this class; the three shares sum to 1.
     pub share: f64,
-    /// Longest wait for a local bed before an out-of-area placement is made, in days.
-    /// Omit to wait for a local bed indefinitely.
+    /// The access standard, in days: a young person still waiting for a local bed when it
+    /// passes is a breach (`bed_waits_over_target`), and every day waited beyond it counts in
+    /// `bed_wait_days_over_target`. With 0, every request that finds no free local bed is a
+    /// breach. Omit for no standard (nothing is counted as a breach).
     #[serde(default)]
     pub target_days: Option<f64>,
+    /// How long a young person waits for a local bed before being placed out of area, in
+    /// days (default: `target_days`, so that the standard is also the trigger). Set it apart
+    /// from the target to model waiting locally past the standard (longer) or placing out of
+    /// area before it (shorter); `inf` never places out of area. Omit both to wait for a local
+    /// bed indefinitely.
+    #[serde(default)]
+    pub place_out_of_area_after_days: Option<f64>,
 }
 
 impl Urgency {
@@ -159,18 +171,21 @@ impl Urgency {
         Self {
             share: 0.3,
             target_days: Some(1.0),
+            place_out_of_area_after_days: None,
         }
     }
     fn urgent() -> Self {
         Self {
             share: 0.4,
             target_days: Some(2.0),
+            place_out_of_area_after_days: None,
         }
     }
     fn routine() -> Self {
         Self {
             share: 0.3,
             target_days: Some(7.0),
+            place_out_of_area_after_days: None,
         }
     }
 }
@@ -230,7 +245,10 @@ pub struct DelayedDischarge {
     pub extra_days: Distribution,
 }
 
-/// Readmission: a discharged patient is referred again after a delay.
+/// Readmission: a discharged patient is referred again after a delay. The readmission keeps
+/// the young person's group (a PICU patient is readmitted as PICU, whatever the group shares
+/// are then); its urgency and everything after gatekeeping are drawn again, as for any
+/// referral, because a new crisis need not be as urgent as the last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Readmission {

@@ -64,6 +64,11 @@ pub(crate) struct GroupModel {
     /// Length of stay in each ward (indexed by ward).
     pub los: Vec<Dist>,
     pub oap_los: Dist,
+    /// Whether out-of-area stays carry a delayed discharge (only when they are drawn from
+    /// the local stay, never on top of an explicit out-of-area stay).
+    pub oap_delay: bool,
+    /// Stays longer than this are counted in `los_over_alarm_pct`.
+    pub los_alarm: Option<f64>,
     pub oap_cost: f64,
     pub distance: Dist,
     pub step_down: Option<StepDownModel>,

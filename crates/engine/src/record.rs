@@ -6,6 +6,7 @@
 //! Continuous quantities (occupied beds, waiting list) are integrated exactly between events
 //! and flushed into the day's period at each midnight.
 
+use crate::arrivals::DAYS_PER_YEAR;
 use crate::layout::{CostCategory, PerCost, PerUrgency, PoolId};
 use crate::model::Model;
 use crate::results::{KpiKey, Metric};
@@ -146,22 +147,52 @@ impl BinTable {
     }
 }
 
+/// The windows after discharge that readmissions are counted within, in days: 28 days, six
+/// months (182 days) and twelve months (365 days).
+pub(crate) const READMISSION_WINDOWS: [f64; 3] = [28.0, 182.0, 365.0];
+
+/// Readmissions, all and within each of [`READMISSION_WINDOWS`] of the discharge.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Readmissions {
+    pub all: f64,
+    pub within: [f64; 3],
+}
+
+impl Readmissions {
+    /// A readmission referred `after` days after the discharge.
+    pub fn add(&mut self, after: f64) {
+        self.all += 1.0;
+        for (n, &window) in self.within.iter_mut().zip(&READMISSION_WINDOWS) {
+            *n += (after <= window) as u8 as f64;
+        }
+    }
+}
+
 /// Tallies for one period.
 #[derive(Debug, Clone)]
 pub(crate) struct Totals {
+    /// Per group.
     pub referrals: Vec<f64>,
-    pub readmissions: f64,
+    pub readmissions: Readmissions,
     pub declined: f64,
+    /// Per service: episodes started, ended without escalation, escalated.
     pub diverted: Vec<f64>,
-    pub avoided: f64,
+    pub avoided: Vec<f64>,
+    pub escalations: Vec<f64>,
     pub avoidable: f64,
-    pub escalations: f64,
     pub step_downs: f64,
+    /// Per ward: local admissions, repatriations included.
     pub admissions: Vec<f64>,
     pub oap_placements: f64,
+    /// Placements of young people not placed before in the reported window.
+    pub oap_young_people: f64,
     pub oap_distance: f64,
+    pub oap_over_50: f64,
     pub oap_over_100: f64,
     pub repatriations: f64,
+    /// Out-of-area days (and miles × days) that repatriations saved.
+    pub oap_days_avoided: f64,
+    pub oap_mile_days_avoided: f64,
     pub bed_waits: PerUrgency<f64>,
     pub wait_sum: PerUrgency<f64>,
     pub waited: PerUrgency<f64>,
@@ -174,15 +205,21 @@ pub(crate) struct Totals {
     pub occupied_area: Vec<f64>,
     pub available_area: Vec<f64>,
     pub capacity_area: Vec<f64>,
-    /// Per service: occupied place-days on weekdays (day-hospital attendances).
-    pub attended: Vec<f64>,
-    /// Per group.
-    pub oap_area: Vec<f64>,
     pub days_open: Vec<f64>,
     pub days_85: Vec<f64>,
     pub days_full: Vec<f64>,
+    /// Per service: occupied place-days on weekdays (day-hospital attendances).
+    pub attended: Vec<f64>,
+    /// Per group: out-of-area bed-days; completed stays that began in a local bed (lengths,
+    /// and how many were longer than the group's alarm).
+    pub oap_area: Vec<f64>,
     pub los_hist: Vec<LogHistogram>,
     pub los_sum: Vec<f64>,
+    pub los_over_alarm: Vec<f64>,
+    /// Completed stays that began out of area.
+    pub oap_los_sum: f64,
+    pub oap_los_n: f64,
+    /// Bed-days of delayed discharges, local and out of area, integrated day by day.
     pub delayed_bed_days: f64,
 }
 
@@ -196,14 +233,18 @@ impl Totals {
             declined,
             diverted,
             avoided,
-            avoidable,
             escalations,
+            avoidable,
             step_downs,
             admissions,
             oap_placements,
+            oap_young_people,
             oap_distance,
+            oap_over_50,
             oap_over_100,
             repatriations,
+            oap_days_avoided,
+            oap_mile_days_avoided,
             bed_waits,
             wait_sum,
             waited,
@@ -214,18 +255,24 @@ impl Totals {
             occupied_area,
             available_area,
             capacity_area,
-            attended,
-            oap_area,
             days_open,
             days_85,
             days_full,
+            attended,
+            oap_area,
             los_hist,
             los_sum,
+            los_over_alarm,
+            oap_los_sum,
+            oap_los_n,
             delayed_bed_days,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
+            (&mut self.readmissions.within, &readmissions.within),
             (&mut self.diverted, diverted),
+            (&mut self.avoided, avoided),
+            (&mut self.escalations, escalations),
             (&mut self.admissions, admissions),
             (&mut self.bed_waits.0, &bed_waits.0),
             (&mut self.wait_sum.0, &wait_sum.0),
@@ -234,28 +281,33 @@ impl Totals {
             (&mut self.occupied_area, occupied_area),
             (&mut self.available_area, available_area),
             (&mut self.capacity_area, capacity_area),
-            (&mut self.attended, attended),
-            (&mut self.oap_area, oap_area),
             (&mut self.days_open, days_open),
             (&mut self.days_85, days_85),
             (&mut self.days_full, days_full),
+            (&mut self.attended, attended),
+            (&mut self.oap_area, oap_area),
             (&mut self.los_sum, los_sum),
+            (&mut self.los_over_alarm, los_over_alarm),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
         for (a, b) in [
-            (&mut self.readmissions, readmissions),
+            (&mut self.readmissions.all, &readmissions.all),
             (&mut self.declined, declined),
-            (&mut self.avoided, avoided),
             (&mut self.avoidable, avoidable),
-            (&mut self.escalations, escalations),
             (&mut self.step_downs, step_downs),
             (&mut self.oap_placements, oap_placements),
+            (&mut self.oap_young_people, oap_young_people),
             (&mut self.oap_distance, oap_distance),
+            (&mut self.oap_over_50, oap_over_50),
             (&mut self.oap_over_100, oap_over_100),
             (&mut self.repatriations, repatriations),
+            (&mut self.oap_days_avoided, oap_days_avoided),
+            (&mut self.oap_mile_days_avoided, oap_mile_days_avoided),
             (&mut self.waiting_area, waiting_area),
             (&mut self.over_target_area, over_target_area),
+            (&mut self.oap_los_sum, oap_los_sum),
+            (&mut self.oap_los_n, oap_los_n),
             (&mut self.delayed_bed_days, delayed_bed_days),
         ] {
             *a += b;
@@ -271,18 +323,22 @@ impl Totals {
         let pools = m.layout.pools();
         Totals {
             referrals: vec![0.0; g],
-            readmissions: 0.0,
+            readmissions: Readmissions::default(),
             declined: 0.0,
             diverted: vec![0.0; s],
-            avoided: 0.0,
+            avoided: vec![0.0; s],
+            escalations: vec![0.0; s],
             avoidable: 0.0,
-            escalations: 0.0,
             step_downs: 0.0,
             admissions: vec![0.0; w],
             oap_placements: 0.0,
+            oap_young_people: 0.0,
             oap_distance: 0.0,
+            oap_over_50: 0.0,
             oap_over_100: 0.0,
             repatriations: 0.0,
+            oap_days_avoided: 0.0,
+            oap_mile_days_avoided: 0.0,
             bed_waits: PerUrgency::default(),
             wait_sum: PerUrgency::default(),
             waited: PerUrgency::default(),
@@ -293,13 +349,16 @@ impl Totals {
             occupied_area: vec![0.0; pools],
             available_area: vec![0.0; pools],
             capacity_area: vec![0.0; pools],
-            attended: vec![0.0; s],
-            oap_area: vec![0.0; g],
             days_open: vec![0.0; pools],
             days_85: vec![0.0; pools],
             days_full: vec![0.0; pools],
+            attended: vec![0.0; s],
+            oap_area: vec![0.0; g],
             los_hist: (0..g).map(|_| LogHistogram::new()).collect(),
             los_sum: vec![0.0; g],
+            los_over_alarm: vec![0.0; g],
+            oap_los_sum: 0.0,
+            oap_los_n: 0.0,
             delayed_bed_days: 0.0,
         }
     }
@@ -405,10 +464,20 @@ impl Recorder {
         });
     }
 
-    pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64) {
+    /// A completed inpatient stay of `los` days, counted on its discharge day: with the local
+    /// stays if it began in a local bed, else with the out-of-area stays (a repatriated stay
+    /// stays an out-of-area stay).
+    pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64, out_of_area: bool) {
+        let alarm = m.groups[group].los_alarm.unwrap_or(f64::INFINITY);
         self.add(m, t, |tot| {
-            tot.los_hist[group].add(los);
-            tot.los_sum[group] += los;
+            if out_of_area {
+                tot.oap_los_sum += los;
+                tot.oap_los_n += 1.0;
+            } else {
+                tot.los_hist[group].add(los);
+                tot.los_sum[group] += los;
+                tot.los_over_alarm[group] += (los > alarm) as u8 as f64;
+            }
         });
     }
 
@@ -470,163 +539,262 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// Walks every KPI in a fixed order: metric, subject, period. `totals` may hold only the
-/// first period (when collecting keys), in which case every period reads it.
-fn emit(m: &Model, totals: &[Totals], mut put: impl FnMut(Metric, &str, usize, f64)) {
-    let periods = m.periods.len();
-    let tot = |p: usize| &totals[p.min(totals.len() - 1)];
-    let mut each = |metric: Metric, subject: &str, f: &dyn Fn(&Totals, usize) -> f64| {
-        for p in 0..periods {
-            put(metric, subject, p, f(tot(p), p));
-        }
-    };
-    let days = |p: usize| m.periods[p].days as f64;
-    let layout = m.layout;
+/// first period (when collecting keys), in which case every period reads it. What each
+/// metric means is written once, in the metrics table of [`crate::results`]; this is only
+/// the arithmetic.
+fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &str, usize, f64)) {
+    let mut e = Emitter { m, totals, put };
+    e.pathway();
+    e.out_of_area();
+    e.waits();
+    e.pools();
+    e.stays();
+    e.costs();
+}
 
-    each(Metric::Referrals, "", &|t, _| t.referrals.iter().sum());
-    for (g, group) in m.groups.iter().enumerate() {
-        each(Metric::Referrals, &group.key, &|t, _| t.referrals[g]);
-    }
-    each(Metric::Readmissions, "", &|t, _| t.readmissions);
-    each(Metric::Declined, "", &|t, _| t.declined);
-    each(Metric::Diverted, "", &|t, _| t.diverted.iter().sum());
-    for (s, svc) in m.services.iter().enumerate() {
-        each(Metric::Diverted, &svc.key, &|t, _| t.diverted[s]);
-    }
-    each(Metric::AdmissionsAvoided, "", &|t, _| t.avoided);
-    each(Metric::AvoidableAdmissions, "", &|t, _| t.avoidable);
-    each(Metric::Escalations, "", &|t, _| t.escalations);
-    each(Metric::StepDowns, "", &|t, _| t.step_downs);
-    each(Metric::Admissions, "", &|t, _| t.admissions.iter().sum());
-    for (w, ward) in m.wards.iter().enumerate() {
-        each(Metric::Admissions, &ward.key, &|t, _| t.admissions[w]);
-    }
-    if let Some(pop) = m.population {
-        each(Metric::AdmissionsPer100k, "", &|t, p| {
-            (t.admissions.iter().sum::<f64>() + t.oap_placements) / pop * 1e5 * 365.25 / days(p)
-        });
-    }
-    each(Metric::OapPlacements, "", &|t, _| t.oap_placements);
-    each(Metric::OapBedDays, "", &|t, _| t.oap_area.iter().sum());
-    each(Metric::OapMeanDistance, "", &|t, _| {
-        ratio(t.oap_distance, t.oap_placements)
-    });
-    each(Metric::OapOver100Miles, "", &|t, _| t.oap_over_100);
-    each(Metric::Repatriations, "", &|t, _| t.repatriations);
-    each(Metric::BedWaits, "", &|t, _| t.bed_waits.0.iter().sum());
-    for u in UrgencyClass::ALL {
-        each(Metric::BedWaits, u.name(), &|t, _| t.bed_waits[u]);
-    }
-    each(Metric::BedWaitMean, "", &|t, _| {
-        ratio(t.wait_sum.0.iter().sum(), t.waited.0.iter().sum())
-    });
-    for u in UrgencyClass::ALL {
-        each(Metric::BedWaitMean, u.name(), &|t, _| {
-            ratio(t.wait_sum[u], t.waited[u])
-        });
-    }
-    each(Metric::BedWaitP90, "", &|t, _| t.wait_hist.quantile(0.9));
-    each(Metric::BedWaitsOverTarget, "", &|t, _| {
-        t.over_target.0.iter().sum()
-    });
-    for u in UrgencyClass::ALL {
-        each(Metric::BedWaitsOverTarget, u.name(), &|t, _| {
-            t.over_target[u]
-        });
-    }
-    each(Metric::BedWaitDaysOverTarget, "", &|t, _| {
-        t.over_target_area
-    });
-    each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
-    let pools: Vec<&str> = m.pools().map(|p| p.key).collect();
-    for (i, key) in pools.iter().enumerate() {
-        each(Metric::MeanOccupied, key, &|t, p| {
-            t.occupied_area[i] / days(p)
-        });
-    }
-    each(Metric::MeanOccupied, "out_of_area", &|t, p| {
-        t.oap_area.iter().sum::<f64>() / days(p)
-    });
-    for (i, key) in pools.iter().enumerate() {
-        each(Metric::Occupancy, key, &|t, _| {
-            100.0 * ratio(t.occupied_area[i], t.available_area[i])
-        });
-    }
-    for (i, key) in pools.iter().enumerate() {
-        each(Metric::DaysAbove85, key, &|t, _| {
-            100.0 * ratio(t.days_85[i], t.days_open[i])
-        });
-    }
-    for (i, key) in pools.iter().enumerate() {
-        each(Metric::DaysFull, key, &|t, _| {
-            100.0 * ratio(t.days_full[i], t.days_open[i])
-        });
-    }
-    let all_stays = |t: &Totals| {
-        let mut h = LogHistogram::new();
-        for g in &t.los_hist {
-            h.merge(g);
-        }
-        h
-    };
-    each(Metric::LosMean, "", &|t, _| {
-        ratio(
-            t.los_sum.iter().sum(),
-            t.los_hist.iter().map(|h| h.n as f64).sum(),
-        )
-    });
-    for (g, group) in m.groups.iter().enumerate() {
-        each(Metric::LosMean, &group.key, &|t, _| {
-            ratio(t.los_sum[g], t.los_hist[g].n as f64)
-        });
-    }
-    each(Metric::LosMedian, "", &|t, _| all_stays(t).quantile(0.5));
-    for (g, group) in m.groups.iter().enumerate() {
-        each(Metric::LosMedian, &group.key, &|t, _| {
-            t.los_hist[g].quantile(0.5)
-        });
-    }
-    each(Metric::LosP90, "", &|t, _| all_stays(t).quantile(0.9));
-    for (g, group) in m.groups.iter().enumerate() {
-        each(Metric::LosP90, &group.key, &|t, _| {
-            t.los_hist[g].quantile(0.9)
-        });
-    }
-    each(Metric::DelayedDischargeBedDays, "", &|t, _| {
-        t.delayed_bed_days
-    });
+/// Inpatient bed-days: local wards and out of area.
+fn bed_days(m: &Model, t: &Totals) -> f64 {
+    let local: f64 = (0..m.wards.len())
+        .map(|w| t.occupied_area[m.layout.ward(w).index()])
+        .sum();
+    local + t.oap_area.iter().sum::<f64>()
+}
 
-    let costs = |t: &Totals| -> PerCost<f64> {
-        use CostCategory::*;
-        let mut c = PerCost::default();
+struct Emitter<'a, F> {
+    m: &'a Model,
+    totals: &'a [Totals],
+    put: F,
+}
+
+impl<F: FnMut(Metric, &str, usize, f64)> Emitter<'_, F> {
+    /// One KPI in every period.
+    fn each(&mut self, metric: Metric, subject: &str, f: &dyn Fn(&Totals, usize) -> f64) {
+        for p in 0..self.m.periods.len() {
+            let t = &self.totals[p.min(self.totals.len() - 1)];
+            (self.put)(metric, subject, p, f(t, p));
+        }
+    }
+
+    fn pathway(&mut self) {
+        let m = self.m;
+        self.each(Metric::Referrals, "", &|t, _| t.referrals.iter().sum());
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(Metric::Referrals, &group.key, &|t, _| t.referrals[g]);
+        }
+        self.each(Metric::Readmissions, "", &|t, _| t.readmissions.all);
+        let windows = [
+            Metric::Readmissions28Days,
+            Metric::Readmissions6Months,
+            Metric::Readmissions12Months,
+        ];
+        for (i, metric) in windows.into_iter().enumerate() {
+            self.each(metric, "", &|t, _| t.readmissions.within[i]);
+        }
+        self.each(Metric::Declined, "", &|t, _| t.declined);
+        self.each(Metric::Diverted, "", &|t, _| t.diverted.iter().sum());
+        for (s, svc) in m.services.iter().enumerate() {
+            self.each(Metric::Diverted, &svc.key, &|t, _| t.diverted[s]);
+        }
+        self.each(Metric::AdmissionsAvoided, "", &|t, _| {
+            t.avoided.iter().sum()
+        });
+        let rate = |avoided: f64, escalated: f64| 100.0 * ratio(avoided, avoided + escalated);
+        self.each(Metric::AvoidanceRate, "", &|t, _| {
+            rate(t.avoided.iter().sum(), t.escalations.iter().sum())
+        });
+        for (s, svc) in m.services.iter().enumerate() {
+            self.each(Metric::AvoidanceRate, &svc.key, &|t, _| {
+                rate(t.avoided[s], t.escalations[s])
+            });
+        }
+        self.each(Metric::AvoidableAdmissions, "", &|t, _| t.avoidable);
+        self.each(Metric::Escalations, "", &|t, _| t.escalations.iter().sum());
+        self.each(Metric::StepDowns, "", &|t, _| t.step_downs);
+        self.each(Metric::Admissions, "", &|t, _| t.admissions.iter().sum());
         for (w, ward) in m.wards.iter().enumerate() {
-            let i = layout.ward(w).index();
-            match ward.funding {
-                Funding::Block => c[BlockBeds] += t.available_area[i] * ward.cost,
-                Funding::Spot => c[SpotBeds] += t.occupied_area[i] * ward.cost,
+            self.each(Metric::Admissions, &ward.key, &|t, _| t.admissions[w]);
+        }
+        let total =
+            |t: &Totals| t.admissions.iter().sum::<f64>() - t.repatriations + t.oap_placements;
+        self.each(Metric::TotalAdmissions, "", &|t, _| total(t));
+        if let Some(pop) = m.population {
+            // Per 100,000 under-18s per year of the period.
+            let per_100k =
+                |x: f64, p: usize| x / pop * 1e5 * DAYS_PER_YEAR / m.periods[p].days as f64;
+            self.each(Metric::AdmissionsPer100k, "", &|t, p| per_100k(total(t), p));
+            self.each(Metric::BedDaysPer100k, "", &|t, p| {
+                per_100k(bed_days(m, t), p)
+            });
+        }
+    }
+
+    fn out_of_area(&mut self) {
+        self.each(Metric::OapPlacements, "", &|t, _| t.oap_placements);
+        self.each(Metric::OapYoungPeople, "", &|t, _| t.oap_young_people);
+        self.each(Metric::OapBedDays, "", &|t, _| t.oap_area.iter().sum());
+        self.each(Metric::OapMeanDistance, "", &|t, _| {
+            ratio(t.oap_distance, t.oap_placements)
+        });
+        self.each(Metric::OapOver100Miles, "", &|t, _| t.oap_over_100);
+        self.each(Metric::OapOver50MilesPct, "", &|t, _| {
+            100.0 * ratio(t.oap_over_50, t.oap_placements)
+        });
+        self.each(Metric::OapOver100MilesPct, "", &|t, _| {
+            100.0 * ratio(t.oap_over_100, t.oap_placements)
+        });
+        self.each(Metric::Repatriations, "", &|t, _| t.repatriations);
+        self.each(Metric::OapDaysAvoided, "", &|t, _| t.oap_days_avoided);
+        self.each(Metric::OapMileDaysAvoided, "", &|t, _| {
+            t.oap_mile_days_avoided
+        });
+    }
+
+    fn waits(&mut self) {
+        self.each(Metric::BedWaits, "", &|t, _| t.bed_waits.0.iter().sum());
+        for u in UrgencyClass::ALL {
+            self.each(Metric::BedWaits, u.name(), &|t, _| t.bed_waits[u]);
+        }
+        self.each(Metric::BedWaitMean, "", &|t, _| {
+            ratio(t.wait_sum.0.iter().sum(), t.waited.0.iter().sum())
+        });
+        for u in UrgencyClass::ALL {
+            self.each(Metric::BedWaitMean, u.name(), &|t, _| {
+                ratio(t.wait_sum[u], t.waited[u])
+            });
+        }
+        self.each(Metric::BedWaitP90, "", &|t, _| t.wait_hist.quantile(0.9));
+        self.each(Metric::BedWaitsOverTarget, "", &|t, _| {
+            t.over_target.0.iter().sum()
+        });
+        for u in UrgencyClass::ALL {
+            self.each(Metric::BedWaitsOverTarget, u.name(), &|t, _| {
+                t.over_target[u]
+            });
+        }
+        self.each(Metric::BedWaitDaysOverTarget, "", &|t, _| {
+            t.over_target_area
+        });
+        let m = self.m;
+        let days = |p: usize| m.periods[p].days as f64;
+        self.each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
+    }
+
+    fn pools(&mut self) {
+        let m = self.m;
+        let days = |p: usize| m.periods[p].days as f64;
+        let pools: Vec<&str> = m.pools().map(|p| p.key).collect();
+        for (i, key) in pools.iter().enumerate() {
+            self.each(Metric::MeanOccupied, key, &|t, p| {
+                t.occupied_area[i] / days(p)
+            });
+        }
+        self.each(Metric::MeanOccupied, "out_of_area", &|t, p| {
+            t.oap_area.iter().sum::<f64>() / days(p)
+        });
+        for (i, key) in pools.iter().enumerate() {
+            self.each(Metric::Occupancy, key, &|t, _| {
+                100.0 * ratio(t.occupied_area[i], t.available_area[i])
+            });
+        }
+        for (i, key) in pools.iter().enumerate() {
+            self.each(Metric::DaysAbove85, key, &|t, _| {
+                100.0 * ratio(t.days_85[i], t.days_open[i])
+            });
+        }
+        for (i, key) in pools.iter().enumerate() {
+            self.each(Metric::DaysFull, key, &|t, _| {
+                100.0 * ratio(t.days_full[i], t.days_open[i])
+            });
+        }
+    }
+
+    fn stays(&mut self) {
+        let m = self.m;
+        let all_stays = |t: &Totals| {
+            let mut h = LogHistogram::new();
+            for g in &t.los_hist {
+                h.merge(g);
             }
+            h
+        };
+        let stays = |t: &Totals, g: usize| t.los_hist[g].n as f64;
+        self.each(Metric::LosMean, "", &|t, _| {
+            ratio(
+                t.los_sum.iter().sum(),
+                t.los_hist.iter().map(|h| h.n as f64).sum(),
+            )
+        });
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(Metric::LosMean, &group.key, &|t, _| {
+                ratio(t.los_sum[g], stays(t, g))
+            });
+        }
+        self.each(Metric::LosMedian, "", &|t, _| all_stays(t).quantile(0.5));
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(Metric::LosMedian, &group.key, &|t, _| {
+                t.los_hist[g].quantile(0.5)
+            });
+        }
+        self.each(Metric::LosP90, "", &|t, _| all_stays(t).quantile(0.9));
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(Metric::LosP90, &group.key, &|t, _| {
+                t.los_hist[g].quantile(0.9)
+            });
         }
         for (g, group) in m.groups.iter().enumerate() {
-            c[OutOfArea] += t.oap_area[g] * group.oap_cost;
-        }
-        for (s, svc) in m.services.iter().enumerate() {
-            match svc.kind {
-                ServiceKind::HomeTreatment => {
-                    c[HomeTreatment] += t.capacity_area[layout.service(s).index()] * svc.cost
-                }
-                ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
+            if group.los_alarm.is_some() {
+                self.each(Metric::LosOverAlarm, &group.key, &|t, _| {
+                    100.0 * ratio(t.los_over_alarm[g], stays(t, g))
+                });
             }
         }
-        c
-    };
-    each(Metric::Cost, "", &|t, _| costs(t).0.iter().sum());
-    for category in CostCategory::ALL {
-        each(Metric::Cost, category.name(), &|t, _| costs(t)[category]);
-    }
-    if m.budget.iter().any(Option::is_some) {
-        each(Metric::Budget, "", &|_, p| m.budget[p].unwrap_or(f64::NAN));
-        each(Metric::BudgetVariance, "", &|t, p| {
-            m.budget[p].map_or(f64::NAN, |b| costs(t).0.iter().sum::<f64>() - b)
+        self.each(Metric::OapLosMean, "", &|t, _| {
+            ratio(t.oap_los_sum, t.oap_los_n)
         });
+        self.each(Metric::DelayedDischargeBedDays, "", &|t, _| {
+            t.delayed_bed_days
+        });
+        self.each(Metric::DelayedDischargePct, "", &|t, _| {
+            100.0 * ratio(t.delayed_bed_days, bed_days(m, t))
+        });
+    }
+
+    fn costs(&mut self) {
+        let m = self.m;
+        let layout = m.layout;
+        let costs = |t: &Totals| -> PerCost<f64> {
+            use CostCategory::*;
+            let mut c = PerCost::default();
+            for (w, ward) in m.wards.iter().enumerate() {
+                let i = layout.ward(w).index();
+                match ward.funding {
+                    Funding::Block => c[BlockBeds] += t.available_area[i] * ward.cost,
+                    Funding::Spot => c[SpotBeds] += t.occupied_area[i] * ward.cost,
+                }
+            }
+            for (g, group) in m.groups.iter().enumerate() {
+                c[OutOfArea] += t.oap_area[g] * group.oap_cost;
+            }
+            for (s, svc) in m.services.iter().enumerate() {
+                match svc.kind {
+                    ServiceKind::HomeTreatment => {
+                        c[HomeTreatment] += t.capacity_area[layout.service(s).index()] * svc.cost
+                    }
+                    ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
+                }
+            }
+            c
+        };
+        self.each(Metric::Cost, "", &|t, _| costs(t).0.iter().sum());
+        for category in CostCategory::ALL {
+            self.each(Metric::Cost, category.name(), &|t, _| costs(t)[category]);
+        }
+        if m.budget.iter().any(Option::is_some) {
+            self.each(Metric::Budget, "", &|_, p| m.budget[p].unwrap_or(f64::NAN));
+            self.each(Metric::BudgetVariance, "", &|t, p| {
+                m.budget[p].map_or(f64::NAN, |b| costs(t).0.iter().sum::<f64>() - b)
+            });
+        }
     }
 }
 

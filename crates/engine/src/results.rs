@@ -124,36 +124,68 @@ macro_rules! metrics {
 }
 
 metrics! {
-    /// Referrals (access assessments), new and readmissions; subject: a group or all.
+    /// Referrals (access assessments), new and readmissions, counted on the day they arrive;
+    /// subject: a group, or all.
     Referrals => "referrals", "count", "Referrals", Neutral;
-    /// Referrals that were readmissions of a discharged patient.
+    /// Referrals that were readmissions of a discharged young person (who keeps their group).
     Readmissions => "readmissions", "count", "Readmissions", Lower;
+    /// Readmissions referred within 28 days of the discharge, counted on the day referred.
+    Readmissions28Days => "readmissions_within_28_days", "count", "Readmissions within 28 days", Lower;
+    /// Readmissions referred within 6 months (182 days) of the discharge.
+    Readmissions6Months => "readmissions_within_6_months", "count", "Readmissions within 6 months", Lower;
+    /// Readmissions referred within 12 months (365 days) of the discharge.
+    Readmissions12Months => "readmissions_within_12_months", "count", "Readmissions within 12 months", Lower;
     /// Referrals declined at gatekeeping (back to community care).
     Declined => "declined", "count", "Referrals declined", Neutral;
-    /// Referrals diverted to a community alternative; subject: the service.
+    /// Referrals that started a community episode instead of admission, counted when it
+    /// starts; subject: the service, or all.
     Diverted => "diverted", "count", "Diverted to community care", Higher;
-    /// Community episodes that ended without an admission.
+    /// Community episodes that ended without an admission request, counted when they end.
     AdmissionsAvoided => "admissions_avoided", "count", "Admissions avoided", Higher;
+    /// Admission-avoidance rate: of community episodes that ended in the period, the share
+    /// that ended without escalating to an admission request; subject: the service, or all.
+    AvoidanceRate => "admission_avoidance_pct", "%", "Admission-avoidance rate", Higher;
     /// Admissions of referrals that suited an alternative that had no free place.
     AvoidableAdmissions => "avoidable_admissions", "count", "Avoidable admissions", Lower;
     /// Community episodes that escalated to an admission request.
     Escalations => "escalations", "count", "Escalations to admission", Lower;
     /// Early discharges into a community service.
     StepDowns => "step_downs", "count", "Step-downs", Higher;
-    /// Admissions to a local bed; subject: the ward, or all.
+    /// Local admissions: young people taking a local bed, from the community or brought back
+    /// from out of area (repatriations), counted on the day; subject: the ward, or all.
     Admissions => "admissions", "count", "Local admissions", Neutral;
-    /// Admissions (local and out of area) per 100,000 under-18s per year.
-    AdmissionsPer100k => "admissions_per_100k", "per 100k per year", "Admissions per 100,000 under-18s", Lower;
-    /// New out-of-area placements.
+    /// Total admissions: new inpatient stays, local (repatriations excluded: they continue a
+    /// stay) plus out-of-area placements, counted on the day the stay begins.
+    TotalAdmissions => "total_admissions", "count", "Total admissions (local and out of area)", Neutral;
+    /// Total admissions per 100,000 under-18s per year (needs `demand.population_under_18`).
+    AdmissionsPer100k => "admissions_per_100k", "per 100k per year", "Total admissions per 100,000 under-18s", Lower;
+    /// Inpatient bed-days (local wards and out of area) per 100,000 under-18s per year,
+    /// integrated day by day (needs `demand.population_under_18`).
+    BedDaysPer100k => "bed_days_per_100k", "per 100k per year", "Bed-days per 100,000 under-18s", Lower;
+    /// Out-of-area placements (stays that begin out of area), counted on the day.
     OapPlacements => "oap_placements", "count", "Out-of-area placements", Lower;
-    /// Bed-days spent out of area.
+    /// Young people placed out of area: placements of someone not placed out of area before
+    /// in the reported window (a readmitted young person placed again counts once, in the
+    /// period of the first placement).
+    OapYoungPeople => "oap_young_people", "count", "Young people placed out of area", Lower;
+    /// Bed-days spent out of area, integrated day by day.
     OapBedDays => "oap_bed_days", "bed-days", "Out-of-area bed-days", Lower;
     /// Mean distance from home of new out-of-area placements.
     OapMeanDistance => "oap_mean_distance_miles", "miles", "Mean out-of-area distance", Lower;
     /// New out-of-area placements more than 100 miles from home.
     OapOver100Miles => "oap_over_100_miles", "count", "Placements over 100 miles away", Lower;
-    /// Transfers back from out of area to a local bed.
+    /// Share of new out-of-area placements more than 50 miles from home.
+    OapOver50MilesPct => "oap_over_50_miles_pct", "%", "Share of placements over 50 miles away", Lower;
+    /// Share of new out-of-area placements more than 100 miles from home.
+    OapOver100MilesPct => "oap_over_100_miles_pct", "%", "Share of placements over 100 miles away", Lower;
+    /// Repatriations: young people brought back from out of area to a free local bed that
+    /// nobody was waiting for (also counted in `admissions`).
     Repatriations => "repatriations", "count", "Repatriations", Higher;
+    /// Out-of-area days avoided by repatriation: the rest of each repatriated stay, which
+    /// would otherwise have been spent out of area, counted on the day of the repatriation.
+    OapDaysAvoided => "oap_days_avoided_by_repatriation", "bed-days", "Out-of-area days avoided by repatriation", Higher;
+    /// The same days weighted by each placement's distance from home (miles × days).
+    OapMileDaysAvoided => "oap_mile_days_avoided_by_repatriation", "mile-days", "Distance-days avoided by repatriation", Higher;
     /// Admission requests that found no free local bed they could take, counted when made
     /// (whether they then waited or, at a zero trigger, were placed out of area at once);
     /// subject: urgency, or all.
@@ -172,7 +204,7 @@ metrics! {
     BedWaitDaysOverTarget => "bed_wait_days_over_target", "days", "Days waited beyond target", Lower;
     /// Mean number waiting for a bed.
     MeanWaiting => "mean_waiting", "patients", "Young people waiting (mean)", Lower;
-    /// Time-averaged occupied beds or places; subject: a ward or service.
+    /// Time-averaged occupied beds or places; subject: a ward or service, or `out_of_area`.
     MeanOccupied => "mean_occupied", "beds", "Beds or places occupied (mean)", Neutral;
     /// Mean occupied as a share of mean available capacity.
     Occupancy => "occupancy_pct", "%", "Occupancy", Neutral;
@@ -180,17 +212,28 @@ metrics! {
     DaysAbove85 => "days_at_or_above_85pct", "% of days", "Days at or above 85 % occupancy", Lower;
     /// Share of days whose midnight occupancy was at or above capacity.
     DaysFull => "days_full", "% of days", "Days full", Lower;
-    /// Mean length of completed inpatient stays (local and out of area); subject: group.
-    LosMean => "los_mean_days", "days", "Mean length of stay", Neutral;
-    /// Median length of completed inpatient stays; subject: group.
-    LosMedian => "los_median_days", "days", "Median length of stay", Neutral;
-    /// 90th percentile of completed inpatient stays; subject: group.
-    LosP90 => "los_p90_days", "days", "90th percentile length of stay", Neutral;
-    /// Bed-days added by delayed discharges.
+    /// Mean length of completed stays that began in a local bed, from admission to discharge
+    /// (delay and any time before the reported window included), counted on the discharge
+    /// day; subject: group, or all. Out-of-area stays are in `oap_los_mean_days`.
+    LosMean => "los_mean_days", "days", "Mean length of stay (local)", Neutral;
+    /// Median of those local stays; subject: group, or all.
+    LosMedian => "los_median_days", "days", "Median length of stay (local)", Neutral;
+    /// 90th percentile of those local stays; subject: group, or all.
+    LosP90 => "los_p90_days", "days", "90th percentile length of stay (local)", Neutral;
+    /// Share of a group's completed local stays longer than its `los_alarm_days` (e.g. PICU
+    /// 42, LD/autism 365); only for groups that set one; subject: the group.
+    LosOverAlarm => "los_over_alarm_pct", "%", "Stays longer than the alarm", Lower;
+    /// Mean length of completed stays that began out of area (including any time in a local
+    /// bed after a repatriation), counted on the discharge day.
+    OapLosMean => "oap_los_mean_days", "days", "Mean length of stay (out of area)", Neutral;
+    /// Bed-days of young people ready to leave but kept in bed by a delayed discharge, local
+    /// and out of area, integrated day by day.
     DelayedDischargeBedDays => "delayed_discharge_bed_days", "bed-days", "Delayed-discharge bed-days", Lower;
+    /// Delayed-discharge bed-days as a share of all inpatient bed-days (local and out of area).
+    DelayedDischargePct => "delayed_discharge_pct", "%", "Delayed-discharge share of bed-days", Lower;
     /// Spending; subject: a cost category, or all.
     Cost => "cost_gbp", "£", "Cost", Lower;
-    /// The budget for the period.
+    /// The budget for the period (a financial year's pro-rated by its days in the horizon).
     Budget => "budget_gbp", "£", "Budget", Neutral;
     /// Spending minus budget (positive: overspent).
     BudgetVariance => "budget_variance_gbp", "£", "Over budget by", Lower;

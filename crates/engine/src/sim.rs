@@ -66,6 +66,24 @@ struct Patient {
     delay: f64,
     /// Still waiting for a local bed after the urgency's standard passed (a breach).
     breached: bool,
+    /// The stay began out of area (it stays an out-of-area stay after a repatriation).
+    began_out_of_area: bool,
+    /// Ready to leave, kept in bed by a delayed discharge.
+    in_delay: bool,
+    /// Placed out of area before in the reported window (carried over to a readmission), so
+    /// that young people placed can be told from placements.
+    ever_placed: bool,
+    /// Miles from home of the current out-of-area placement.
+    distance: f64,
+}
+
+/// What a readmission carries over from the young person's last stay.
+#[derive(Debug, Clone, Copy)]
+struct Prior {
+    group: usize,
+    ever_placed: bool,
+    /// When they were discharged.
+    discharged: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +95,8 @@ enum Ev {
     TargetPassed,
     /// The wait after which the young person is placed out of area is over.
     BedWaitOver,
+    /// Clinically ready to leave; a delayed discharge keeps the bed until `Discharge`.
+    Ready,
     EarlyDischarge,
     Discharge,
     StepDownEnd,
@@ -184,6 +204,8 @@ struct Sim<'m> {
     waiting: Level,
     /// Of those waiting, how many have waited past their standard.
     over_target: Level,
+    /// Young people in a bed (local or out of area) whose discharge is delayed.
+    delayed: Level,
     /// Patients waiting for each service, in arrival order.
     service_queues: Vec<Vec<u32>>,
     /// Patients out of area in placement order (kept only for repatriation).
@@ -229,6 +251,7 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         bed_queue: Vec::with_capacity(256),
         waiting: Level::default(),
         over_target: Level::default(),
+        delayed: Level::default(),
         service_queues: vec![Vec::with_capacity(64); m.services.len()],
         placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
         share_cursor: 0,
@@ -334,6 +357,10 @@ impl Sim<'_> {
             stay_end: 0.0,
             delay: 0.0,
             breached: false,
+            began_out_of_area: false,
+            in_delay: false,
+            ever_placed: false,
+            distance: 0.0,
         };
         match self.free.pop() {
             Some(i) => {
@@ -372,28 +399,33 @@ impl Sim<'_> {
             Ev::Escalation => self.escalation(p, t),
             Ev::TargetPassed => self.target_passed(p, t),
             Ev::BedWaitOver => self.bed_wait_over(p, t),
+            Ev::Ready => self.ready(p, t),
             Ev::EarlyDischarge => self.early_discharge(p, t),
             Ev::Discharge => self.discharge(p, t),
             Ev::StepDownEnd => self.step_down_end(p, t),
             Ev::Readmission => {
-                let group = self.patients[p as usize].group as usize;
+                let pat = self.patients[p as usize];
+                let prior = Prior {
+                    group: pat.group as usize,
+                    ever_placed: pat.ever_placed,
+                    discharged: pat.entered,
+                };
                 self.release(p);
-                self.refer(t, rng::readmission(key), Some(group));
+                self.refer(t, rng::readmission(key), Some(prior));
             }
         }
     }
 
     // ----- referral and gatekeeping -------------------------------------------------------
 
-    /// A referral: new (`readmitted` is `None`), or the readmission of a young person of the
-    /// given group, who keeps it.
-    fn refer(&mut self, t: f64, key: u64, readmitted: Option<usize>) {
+    /// A referral: new (`prior` is `None`), or the readmission of a young person, who keeps
+    /// their group.
+    fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
             self.share_cursor += 1;
         }
-        let readmission = readmitted.is_some();
-        let group = readmitted.unwrap_or_else(|| {
+        let group = prior.map(|r| r.group).unwrap_or_else(|| {
             let cum = &m.shares[self.share_cursor].1;
             let u = rng::uniform(key, Attr::Group);
             cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
@@ -405,10 +437,14 @@ impl Sim<'_> {
             .unwrap_or(UrgencyClass::Routine);
         let p = self.new_patient(key, group, urgency);
         self.rec.ledger.referrals += 1;
+        if let Some(prior) = prior {
+            self.patients[p as usize].ever_placed = prior.ever_placed;
+        }
+        let since_discharge = prior.map(|r| t - r.discharged);
         self.rec.add(m, t, |tot| {
             tot.referrals[group] += 1.0;
-            if readmission {
-                tot.readmissions += 1.0;
+            if let Some(after) = since_discharge {
+                tot.readmissions.add(after);
             }
         });
 
@@ -494,7 +530,8 @@ impl Sim<'_> {
         };
         self.leave_service(p, s as usize, t);
         self.rec.ledger.avoided += 1;
-        self.rec.add(self.m, t, |tot| tot.avoided += 1.0);
+        self.rec
+            .add(self.m, t, |tot| tot.avoided[s as usize] += 1.0);
         self.release(p);
     }
 
@@ -503,7 +540,8 @@ impl Sim<'_> {
             return;
         };
         self.leave_service(p, s as usize, t);
-        self.rec.add(self.m, t, |tot| tot.escalations += 1.0);
+        self.rec
+            .add(self.m, t, |tot| tot.escalations[s as usize] += 1.0);
         self.request_bed(p, t);
     }
 
@@ -633,6 +671,25 @@ impl Sim<'_> {
         }
     }
 
+    /// Schedules the end of an inpatient stay: readiness first when the stay has a delay (so
+    /// that delayed bed-days are counted day by day, like every other bed-day), else the
+    /// discharge.
+    fn schedule_stay_end(&mut self, p: u32) {
+        let pat = self.patients[p as usize];
+        if pat.delay > 0.0 && !pat.in_delay {
+            self.schedule(pat.stay_end - pat.delay, p, Ev::Ready);
+        } else {
+            self.schedule(pat.stay_end, p, Ev::Discharge);
+        }
+    }
+
+    fn ready(&mut self, p: u32, t: f64) {
+        self.patients[p as usize].in_delay = true;
+        self.delayed.set(t, self.delayed.value + 1);
+        let stay_end = self.patients[p as usize].stay_end;
+        self.schedule(stay_end, p, Ev::Discharge);
+    }
+
     fn enter_ward(&mut self, p: u32, w: usize, t: f64) {
         let pool = self.m.layout.ward(w);
         self.occupy(pool, t, 1);
@@ -655,14 +712,14 @@ impl Sim<'_> {
         let delay = self.delay(key, group);
         let pat = &mut self.patients[p as usize];
         pat.admitted = t;
+        pat.began_out_of_area = false;
         pat.delay = delay;
         pat.stay_end = t + los + delay;
-        let stay_end = pat.stay_end;
         match &g.step_down {
             Some(sd) if rng::uniform(key, Attr::StepDown) < sd.probability => {
                 self.schedule(t + los * sd.factor, p, Ev::EarlyDischarge)
             }
-            _ => self.schedule(stay_end, p, Ev::Discharge),
+            _ => self.schedule_stay_end(p),
         }
     }
 
@@ -674,29 +731,38 @@ impl Sim<'_> {
         );
         let g = &m.groups[group];
         let los = g.oap_los.sample(&mut rng::draw(key, Attr::OutOfAreaLos));
-        let delay = self.delay(key, group);
+        // The stated rule: an out-of-area stay drawn from the local stay is delayed like a
+        // local one; an explicit `out_of_area.los_days` is the whole stay.
+        let delay = if g.oap_delay {
+            self.delay(key, group)
+        } else {
+            0.0
+        };
         let distance = g.distance.sample(&mut rng::draw(key, Attr::Distance));
+        let first_time = self.rec.in_window(t) && !self.patients[p as usize].ever_placed;
         let pat = &mut self.patients[p as usize];
         pat.place = Place::OutOfArea;
         pat.admitted = t;
         pat.entered = t;
+        pat.began_out_of_area = true;
         pat.delay = delay;
         pat.stay_end = t + los + delay;
-        let stay_end = pat.stay_end;
+        pat.distance = distance;
+        pat.ever_placed |= first_time;
         let v = self.oap[group].value + 1;
         self.oap[group].set(t, v);
         self.rec.enter(m.layout.out_of_area(), t);
         self.rec.add(m, t, |tot| {
             tot.oap_placements += 1.0;
+            tot.oap_young_people += first_time as u8 as f64;
             tot.oap_distance += distance;
-            if distance > 100.0 {
-                tot.oap_over_100 += 1.0;
-            }
+            tot.oap_over_50 += (distance > 50.0) as u8 as f64;
+            tot.oap_over_100 += (distance > 100.0) as u8 as f64;
         });
         if m.repatriation {
             self.placed.push(p);
         }
-        self.schedule(stay_end, p, Ev::Discharge);
+        self.schedule_stay_end(p);
     }
 
     fn leave_out_of_area(&mut self, p: u32, t: f64) {
@@ -715,7 +781,8 @@ impl Sim<'_> {
 
     /// Fills free beds of ward `w`: the most urgent compatible patient waiting (first come
     /// first served within an urgency), else, with repatriation, the longest-placed
-    /// compatible patient out of area.
+    /// compatible patient out of area. A repatriation is a local admission (from out of
+    /// area); the rest of the planned stay is what it saves away from home.
     fn serve_ward(&mut self, w: usize, t: f64) {
         let m = self.m;
         let accepts = &m.wards[w].accepts;
@@ -743,14 +810,21 @@ impl Sim<'_> {
                 break;
             };
             let p = self.placed[i];
+            let pat = self.patients[p as usize];
             self.leave_out_of_area(p, t);
             self.enter_ward(p, w, t);
-            self.rec.add(m, t, |tot| tot.repatriations += 1.0);
+            let days_left = (pat.stay_end - t).max(0.0);
+            self.rec.add(m, t, |tot| {
+                tot.repatriations += 1.0;
+                tot.admissions[w] += 1.0;
+                tot.oap_days_avoided += days_left;
+                tot.oap_mile_days_avoided += days_left * pat.distance;
+            });
         }
     }
 
     /// Ends the inpatient part of a stay: frees the bed and records the length of stay.
-    fn leave_bed(&mut self, p: u32, t: f64, delayed: f64) {
+    fn leave_bed(&mut self, p: u32, t: f64) {
         let pat = self.patients[p as usize];
         match pat.place {
             Place::Ward(w) => {
@@ -762,11 +836,18 @@ impl Sim<'_> {
             Place::OutOfArea => self.leave_out_of_area(p, t),
             _ => return,
         }
-        let m = self.m;
-        self.rec.stay(m, t, pat.group as usize, t - pat.admitted);
-        if delayed > 0.0 {
-            self.rec.add(m, t, |tot| tot.delayed_bed_days += delayed);
+        if pat.in_delay {
+            self.patients[p as usize].in_delay = false;
+            self.delayed.set(t, self.delayed.value - 1);
         }
+        let m = self.m;
+        self.rec.stay(
+            m,
+            t,
+            pat.group as usize,
+            t - pat.admitted,
+            pat.began_out_of_area,
+        );
     }
 
     fn early_discharge(&mut self, p: u32, t: f64) {
@@ -777,10 +858,10 @@ impl Sim<'_> {
         };
         let pool = m.layout.service(sd.service);
         if !self.pools[pool.index()].has_room() {
-            self.schedule(pat.stay_end, p, Ev::Discharge);
+            self.schedule_stay_end(p);
             return;
         }
-        self.leave_bed(p, t, 0.0);
+        self.leave_bed(p, t);
         self.rec.add(m, t, |tot| tot.step_downs += 1.0);
         self.occupy(pool, t, 1);
         self.rec.enter(pool, t);
@@ -794,8 +875,7 @@ impl Sim<'_> {
     }
 
     fn discharge(&mut self, p: u32, t: f64) {
-        let delay = self.patients[p as usize].delay;
-        self.leave_bed(p, t, delay);
+        self.leave_bed(p, t);
         self.end_journey(p, t);
     }
 
@@ -810,6 +890,7 @@ impl Sim<'_> {
     /// A discharged patient: referred again later, or gone.
     fn end_journey(&mut self, p: u32, t: f64) {
         self.rec.ledger.discharged += 1;
+        self.patients[p as usize].entered = t; // the discharge, for readmission windows
         let pat = self.patients[p as usize];
         if let Some((probability, delay)) = &self.m.groups[pat.group as usize].readmission {
             let mut r = rng::draw(pat.key, Attr::Readmission);
@@ -867,6 +948,7 @@ impl Sim<'_> {
                         .sample_beyond(&mut rng::draw(key, Attr::OutOfAreaLos), days);
                     let pat = &mut self.patients[p as usize];
                     pat.place = Place::OutOfArea;
+                    pat.began_out_of_area = true;
                     pat.admitted = -days;
                     pat.entered = -days;
                     pat.stay_end = total - days;
@@ -908,6 +990,7 @@ impl Sim<'_> {
             }
             self.waiting.flush(t);
             self.over_target.flush(t);
+            self.delayed.flush(t);
             return;
         }
         let day = (n - 1) as usize;
@@ -960,6 +1043,7 @@ impl Sim<'_> {
         let tot = &mut self.rec.totals[period];
         tot.waiting_area += waiting_area;
         tot.over_target_area += over_target_area;
+        tot.delayed_bed_days += self.delayed.flush(t);
         self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
         self.rec.daily[layout.bed_waiting_series().index() * days + day] =
             self.bed_queue.len() as u32;

@@ -154,3 +154,152 @@ fn a_zero_target_counts_every_blocked_request_as_a_wait_and_a_breach() {
     assert_eq!(values(&sum, Metric::BedWaits, ""), placed);
     assert_eq!(values(&sum, Metric::BedWaitsOverTarget, ""), placed);
 }
+
+/// Everyone is placed out of area (no local beds); stays are fixed at 20 days and every one
+/// is delayed by 10. Set without an out-of-area stay, the out-of-area stay is drawn like a
+/// local one, delay included (30 days); an explicit out-of-area stay is the whole stay (20).
+#[test]
+fn delayed_discharge_is_never_added_to_an_explicit_out_of_area_stay() {
+    let mut s = scenario(TWO_GROUPS);
+    s.simulation.years = 10.0;
+    for g in s.groups.values_mut() {
+        g.los_days = toml::from_str("dist = \"fixed\"\nvalue = 20").unwrap();
+        g.delayed_discharge = Some(
+            toml::from_str("probability = 1.0\nextra_days = { dist = \"fixed\", value = 10 }")
+                .unwrap(),
+        );
+    }
+    for w in s.wards.values_mut() {
+        w.beds = 0;
+    }
+    let drawn_like_local = summary(&s);
+    for v in values(&drawn_like_local, Metric::OapLosMean, "") {
+        assert!((v - 30.0).abs() < 1e-9, "{v}");
+    }
+    // A third of every placement is delay, counted day by day.
+    for v in values(&drawn_like_local, Metric::DelayedDischargePct, "") {
+        assert!((v - 100.0 / 3.0).abs() < 0.5, "{v}");
+    }
+    for g in s.groups.values_mut() {
+        g.out_of_area.los_days = Some(toml::from_str("dist = \"fixed\"\nvalue = 20").unwrap());
+    }
+    let explicit = summary(&s);
+    for v in values(&explicit, Metric::OapLosMean, "") {
+        assert!((v - 20.0).abs() < 1e-9, "{v}");
+    }
+    assert!(values(&explicit, Metric::DelayedDischargeBedDays, "")
+        .iter()
+        .all(|&v| v == 0.0));
+    // Local stays are reported apart: there are none.
+    assert!(values(&explicit, Metric::LosMean, "")
+        .iter()
+        .all(|v| v.is_nan()));
+}
+
+/// Delayed-discharge bed-days are integrated day by day. Starting empty, with λ = 1 a day,
+/// stays of 20 days and a 1,000-day delay for everyone, the number in delay at day t is a
+/// Poisson count with mean t − 20, so the first financial year holds 345²/2 delayed bed-days
+/// in expectation, though nobody is discharged for 1,020 days.
+#[test]
+fn delayed_discharge_bed_days_accrue_day_by_day() {
+    let mut s = examples::erlang_loss(1.0, 20.0, 3000, 20);
+    s.simulation.start_date = chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap();
+    s.simulation.years = 3.0;
+    s.simulation.warmup_days = 0;
+    let g = s.groups.get_mut("all").unwrap();
+    g.los_days = toml::from_str("dist = \"fixed\"\nvalue = 20").unwrap();
+    g.delayed_discharge = Some(
+        toml::from_str("probability = 1.0\nextra_days = { dist = \"fixed\", value = 1000 }")
+            .unwrap(),
+    );
+    let sum = summary(&s);
+    let fy = Period::FinancialYear(FinancialYear(2024));
+    let first = sum.kpi(Metric::DelayedDischargeBedDays, "", fy).unwrap();
+    let exact = 345.0 * 345.0 / 2.0;
+    assert!(
+        (first.estimate.mean - exact).abs() < 0.03 * exact,
+        "first year {}, exact {exact}",
+        first.estimate.mean
+    );
+}
+
+/// With repatriation, every planned out-of-area day is either spent out of area or avoided
+/// (fixed 40-day placements, so the planned days are 40 per placement, up to the stays cut by
+/// the end of the run); a repatriation is a local admission but not a new stay; distance-days
+/// are the days times the (fixed) distance; without readmissions every placement is a
+/// different young person.
+#[test]
+fn repatriation_shows_what_it_saves() {
+    let mut s = scenario(TWO_GROUPS);
+    s.simulation.years = 20.0;
+    s.policy.repatriation = true;
+    s.wards.get_mut("gau").unwrap().beds = 24;
+    s.wards.get_mut("picu").unwrap().beds = 3;
+    for g in s.groups.values_mut() {
+        g.out_of_area.los_days = Some(toml::from_str("dist = \"fixed\"\nvalue = 40").unwrap());
+        g.out_of_area.distance_miles = toml::from_str("dist = \"fixed\"\nvalue = 120").unwrap();
+    }
+    let sum = summary(&s);
+    let placed = values(&sum, Metric::OapPlacements, "");
+    let repatriated = values(&sum, Metric::Repatriations, "");
+    let oap_days = values(&sum, Metric::OapBedDays, "");
+    let avoided = values(&sum, Metric::OapDaysAvoided, "");
+    let mile_days = values(&sum, Metric::OapMileDaysAvoided, "");
+    let local = values(&sum, Metric::Admissions, "");
+    let total = values(&sum, Metric::TotalAdmissions, "");
+    for r in 0..placed.len() {
+        assert!(
+            repatriated[r] > 50.0 && avoided[r] > 500.0,
+            "replication {r}"
+        );
+        let planned = 40.0 * placed[r];
+        assert!(
+            (oap_days[r] + avoided[r] - planned).abs() < 0.01 * planned,
+            "spent {} + avoided {} vs planned {planned}",
+            oap_days[r],
+            avoided[r]
+        );
+        assert!((mile_days[r] - 120.0 * avoided[r]).abs() < 1e-6 * mile_days[r]);
+        assert_eq!(total[r], local[r] - repatriated[r] + placed[r]);
+    }
+    assert_eq!(values(&sum, Metric::OapYoungPeople, ""), placed);
+}
+
+/// Readmitted young people placed again count once among the young people placed.
+#[test]
+fn young_people_placed_are_counted_once_however_often_placed() {
+    let mut s = scenario(TWO_GROUPS);
+    for w in s.wards.values_mut() {
+        w.beds = 0;
+    }
+    for g in s.groups.values_mut() {
+        g.readmission = Some(
+            toml::from_str("probability = 1.0\ndelay_days = { dist = \"fixed\", value = 10 }")
+                .unwrap(),
+        );
+    }
+    // No warm-up: every placement is in the reported window, and every referral (new or
+    // readmitted) is placed at once, so the repeat placements are exactly the readmissions.
+    s.simulation.warmup_days = 0;
+    for u in [
+        &mut s.urgency.emergency,
+        &mut s.urgency.urgent,
+        &mut s.urgency.routine,
+    ] {
+        u.target_days = Some(0.0);
+    }
+    let sum = summary(&s);
+    let placed = values(&sum, Metric::OapPlacements, "");
+    let people = values(&sum, Metric::OapYoungPeople, "");
+    let readmitted = values(&sum, Metric::Readmissions, "");
+    for r in 0..placed.len() {
+        assert!(readmitted[r] > 1000.0);
+        assert_eq!(placed[r] - people[r], readmitted[r], "replication {r}");
+        assert_eq!(
+            people[r],
+            values(&sum, Metric::Referrals, "")[r] - readmitted[r]
+        );
+    }
+    // Every readmission here is within 28 days of the discharge.
+    assert_eq!(values(&sum, Metric::Readmissions28Days, ""), readmitted);
+}

@@ -79,6 +79,10 @@ fn group(
             Some(d) => c.dist(oap_path.key("los_days"), d),
             None => los.clone(),
         },
+        oap_delay: oap.los_days.is_none(),
+        los_alarm: g
+            .los_alarm_days
+            .map(|d| c.non_negative(path.key("los_alarm_days"), d)),
         los: ward_los,
         oap_cost: c.non_negative(oap_path.key("cost_per_day_gbp"), oap.cost_per_day_gbp),
         distance: c.dist(oap_path.key("distance_miles"), &oap.distance_miles),

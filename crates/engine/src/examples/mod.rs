@@ -19,6 +19,7 @@ pub fn erlang_loss(
         step_down: None,
         delayed_discharge: None,
         readmission: None,
+        los_alarm_days: None,
         out_of_area: OutOfArea {
             los_days: None,
             cost_per_day_gbp: 1000.0,

@@ -211,12 +211,19 @@ pub struct Group {
     /// Early discharge to a community service ("step-down").
     #[serde(default)]
     pub step_down: Option<StepDown>,
-    /// Extra days in bed after the patient is ready to leave.
+    /// Extra days in bed after the patient is ready to leave. Applies to local stays, and to
+    /// out-of-area stays only when `out_of_area.los_days` is not given (the stay out of area
+    /// is then drawn like a local one, delay included); an explicit `out_of_area.los_days` is
+    /// the whole out-of-area stay.
     #[serde(default)]
     pub delayed_discharge: Option<DelayedDischarge>,
     /// Re-referral after discharge.
     #[serde(default)]
     pub readmission: Option<Readmission>,
+    /// A length of stay, in days, that should raise an alarm (e.g. PICU 42, LD/autism 365):
+    /// `los_over_alarm_pct` reports the share of local stays longer than this.
+    #[serde(default)]
+    pub los_alarm_days: Option<f64>,
     /// Out-of-area placement for this group when no local bed is found in time.
     pub out_of_area: OutOfArea,
 }
@@ -262,7 +269,8 @@ pub struct Readmission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutOfArea {
-    /// Length of stay out of area, in days (default: the group's local `los_days`).
+    /// Length of the whole stay out of area, in days, delayed discharge included (default: the
+    /// group's local `los_days`, with its delayed discharge on top).
     #[serde(default)]
     pub los_days: Option<Distribution>,
     /// Spot price per occupied bed-day, in £.

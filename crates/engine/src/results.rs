@@ -239,6 +239,32 @@ metrics! {
     BudgetVariance => "budget_variance_gbp", "£", "Over budget by", Lower;
 }
 
+/// The KPI reference as a Markdown table (name, unit, label, which way is better, definition),
+/// generated from the metrics table so the documentation cannot drift from the code.
+pub fn metrics_markdown() -> String {
+    let mut out =
+        String::from("| KPI | Unit | Label | Better | Definition |\n|---|---|---|---|---|\n");
+    for m in Metric::ALL {
+        let better = match m.direction() {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+            Direction::Neutral => "—",
+        };
+        let definition = m
+            .description()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {better} | {definition} |\n",
+            m.name(),
+            m.unit(),
+            m.label()
+        ));
+    }
+    out
+}
+
 impl Serialize for Metric {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())

@@ -131,24 +131,35 @@ impl Layout {
     }
 }
 
-/// Something for each urgency class, indexed by [`UrgencyClass`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct PerUrgency<T>(pub [T; 3]);
+/// A fixed-size array indexed by a closed enum rather than by a number, so that an urgency
+/// cannot index a cost array nor a literal slip in.
+macro_rules! typed_array {
+    ($(#[$doc:meta])* $name:ident, $key:ty, $n:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq)]
+        pub(crate) struct $name<T>(pub [T; $n]);
 
-impl<T> Index<UrgencyClass> for PerUrgency<T> {
-    type Output = T;
-    #[inline]
-    fn index(&self, u: UrgencyClass) -> &T {
-        &self.0[u as usize]
-    }
+        impl<T> Index<$key> for $name<T> {
+            type Output = T;
+            #[inline]
+            fn index(&self, k: $key) -> &T {
+                &self.0[k as usize]
+            }
+        }
+
+        impl<T> IndexMut<$key> for $name<T> {
+            #[inline]
+            fn index_mut(&mut self, k: $key) -> &mut T {
+                &mut self.0[k as usize]
+            }
+        }
+    };
 }
 
-impl<T> IndexMut<UrgencyClass> for PerUrgency<T> {
-    #[inline]
-    fn index_mut(&mut self, u: UrgencyClass) -> &mut T {
-        &mut self.0[u as usize]
-    }
-}
+typed_array!(
+    /// Something for each urgency class, indexed by [`UrgencyClass`].
+    PerUrgency, UrgencyClass, 3
+);
 
 /// Where money goes: the subjects of `cost_gbp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -187,24 +198,10 @@ impl CostCategory {
     }
 }
 
-/// Something for each cost category, indexed by [`CostCategory`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(crate) struct PerCost<T>(pub [T; 5]);
-
-impl<T> Index<CostCategory> for PerCost<T> {
-    type Output = T;
-    #[inline]
-    fn index(&self, c: CostCategory) -> &T {
-        &self.0[c as usize]
-    }
-}
-
-impl<T> IndexMut<CostCategory> for PerCost<T> {
-    #[inline]
-    fn index_mut(&mut self, c: CostCategory) -> &mut T {
-        &mut self.0[c as usize]
-    }
-}
+typed_array!(
+    /// Something for each cost category, indexed by [`CostCategory`].
+    PerCost, CostCategory, 5
+);
 
 #[cfg(test)]
 mod tests {

@@ -63,25 +63,9 @@ impl<'m> Aggregator<'m> {
         self.events
     }
 
-    /// The aggregated results.
-    pub fn finish(self) -> Summary {
+    /// The daily series in the layout's order: percentile bands from the per-day counts.
+    fn daily_series(&self) -> Vec<DailySeries> {
         let m = self.model;
-        let reps: Vec<&Vec<f64>> = self.values.values().collect();
-        let kpis = m
-            .kpi_keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let values: Vec<f64> = reps.iter().map(|v| v[i]).collect();
-                Kpi {
-                    key: key.clone(),
-                    unit: key.metric.unit(),
-                    estimate: estimate(&values),
-                    values,
-                }
-            })
-            .collect();
-
         let days = m.cal.days as usize;
         let mut daily = Vec::with_capacity(m.layout.series());
         let layout = m.layout;
@@ -137,6 +121,29 @@ impl<'m> Aggregator<'m> {
                 Vec::new(),
             );
         }
+        daily
+    }
+
+    /// The aggregated results.
+    pub fn finish(self) -> Summary {
+        let m = self.model;
+        let reps: Vec<&Vec<f64>> = self.values.values().collect();
+        let kpis = m
+            .kpi_keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let values: Vec<f64> = reps.iter().map(|v| v[i]).collect();
+                Kpi {
+                    key: key.clone(),
+                    unit: key.metric.unit(),
+                    estimate: estimate(&values),
+                    values,
+                }
+            })
+            .collect();
+
+        let daily = self.daily_series();
 
         let occupancy = m
             .pools()

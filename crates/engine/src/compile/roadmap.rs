@@ -118,21 +118,7 @@ pub(super) fn roadmap(
             }
         }
         if demand {
-            if let Some(rate) = r.referrals_per_year {
-                c.referral_rate(path.key("referrals_per_year"), rate);
-            }
-            if let Some(g) = r.annual_growth {
-                c.growth(path.key("annual_growth"), g);
-            }
-            out.demand_changes.push(DemandChange {
-                time: t,
-                per_year: r.referrals_per_year,
-                annual_growth: r.annual_growth,
-            });
-            if let Some(new) = &r.group_shares {
-                let cum = group_shares(c, &path.key("group_shares"), new, &group_names);
-                out.shares.push((t, cum));
-            }
+            demand_change(c, &path, r, t, &group_names, &mut out);
         } else if r.ramp_days.is_some() && r.capacity.is_none() {
             c.err(
                 path.key("ramp_days"),
@@ -142,6 +128,32 @@ pub(super) fn roadmap(
     }
     out.steps.sort_by(|a, b| a.time.total_cmp(&b.time));
     out
+}
+
+/// A change to the referral rate, its growth or the group shares, from clock time `t`.
+fn demand_change(
+    c: &mut Checker,
+    path: &KeyPath,
+    r: &RoadmapChange,
+    t: f64,
+    group_names: &[&String],
+    out: &mut Roadmap,
+) {
+    if let Some(rate) = r.referrals_per_year {
+        c.referral_rate(path.key("referrals_per_year"), rate);
+    }
+    if let Some(g) = r.annual_growth {
+        c.growth(path.key("annual_growth"), g);
+    }
+    out.demand_changes.push(DemandChange {
+        time: t,
+        per_year: r.referrals_per_year,
+        annual_growth: r.annual_growth,
+    });
+    if let Some(new) = &r.group_shares {
+        let cum = group_shares(c, &path.key("group_shares"), new, group_names);
+        out.shares.push((t, cum));
+    }
 }
 
 /// One step per bed (or place) from `from` to `to`: all at `t`, or the k-th of n at

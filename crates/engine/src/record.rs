@@ -7,9 +7,9 @@
 //! and flushed into the day's period at each midnight.
 
 use crate::arrivals::DAYS_PER_YEAR;
-use crate::layout::{CostCategory, PerCost, PerUrgency, PoolId};
+use crate::layout::{CostCategory, PerCost, PerUrgency, Pool, PoolId};
 use crate::model::Model;
-use crate::results::{KpiKey, Metric};
+use crate::results::{KpiKey, Metric, Subject};
 use crate::scenario::{Funding, ServiceKind, UrgencyClass};
 use std::sync::LazyLock;
 
@@ -523,7 +523,7 @@ pub(crate) fn kpi_keys(m: &Model) -> Vec<KpiKey> {
     emit(m, &[Totals::new(m)], |metric, subject, p, _| {
         keys.push(KpiKey {
             metric,
-            subject: subject.to_string(),
+            subject: subject.clone(),
             period: m.periods[p].period,
         })
     });
@@ -542,7 +542,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// first period (when collecting keys), in which case every period reads it. What each
 /// metric means is written once, in the metrics table of [`crate::results`]; this is only
 /// the arithmetic.
-fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &str, usize, f64)) {
+fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f64)) {
     let mut e = Emitter { m, totals, put };
     e.pathway();
     e.out_of_area();
@@ -566,143 +566,199 @@ struct Emitter<'a, F> {
     put: F,
 }
 
-impl<F: FnMut(Metric, &str, usize, f64)> Emitter<'_, F> {
+impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
     /// One KPI in every period.
-    fn each(&mut self, metric: Metric, subject: &str, f: &dyn Fn(&Totals, usize) -> f64) {
+    fn each(&mut self, metric: Metric, subject: Subject, f: &dyn Fn(&Totals, usize) -> f64) {
         for p in 0..self.m.periods.len() {
             let t = &self.totals[p.min(self.totals.len() - 1)];
-            (self.put)(metric, subject, p, f(t, p));
+            (self.put)(metric, &subject, p, f(t, p));
         }
     }
 
     fn pathway(&mut self) {
         let m = self.m;
-        self.each(Metric::Referrals, "", &|t, _| t.referrals.iter().sum());
+        self.each(Metric::Referrals, Subject::Pathway, &|t, _| {
+            t.referrals.iter().sum()
+        });
         for (g, group) in m.groups.iter().enumerate() {
-            self.each(Metric::Referrals, &group.key, &|t, _| t.referrals[g]);
+            self.each(
+                Metric::Referrals,
+                Subject::Group(group.key.clone()),
+                &|t, _| t.referrals[g],
+            );
         }
-        self.each(Metric::Readmissions, "", &|t, _| t.readmissions.all);
+        self.each(Metric::Readmissions, Subject::Pathway, &|t, _| {
+            t.readmissions.all
+        });
         let windows = [
             Metric::Readmissions28Days,
             Metric::Readmissions6Months,
             Metric::Readmissions12Months,
         ];
         for (i, metric) in windows.into_iter().enumerate() {
-            self.each(metric, "", &|t, _| t.readmissions.within[i]);
+            self.each(metric, Subject::Pathway, &|t, _| t.readmissions.within[i]);
         }
-        self.each(Metric::Declined, "", &|t, _| t.declined);
-        self.each(Metric::Diverted, "", &|t, _| t.diverted.iter().sum());
+        self.each(Metric::Declined, Subject::Pathway, &|t, _| t.declined);
+        self.each(Metric::Diverted, Subject::Pathway, &|t, _| {
+            t.diverted.iter().sum()
+        });
         for (s, svc) in m.services.iter().enumerate() {
-            self.each(Metric::Diverted, &svc.key, &|t, _| t.diverted[s]);
+            self.each(
+                Metric::Diverted,
+                Subject::Service(svc.key.clone()),
+                &|t, _| t.diverted[s],
+            );
         }
-        self.each(Metric::AdmissionsAvoided, "", &|t, _| {
+        self.each(Metric::AdmissionsAvoided, Subject::Pathway, &|t, _| {
             t.avoided.iter().sum()
         });
         let rate = |avoided: f64, escalated: f64| 100.0 * ratio(avoided, avoided + escalated);
-        self.each(Metric::AvoidanceRate, "", &|t, _| {
+        self.each(Metric::AvoidanceRate, Subject::Pathway, &|t, _| {
             rate(t.avoided.iter().sum(), t.escalations.iter().sum())
         });
         for (s, svc) in m.services.iter().enumerate() {
-            self.each(Metric::AvoidanceRate, &svc.key, &|t, _| {
-                rate(t.avoided[s], t.escalations[s])
-            });
+            self.each(
+                Metric::AvoidanceRate,
+                Subject::Service(svc.key.clone()),
+                &|t, _| rate(t.avoided[s], t.escalations[s]),
+            );
         }
-        self.each(Metric::AvoidableAdmissions, "", &|t, _| t.avoidable);
-        self.each(Metric::Escalations, "", &|t, _| t.escalations.iter().sum());
-        self.each(Metric::StepDowns, "", &|t, _| t.step_downs);
-        self.each(Metric::Admissions, "", &|t, _| t.admissions.iter().sum());
+        self.each(Metric::AvoidableAdmissions, Subject::Pathway, &|t, _| {
+            t.avoidable
+        });
+        self.each(Metric::Escalations, Subject::Pathway, &|t, _| {
+            t.escalations.iter().sum()
+        });
+        self.each(Metric::StepDowns, Subject::Pathway, &|t, _| t.step_downs);
+        self.each(Metric::Admissions, Subject::Pathway, &|t, _| {
+            t.admissions.iter().sum()
+        });
         for (w, ward) in m.wards.iter().enumerate() {
-            self.each(Metric::Admissions, &ward.key, &|t, _| t.admissions[w]);
+            self.each(
+                Metric::Admissions,
+                Subject::Ward(ward.key.clone()),
+                &|t, _| t.admissions[w],
+            );
         }
         let total =
             |t: &Totals| t.admissions.iter().sum::<f64>() - t.repatriations + t.oap_placements;
-        self.each(Metric::TotalAdmissions, "", &|t, _| total(t));
+        self.each(Metric::TotalAdmissions, Subject::Pathway, &|t, _| total(t));
         if let Some(pop) = m.population {
             // Per 100,000 under-18s per year of the period.
             let per_100k =
                 |x: f64, p: usize| x / pop * 1e5 * DAYS_PER_YEAR / m.periods[p].days as f64;
-            self.each(Metric::AdmissionsPer100k, "", &|t, p| per_100k(total(t), p));
-            self.each(Metric::BedDaysPer100k, "", &|t, p| {
+            self.each(Metric::AdmissionsPer100k, Subject::Pathway, &|t, p| {
+                per_100k(total(t), p)
+            });
+            self.each(Metric::BedDaysPer100k, Subject::Pathway, &|t, p| {
                 per_100k(bed_days(m, t), p)
             });
         }
     }
 
     fn out_of_area(&mut self) {
-        self.each(Metric::OapPlacements, "", &|t, _| t.oap_placements);
-        self.each(Metric::OapYoungPeople, "", &|t, _| t.oap_young_people);
-        self.each(Metric::OapBedDays, "", &|t, _| t.oap_area.iter().sum());
-        self.each(Metric::OapMeanDistance, "", &|t, _| {
+        self.each(Metric::OapPlacements, Subject::Pathway, &|t, _| {
+            t.oap_placements
+        });
+        self.each(Metric::OapYoungPeople, Subject::Pathway, &|t, _| {
+            t.oap_young_people
+        });
+        self.each(Metric::OapBedDays, Subject::Pathway, &|t, _| {
+            t.oap_area.iter().sum()
+        });
+        self.each(Metric::OapMeanDistance, Subject::Pathway, &|t, _| {
             ratio(t.oap_distance, t.oap_placements)
         });
-        self.each(Metric::OapOver100Miles, "", &|t, _| t.oap_over_100);
-        self.each(Metric::OapOver50MilesPct, "", &|t, _| {
+        self.each(Metric::OapOver100Miles, Subject::Pathway, &|t, _| {
+            t.oap_over_100
+        });
+        self.each(Metric::OapOver50MilesPct, Subject::Pathway, &|t, _| {
             100.0 * ratio(t.oap_over_50, t.oap_placements)
         });
-        self.each(Metric::OapOver100MilesPct, "", &|t, _| {
+        self.each(Metric::OapOver100MilesPct, Subject::Pathway, &|t, _| {
             100.0 * ratio(t.oap_over_100, t.oap_placements)
         });
-        self.each(Metric::Repatriations, "", &|t, _| t.repatriations);
-        self.each(Metric::OapDaysAvoided, "", &|t, _| t.oap_days_avoided);
-        self.each(Metric::OapMileDaysAvoided, "", &|t, _| {
+        self.each(Metric::Repatriations, Subject::Pathway, &|t, _| {
+            t.repatriations
+        });
+        self.each(Metric::OapDaysAvoided, Subject::Pathway, &|t, _| {
+            t.oap_days_avoided
+        });
+        self.each(Metric::OapMileDaysAvoided, Subject::Pathway, &|t, _| {
             t.oap_mile_days_avoided
         });
     }
 
     fn waits(&mut self) {
-        self.each(Metric::BedWaits, "", &|t, _| t.bed_waits.0.iter().sum());
+        self.each(Metric::BedWaits, Subject::Pathway, &|t, _| {
+            t.bed_waits.0.iter().sum()
+        });
         for u in UrgencyClass::ALL {
-            self.each(Metric::BedWaits, u.name(), &|t, _| t.bed_waits[u]);
+            self.each(Metric::BedWaits, Subject::Urgency(u), &|t, _| {
+                t.bed_waits[u]
+            });
         }
-        self.each(Metric::BedWaitMean, "", &|t, _| {
+        self.each(Metric::BedWaitMean, Subject::Pathway, &|t, _| {
             ratio(t.wait_sum.0.iter().sum(), t.waited.0.iter().sum())
         });
         for u in UrgencyClass::ALL {
-            self.each(Metric::BedWaitMean, u.name(), &|t, _| {
+            self.each(Metric::BedWaitMean, Subject::Urgency(u), &|t, _| {
                 ratio(t.wait_sum[u], t.waited[u])
             });
         }
-        self.each(Metric::BedWaitP90, "", &|t, _| t.wait_hist.quantile(0.9));
-        self.each(Metric::BedWaitsOverTarget, "", &|t, _| {
+        self.each(Metric::BedWaitP90, Subject::Pathway, &|t, _| {
+            t.wait_hist.quantile(0.9)
+        });
+        self.each(Metric::BedWaitsOverTarget, Subject::Pathway, &|t, _| {
             t.over_target.0.iter().sum()
         });
         for u in UrgencyClass::ALL {
-            self.each(Metric::BedWaitsOverTarget, u.name(), &|t, _| {
+            self.each(Metric::BedWaitsOverTarget, Subject::Urgency(u), &|t, _| {
                 t.over_target[u]
             });
         }
-        self.each(Metric::BedWaitDaysOverTarget, "", &|t, _| {
+        self.each(Metric::BedWaitDaysOverTarget, Subject::Pathway, &|t, _| {
             t.over_target_area
         });
         let m = self.m;
         let days = |p: usize| m.periods[p].days as f64;
-        self.each(Metric::MeanWaiting, "", &|t, p| t.waiting_area / days(p));
+        self.each(Metric::MeanWaiting, Subject::Pathway, &|t, p| {
+            t.waiting_area / days(p)
+        });
     }
 
     fn pools(&mut self) {
         let m = self.m;
         let days = |p: usize| m.periods[p].days as f64;
-        let pools: Vec<&str> = m.pools().map(|p| p.key).collect();
+        let layout = m.layout;
+        let pools: Vec<Subject> = layout
+            .local_pools()
+            .zip(m.pools())
+            .map(|(id, p)| match layout.pool(id) {
+                Some(Pool::Service(_)) => Subject::Service(p.key.to_string()),
+                _ => Subject::Ward(p.key.to_string()),
+            })
+            .collect();
         for (i, key) in pools.iter().enumerate() {
-            self.each(Metric::MeanOccupied, key, &|t, p| {
+            self.each(Metric::MeanOccupied, key.clone(), &|t, p| {
                 t.occupied_area[i] / days(p)
             });
         }
-        self.each(Metric::MeanOccupied, "out_of_area", &|t, p| {
+        self.each(Metric::MeanOccupied, Subject::OutOfArea, &|t, p| {
             t.oap_area.iter().sum::<f64>() / days(p)
         });
         for (i, key) in pools.iter().enumerate() {
-            self.each(Metric::Occupancy, key, &|t, _| {
+            self.each(Metric::Occupancy, key.clone(), &|t, _| {
                 100.0 * ratio(t.occupied_area[i], t.available_area[i])
             });
         }
         for (i, key) in pools.iter().enumerate() {
-            self.each(Metric::DaysAbove85, key, &|t, _| {
+            self.each(Metric::DaysAbove85, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_85[i], t.days_open[i])
             });
         }
         for (i, key) in pools.iter().enumerate() {
-            self.each(Metric::DaysFull, key, &|t, _| {
+            self.each(Metric::DaysFull, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_full[i], t.days_open[i])
             });
         }
@@ -718,43 +774,57 @@ impl<F: FnMut(Metric, &str, usize, f64)> Emitter<'_, F> {
             h
         };
         let stays = |t: &Totals, g: usize| t.los_hist[g].n as f64;
-        self.each(Metric::LosMean, "", &|t, _| {
+        self.each(Metric::LosMean, Subject::Pathway, &|t, _| {
             ratio(
                 t.los_sum.iter().sum(),
                 t.los_hist.iter().map(|h| h.n as f64).sum(),
             )
         });
         for (g, group) in m.groups.iter().enumerate() {
-            self.each(Metric::LosMean, &group.key, &|t, _| {
-                ratio(t.los_sum[g], stays(t, g))
-            });
+            self.each(
+                Metric::LosMean,
+                Subject::Group(group.key.clone()),
+                &|t, _| ratio(t.los_sum[g], stays(t, g)),
+            );
         }
-        self.each(Metric::LosMedian, "", &|t, _| all_stays(t).quantile(0.5));
+        self.each(Metric::LosMedian, Subject::Pathway, &|t, _| {
+            all_stays(t).quantile(0.5)
+        });
         for (g, group) in m.groups.iter().enumerate() {
-            self.each(Metric::LosMedian, &group.key, &|t, _| {
-                t.los_hist[g].quantile(0.5)
-            });
+            self.each(
+                Metric::LosMedian,
+                Subject::Group(group.key.clone()),
+                &|t, _| t.los_hist[g].quantile(0.5),
+            );
         }
-        self.each(Metric::LosP90, "", &|t, _| all_stays(t).quantile(0.9));
+        self.each(Metric::LosP90, Subject::Pathway, &|t, _| {
+            all_stays(t).quantile(0.9)
+        });
         for (g, group) in m.groups.iter().enumerate() {
-            self.each(Metric::LosP90, &group.key, &|t, _| {
-                t.los_hist[g].quantile(0.9)
-            });
+            self.each(
+                Metric::LosP90,
+                Subject::Group(group.key.clone()),
+                &|t, _| t.los_hist[g].quantile(0.9),
+            );
         }
         for (g, group) in m.groups.iter().enumerate() {
             if group.los_alarm.is_some() {
-                self.each(Metric::LosOverAlarm, &group.key, &|t, _| {
-                    100.0 * ratio(t.los_over_alarm[g], stays(t, g))
-                });
+                self.each(
+                    Metric::LosOverAlarm,
+                    Subject::Group(group.key.clone()),
+                    &|t, _| 100.0 * ratio(t.los_over_alarm[g], stays(t, g)),
+                );
             }
         }
-        self.each(Metric::OapLosMean, "", &|t, _| {
+        self.each(Metric::OapLosMean, Subject::Pathway, &|t, _| {
             ratio(t.oap_los_sum, t.oap_los_n)
         });
-        self.each(Metric::DelayedDischargeBedDays, "", &|t, _| {
-            t.delayed_bed_days
-        });
-        self.each(Metric::DelayedDischargePct, "", &|t, _| {
+        self.each(
+            Metric::DelayedDischargeBedDays,
+            Subject::Pathway,
+            &|t, _| t.delayed_bed_days,
+        );
+        self.each(Metric::DelayedDischargePct, Subject::Pathway, &|t, _| {
             100.0 * ratio(t.delayed_bed_days, bed_days(m, t))
         });
     }
@@ -785,13 +855,19 @@ impl<F: FnMut(Metric, &str, usize, f64)> Emitter<'_, F> {
             }
             c
         };
-        self.each(Metric::Cost, "", &|t, _| costs(t).0.iter().sum());
+        self.each(Metric::Cost, Subject::Pathway, &|t, _| {
+            costs(t).0.iter().sum()
+        });
         for category in CostCategory::ALL {
-            self.each(Metric::Cost, category.name(), &|t, _| costs(t)[category]);
+            self.each(Metric::Cost, Subject::Cost(category), &|t, _| {
+                costs(t)[category]
+            });
         }
         if m.budget.iter().any(Option::is_some) {
-            self.each(Metric::Budget, "", &|_, p| m.budget[p].unwrap_or(f64::NAN));
-            self.each(Metric::BudgetVariance, "", &|t, p| {
+            self.each(Metric::Budget, Subject::Pathway, &|_, p| {
+                m.budget[p].unwrap_or(f64::NAN)
+            });
+            self.each(Metric::BudgetVariance, Subject::Pathway, &|t, p| {
                 m.budget[p].map_or(f64::NAN, |b| costs(t).0.iter().sum::<f64>() - b)
             });
         }

@@ -7,6 +7,8 @@
 //! replications; the per-replication values are kept so that two scenarios run with the same
 //! seeds can be compared pair by pair ([`crate::compare`]).
 
+use crate::layout::CostCategory;
+use crate::scenario::UrgencyClass;
 use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -271,13 +273,109 @@ impl Serialize for Metric {
     }
 }
 
+/// What a KPI is about: the whole pathway, or one group, ward, service, urgency or cost
+/// category (which the metric's definition says). Written in CSV, JSON and `[[check]]` as that
+/// thing's key, and the whole pathway as the empty string, so a subject reads as it always did;
+/// compared, ordered and hashed by that string too.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// The whole pathway (written as the empty string).
+    Pathway,
+    /// A patient group, by key.
+    Group(String),
+    /// A ward, by key.
+    Ward(String),
+    /// A community service, by key.
+    Service(String),
+    /// Out-of-area placements as one pool (written `out_of_area`).
+    OutOfArea,
+    /// An urgency class.
+    Urgency(UrgencyClass),
+    /// A cost category.
+    Cost(CostCategory),
+}
+
+impl Subject {
+    /// The subject as written in outputs: a key, or empty for the whole pathway.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Subject::Pathway => "",
+            Subject::Group(k) | Subject::Ward(k) | Subject::Service(k) => k,
+            Subject::OutOfArea => "out_of_area",
+            Subject::Urgency(u) => u.name(),
+            Subject::Cost(c) => c.name(),
+        }
+    }
+
+    /// Whether the KPI is about the whole pathway.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Subject::Pathway)
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq for Subject {
+    fn eq(&self, other: &Subject) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Subject {}
+
+impl PartialOrd for Subject {
+    fn partial_cmp(&self, other: &Subject) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Subject {
+    fn cmp(&self, other: &Subject) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Subject {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl PartialEq<str> for Subject {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Subject {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Subject {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
 /// Identifies one KPI.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct KpiKey {
     /// What is measured.
     pub metric: Metric,
-    /// A ward, service, group, urgency or cost category; empty for the whole pathway.
-    pub subject: String,
+    /// A ward, service, group, urgency or cost category, or the whole pathway.
+    pub subject: Subject,
     /// The span covered.
     pub period: Period,
 }
@@ -416,7 +514,7 @@ impl Summary {
     pub fn kpi(&self, metric: Metric, subject: &str, period: Period) -> Option<&Kpi> {
         self.kpis
             .iter()
-            .find(|k| k.key.metric == metric && k.key.subject == subject && k.key.period == period)
+            .find(|k| k.key.metric == metric && k.key.subject == *subject && k.key.period == period)
     }
 }
 

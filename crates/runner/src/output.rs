@@ -92,7 +92,7 @@ fn kpi_row(scenario: &str, k: &Kpi) -> Vec<String> {
     vec![
         scenario.to_string(),
         k.key.metric.name().to_string(),
-        k.key.subject.clone(),
+        k.key.subject.to_string(),
         k.key.period.to_string(),
         k.unit.to_string(),
         num(e.mean),
@@ -219,7 +219,7 @@ pub fn comparison_csv(rows: &[(&str, &str, &[Difference])]) -> Vec<u8> {
                 a.to_string(),
                 b.to_string(),
                 d.key.metric.name().to_string(),
-                d.key.subject.clone(),
+                d.key.subject.to_string(),
                 d.key.period.to_string(),
                 d.unit.to_string(),
                 num(d.mean_a),

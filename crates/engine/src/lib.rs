@@ -39,7 +39,7 @@ pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
     DailySeries, Difference, Direction, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
-    OccupancyDistribution, Period, PeriodInfo, PoolKind, Summary,
+    OccupancyDistribution, OccupancySegment, Period, PeriodInfo, PoolKind, Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
 pub use stats::{compare, run, Aggregator};

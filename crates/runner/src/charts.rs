@@ -130,6 +130,8 @@ trait Plot {
 #[derive(Default)]
 struct Ink {
     layout: Layout,
+    /// Drawing on a bitmap (whose thick lines need help: see [`polyline`]).
+    raster: bool,
 }
 
 impl Ink {
@@ -214,7 +216,11 @@ fn render(name: String, title: String, plot: &impl Plot) -> Result<Chart, String
     {
         let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        plot.draw(&root, &mut Ink::default())?;
+        let mut raster = Ink {
+            raster: true,
+            ..Ink::default()
+        };
+        plot.draw(&root, &mut raster)?;
         root.present().map_err(err)?;
     }
     let mut png_bytes = Vec::new();
@@ -493,22 +499,55 @@ fn axes<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// A thick line through `points`, drawn segment by segment with round joins: plotters'
-/// bitmap backend mitres a thick polyline's joins, and at a sharp turn the mitre shoots far
-/// past the point (the spikes that used to cross axes and titles in the PNGs).
+/// A thick line through `points` with round joins. In SVG, a stroke per segment. On a
+/// bitmap, plotters turns a thick polyline into one polygon whose mitred joins shoot far past
+/// sharp turns (the spikes that used to cross axes and titles in the PNGs), and fills a thick
+/// segment's polygon unevenly; so there the line is drawn as parallel 1 px lines.
 fn polyline<DB: DrawingBackend>(
+    root: &Area<DB>,
     chart: &mut Cart<DB>,
+    raster: bool,
     points: &[(f64, f64)],
     c: RGBColor,
     width: u32,
 ) -> Result<(), String> {
-    chart
-        .draw_series(
-            points
-                .windows(2)
-                .map(|w| PathElement::new(vec![w[0], w[1]], c.stroke_width(width))),
-        )
-        .map_err(err)?;
+    if raster {
+        let px: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| {
+                let (x, y) = chart.backend_coord(p);
+                (x as f64, y as f64)
+            })
+            .collect();
+        let half = (width as f64 - 1.0) / 2.0;
+        for w in px.windows(2) {
+            let (dx, dy) = (w[1].0 - w[0].0, w[1].1 - w[0].1);
+            let len = (dx * dx + dy * dy).sqrt();
+            if len < 1e-9 {
+                continue;
+            }
+            let (nx, ny) = (-dy / len, dx / len);
+            let mut k = -half;
+            while k <= half + 1e-9 {
+                let at =
+                    |p: (f64, f64)| ((p.0 + nx * k).round() as i32, (p.1 + ny * k).round() as i32);
+                root.draw(&PathElement::new(
+                    vec![at(w[0]), at(w[1])],
+                    c.stroke_width(1),
+                ))
+                .map_err(err)?;
+                k += 0.5;
+            }
+        }
+    } else {
+        chart
+            .draw_series(
+                points
+                    .windows(2)
+                    .map(|w| PathElement::new(vec![w[0], w[1]], c.stroke_width(width))),
+            )
+            .map_err(err)?;
+    }
     if width > 2 {
         chart
             .draw_series(
@@ -671,9 +710,9 @@ impl Plot for Fan<'_> {
         let mut chart = chart;
         chart.draw_series(band).map_err(err)?;
         let median: Vec<(f64, f64)> = p50.iter().map(|p| (p.0, c(p.1))).collect();
-        polyline(&mut chart, &median, blue, 4)?;
+        polyline(root, &mut chart, ink.raster, &median, blue, 4)?;
         let means: Vec<(f64, f64)> = mean.iter().map(|p| (p.0, c(p.1))).collect();
-        polyline(&mut chart, &means, colour(1), 3)?;
+        polyline(root, &mut chart, ink.raster, &means, colour(1), 3)?;
         self.draw_markers(root, ink, &chart)?;
         if !s.capacity.is_empty() {
             // A step line that holds all day and changes at midnight, drawn last (on top).
@@ -685,7 +724,7 @@ impl Plot for Fan<'_> {
                 }
             }
             steps.push((n, c(*s.capacity.last().unwrap_or(&0) as f64)));
-            polyline(&mut chart, &steps, BLACK, 4)?;
+            polyline(root, &mut chart, ink.raster, &steps, BLACK, 4)?;
         }
         legend(root, ink, &entries, right, plot[1])?;
         Ok(())
@@ -923,7 +962,7 @@ impl Plot for Levels<'_> {
                     point
                 })
                 .collect();
-            polyline(&mut chart, &cum, colour(1), 3)?;
+            polyline(root, &mut chart, ink.raster, &cum, colour(1), 3)?;
             let (xr, _) = chart.plotting_area().get_pixel_range();
             for v in [0.0, 50.0, 100.0] {
                 let y = chart.backend_coord(&(0.0, v * scale)).1;
@@ -1009,7 +1048,7 @@ impl Differences {
 
 impl Plot for Differences {
     fn height(&self) -> u32 {
-        (180 + 50 * self.rows.len().max(1) + 70) as u32
+        (176 + 46 * self.rows.len().max(1) + 62) as u32
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &Area<DB>, ink: &mut Ink) -> Result<(), String> {
@@ -1100,7 +1139,7 @@ impl Plot for Differences {
                         x0 + 18,
                         150 + 30 * (self.wrapped_lines(root, ink, panel_w) as i32 - 1),
                         x0 + panel_w - 18,
-                        h - 50,
+                        h - 48,
                     ],
                     x: (lo, hi),
                     y: (0.0, rows),
@@ -1261,8 +1300,9 @@ impl Plot for SweepLines {
             },
         )?;
         let c = |v: f64| clamp(v, y0, y1);
+        // Every band first, then every line, so no band hides another line.
         for (i, (_, points)) in self.lines.iter().enumerate() {
-            let col = colour(i);
+            let tinted = tint(colour(i), if two_d { 0.12 } else { 0.2 });
             let band = points.windows(2).map(|w| {
                 Polygon::new(
                     vec![
@@ -1271,12 +1311,15 @@ impl Plot for SweepLines {
                         (w[1].0, c(w[1].2)),
                         (w[0].0, c(w[0].2)),
                     ],
-                    tint(col, 0.2).filled(),
+                    tinted.filled(),
                 )
             });
             chart.draw_series(band).map_err(err)?;
+        }
+        for (i, (_, points)) in self.lines.iter().enumerate() {
+            let col = colour(i);
             let line: Vec<(f64, f64)> = points.iter().map(|p| (p.0, c(p.1))).collect();
-            polyline(&mut chart, &line, col, 4)?;
+            polyline(root, &mut chart, ink.raster, &line, col, 4)?;
             chart
                 .draw_series(
                     points
@@ -1778,7 +1821,7 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
                     let legend = match &y_key {
                         Some(k) => format!(
                             "{} = {}",
-                            k.rsplit('.').next().unwrap_or(k),
+                            key_label(k, &first.summary),
                             number_exact(second)
                         ),
                         None => String::new(),
@@ -1820,7 +1863,8 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
                 }
             }
             let mut marks = Vec::new();
-            if let Some((_, pts)) = lines.first() {
+            // Marks need one line: on a grid, "first" and "lowest" depend on the other key.
+            if let (Some((_, pts)), 1) = (lines.first(), lines.len()) {
                 if !bounds.is_empty() {
                     let meets = |y: f64| {
                         bounds.iter().all(|(lo, hi)| {
@@ -1840,7 +1884,7 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
                         ));
                     }
                 }
-                if metric == Metric::Cost && lines.len() == 1 {
+                if metric == Metric::Cost {
                     if let Some(p) = pts
                         .iter()
                         .filter(|p| p.1.is_finite())

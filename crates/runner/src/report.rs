@@ -18,9 +18,10 @@ const STYLE: &str = "
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:17px;line-height:1.45;color:var(--ink);max-width:1280px;margin:0 auto;padding:.8rem 1.2rem}
 h1{font-size:1.7rem;margin:.2rem 0}h2{font-size:1.35rem;border-bottom:3px solid #0072b2;padding-bottom:.15rem;margin:2rem 0 .6rem}
+#summary h2{margin-top:.8rem}
 h3{font-size:1.1rem;margin:1.2rem 0 .4rem}
 .lead{margin:.2rem 0;color:var(--muted)}nav{font-size:.95rem;margin:.3rem 0 .6rem}nav a{margin-right:.9rem}
-ul.findings{margin:.4rem 0;padding-left:1.2rem;font-size:1.05rem}ul.findings li{margin:.15rem 0}
+ul.findings{margin:.3rem 0;padding-left:1.2rem}ul.findings li{margin:.15rem 0}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums;font-size:.92rem;max-width:100%}
 th,td{border:1px solid var(--rule);padding:.25rem .45rem;text-align:right;vertical-align:top}
 th{background:var(--head);font-weight:600}td.l,th.l{text-align:left}
@@ -40,7 +41,8 @@ dl.defs dt{font-weight:600;margin-top:.3rem}dl.defs dd{margin:0 0 0 1rem}
 ul.check{list-style:none;padding-left:0}ul.check li::before{content:'✔ ';color:var(--better)}
 @page{size:A4;margin:12mm}
 @media print{body{font-size:10pt;max-width:none;padding:0}h2{break-after:avoid;margin-top:1rem}nav{display:none}
-table{font-size:8.5pt}th,td{padding:.1rem .25rem}.grid{grid-template-columns:1fr 1fr}
+table{font-size:8pt;width:100%}th,td{padding:.1rem .2rem}th{overflow-wrap:anywhere}.ci{white-space:normal}
+.wide{overflow:visible}table.kpis td.l{min-width:0;width:22%}.grid{grid-template-columns:1fr 1fr}
 details{border:none;padding:0}tr,figure{break-inside:avoid}}
 ";
 
@@ -50,6 +52,15 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// A scenario name for a column heading: escaped, with break opportunities after `_`, `,`
+/// and `=` so that a long name wraps instead of widening the table.
+fn heading(name: &str) -> String {
+    esc(name)
+        .replace('_', "_<wbr>")
+        .replace(',', ",<wbr>")
+        .replace('=', "=<wbr>")
 }
 
 /// Everything the report shows.
@@ -536,7 +547,7 @@ fn kpi_table(h: &mut String, r: &Report, metrics: &[Metric]) {
     for chunk in column_chunks(r) {
         h.push_str("<div class=wide><table class='kpis headline'><tr><th class=l>KPI</th>");
         for x in &chunk {
-            let _ = write!(h, "<th>{}</th>", esc(&x.display_name()));
+            let _ = write!(h, "<th>{}</th>", heading(&x.display_name()));
         }
         h.push_str("</tr>\n");
         for &m in metrics {
@@ -587,7 +598,7 @@ fn difference_table(h: &mut String, r: &Report, metrics: &[Metric]) {
         h.push_str("<div class=wide><table class='kpis differences'><tr><th class=l>KPI</th>");
         for c in chunk {
             let name = run_named(r, &c.scenario).map_or(c.scenario.clone(), |x| x.display_name());
-            let _ = write!(h, "<th>{}</th>", esc(&name));
+            let _ = write!(h, "<th>{}</th>", heading(&name));
         }
         h.push_str("</tr>\n");
         for &m in metrics {
@@ -756,7 +767,7 @@ fn occupancy(h: &mut String, r: &Report) {
         for chunk in column_chunks(r) {
             h.push_str("<div class=wide><table><tr><th class=l>Ward or service</th>");
             for x in &chunk {
-                let _ = write!(h, "<th>{}</th>", esc(&x.display_name()));
+                let _ = write!(h, "<th>{}</th>", heading(&x.display_name()));
             }
             h.push_str("</tr>\n");
             for (subject, label, _) in &pools {

@@ -1505,8 +1505,8 @@ impl Plot for Heatmap {
 struct CostStack {
     title: String,
     years: Vec<String>,
-    /// (category label, £ per year).
-    categories: Vec<(String, Vec<f64>)>,
+    /// (category label, £ per year, colour index: one colour per category in every chart).
+    categories: Vec<(String, Vec<f64>, usize)>,
     budget: Vec<f64>,
 }
 
@@ -1534,7 +1534,7 @@ impl Plot for CostStack {
             .iter()
             .enumerate()
             .rev()
-            .map(|(i, c)| (c.0.clone(), Swatch::Fill(colour(i), 0.85)))
+            .map(|(_, c)| (c.0.clone(), Swatch::Fill(colour(c.2), 0.85)))
             .collect();
         if self.budget.iter().any(|b| b.is_finite()) {
             entries.insert(0, ("Budget".to_string(), Swatch::Line(BLACK, 4)));
@@ -1562,7 +1562,7 @@ impl Plot for CostStack {
         )?;
         for i in 0..n {
             let mut base = 0.0;
-            for (k, (_, values)) in self.categories.iter().enumerate() {
+            for (_, values, k) in &self.categories {
                 let v = values.get(i).copied().unwrap_or(0.0).max(0.0);
                 let v = if v.is_finite() { v } else { 0.0 };
                 let x = i as f64;
@@ -1572,7 +1572,7 @@ impl Plot for CostStack {
                             (x + 0.15, clamp(base, 0.0, y_max)),
                             (x + 0.85, clamp(base + v, 0.0, y_max)),
                         ],
-                        colour(k).mix(0.85).filled(),
+                        colour(*k).mix(0.85).filled(),
                     )))
                     .map_err(err)?;
                 base += v;
@@ -1692,14 +1692,15 @@ fn cost_chart(run: &ScenarioRun) -> Result<Option<Chart>, String> {
         .map(|p| p.period)
         .filter(|p| *p != Period::Overall)
         .collect();
-    let categories: Vec<(String, Vec<f64>)> = carepath_engine::COST_CATEGORIES
+    let categories: Vec<(String, Vec<f64>, usize)> = carepath_engine::COST_CATEGORIES
         .iter()
-        .filter_map(|c| {
+        .enumerate()
+        .filter_map(|(i, c)| {
             let v: Vec<f64> = years
                 .iter()
                 .map(|y| s.kpi(Metric::Cost, c, *y).map_or(0.0, |k| k.estimate.mean))
                 .collect();
-            v.iter().any(|x| *x > 0.0).then(|| (cost_label(c), v))
+            v.iter().any(|x| *x > 0.0).then(|| (cost_label(c), v, i))
         })
         .collect();
     if years.is_empty() || categories.is_empty() {

@@ -89,6 +89,8 @@ pub fn parse(text: &str) -> Vec<Input> {
     let mut prefix = String::new();
     let mut skip = false;
     let mut pending: Vec<&str> = Vec::new();
+    // The last comment block before a blank line: a header's note even across the blank.
+    let mut last_block: Vec<&str> = Vec::new();
     let mut section_note = String::new();
     let mut arrays: std::collections::BTreeMap<String, usize> = Default::default();
     let mut i = 0;
@@ -101,25 +103,33 @@ pub fn parse(text: &str) -> Vec<Input> {
             match comment {
                 Some(c) if !c.chars().all(|ch| ch == '-' || ch == '=') => pending.push(c),
                 Some(_) => {}
-                None => pending.clear(),
+                None if !pending.is_empty() => last_block = std::mem::take(&mut pending),
+                None => {}
             }
             continue;
         }
+        let header_note = |pending: &mut Vec<&str>, last_block: &mut Vec<&str>| {
+            let block = if pending.is_empty() {
+                std::mem::take(last_block)
+            } else {
+                last_block.clear();
+                std::mem::take(pending)
+            };
+            block.join(" ")
+        };
         if let Some(name) = code.strip_prefix("[[").and_then(|c| c.strip_suffix("]]")) {
             let name = name.trim().to_string();
             let n = arrays.entry(name.clone()).or_insert(0);
             prefix = format!("{name}[{n}]");
             *n += 1;
             skip = name == "check";
-            section_note = pending.join(" ");
-            pending.clear();
+            section_note = header_note(&mut pending, &mut last_block);
             continue;
         }
         if let Some(name) = code.strip_prefix('[').and_then(|c| c.strip_suffix(']')) {
             prefix = name.trim().replace('"', "");
             skip = false;
-            section_note = pending.join(" ");
-            pending.clear();
+            section_note = header_note(&mut pending, &mut last_block);
             continue;
         }
         let Some((key, value)) = code.split_once('=') else {
@@ -128,6 +138,7 @@ pub fn parse(text: &str) -> Vec<Input> {
         };
         let line = i;
         let mut value = value.trim().to_string();
+        last_block.clear();
         let mut notes: Vec<&str> = std::mem::take(&mut pending);
         notes.extend(comment);
         // A value over several lines (an array or inline table): read to its end.
@@ -195,6 +206,8 @@ mod tests {
         assert_eq!(inputs[4].value, "[1.0, 1.1, 0.9]");
         assert_eq!(inputs[6].value, "\"a # in a string\"");
         assert_eq!(inputs[1].line, 6);
+        let across = parse("# Groups: sources.md §4\n# -----\n\n[groups.gau]\nshare = 0.7\n");
+        assert_eq!(across[0].source, "Groups: sources.md §4");
     }
 
     #[test]

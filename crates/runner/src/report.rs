@@ -1,9 +1,9 @@
 //! `report.html`: one self-contained page for a workshop, with the decision on the first
 //! screen — no scripts, no fonts or images fetched from anywhere; charts are inline SVG.
 //!
-//! Top to bottom: the summary (sentences, the chart of differences, targets), the headline
-//! table, differences, financial years and cost, out of area, occupancy (per-ward charts
-//! collapsed), the sweep, precision, assumptions and sources, methods. Nothing in it depends
+//! Top to bottom: the summary (sentences, the chart of differences, targets), a sweep's
+//! curves, the headline table, differences, financial years and cost, out of area,
+//! occupancy (per-ward charts collapsed), precision, assumptions and sources, methods. Nothing in it depends
 //! on the machine or the clock, so the same run gives the same bytes.
 
 use crate::charts::{self, Chart, SUMMARY_KPIS};
@@ -25,7 +25,7 @@ ul.findings{margin:.3rem 0;padding-left:1.2rem}ul.findings li{margin:.15rem 0}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums;font-size:.92rem;max-width:100%}
 th,td{border:1px solid var(--rule);padding:.25rem .45rem;text-align:right;vertical-align:top}
 th{background:var(--head);font-weight:600}td.l,th.l{text-align:left}
-.ci{color:var(--muted);font-size:.8em;white-space:nowrap}td .ci{display:block}
+.ci{color:var(--muted);font-size:.8em;white-space:nowrap}td .ci,th .ci{display:block}th .ci{font-weight:400}
 table.kpis td.l{min-width:15em}
 .u{color:var(--muted);font-size:.85em}.dir{color:var(--muted);font-size:.75em}
 .better{color:var(--better);font-weight:600}.worse{color:var(--worse);font-weight:600}
@@ -36,7 +36,8 @@ figcaption{font-size:.9rem;color:var(--muted)}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:.8rem}
 details{margin:.4rem 0;border:1px solid var(--rule);border-radius:4px;padding:.3rem .6rem}
 summary{cursor:pointer;font-weight:600}
-.wide{overflow-x:auto}
+.wide{overflow-x:auto}.pair{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,580px),1fr));gap:0 1.5rem}
+table.years{font-size:.85rem}table.years .ci{white-space:normal}
 dl.defs dt{font-weight:600;margin-top:.3rem}dl.defs dd{margin:0 0 0 1rem}
 ul.check{list-style:none;padding-left:0}ul.check li::before{content:'✔ ';color:var(--better)}
 @page{size:A4;margin:12mm}
@@ -196,9 +197,9 @@ pub fn render(r: &Report) -> String {
         h,
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>carepath: {}</title>\
          <meta name=viewport content='width=device-width,initial-scale=1'><style>{STYLE}</style></head><body>\n\
-         <h1>{}</h1><p class=lead>{}</p>\n<nav><a href='#summary'>Summary</a><a href='#headline'>All KPIs</a>\
+         <h1>{}</h1><p class=lead>{}</p>\n<nav><a href='#summary'>Summary</a>{}<a href='#headline'>All KPIs</a>\
          <a href='#differences'>Differences</a><a href='#years'>By year and cost</a><a href='#oap'>Out of area</a>\
-         <a href='#occupancy'>Occupancy</a>{}<a href='#precision'>Precision</a>\
+         <a href='#occupancy'>Occupancy</a><a href='#precision'>Precision</a>\
          <a href='#inputs'>Assumptions and sources</a><a href='#methods'>Methods</a></nav>\n",
         esc(&question),
         esc(&question),
@@ -206,17 +207,19 @@ pub fn render(r: &Report) -> String {
         if r.sweep_charts.is_empty() { "" } else { "<a href='#sweep'>Sweep</a>" }
     );
     summary(&mut h, r);
+    // A sweep's curves answer its question: they come straight after the summary.
+    sweep(&mut h, r);
     headline(&mut h, r);
     differences(&mut h, r);
     yearly(&mut h, r);
     out_of_area(&mut h, r);
     occupancy(&mut h, r);
-    sweep(&mut h, r);
     precision(&mut h, r);
     inputs(&mut h, r);
     methods(&mut h, r);
     h.push_str("</body></html>\n");
-    h
+    // A line never breaks between a minus sign and its number (U+2060 word joiner).
+    h.replace('−', "−\u{2060}")
 }
 
 /// The text up to the first question mark or full stop (without an `S1:`-style code).
@@ -645,6 +648,7 @@ fn yearly(h: &mut String, r: &Report) {
     h.push_str("<section id=years><h2>By financial year, and cost against the budget</h2>\n");
     let years = years(r);
     let shown_runs: Vec<&ScenarioRun> = r.runs.iter().collect();
+    h.push_str("<div class=pair>");
     for m in [
         Metric::OapPlacements,
         Metric::OapBedDays,
@@ -660,11 +664,16 @@ fn yearly(h: &mut String, r: &Report) {
         }
         let _ = write!(
             h,
-            "<h3>{}{}</h3><div class=wide><table><tr><th class=l>Scenario</th>",
+            "<div><h3>{}{}</h3>{}<div class=wide><table class=years><tr><th class=l>Scenario</th>",
             esc(m.label()),
             match m.unit() {
                 "count" => String::new(),
                 u => format!(" ({u})"),
+            },
+            if m == Metric::BudgetVariance {
+                "<p>Spending minus the budget: a minus means under budget.</p>"
+            } else {
+                ""
             }
         );
         for y in &years {
@@ -678,8 +687,9 @@ fn yearly(h: &mut String, r: &Report) {
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</table></div>\n");
+        h.push_str("</table></div></div>\n");
     }
+    h.push_str("</div>\n");
     let costs: Vec<(&ScenarioRun, &Chart)> = r
         .scenario_charts
         .iter()
@@ -853,8 +863,8 @@ fn precision(h: &mut String, r: &Report) {
         let half = (e.ci_high - e.ci_low) / 2.0;
         let rel = 100.0 * half / e.mean.abs();
         let need = if rel.is_finite() && rel > 0.0 {
-            let n = (e.n as f64 * (rel / 5.0).powi(2)).ceil();
-            format::number(n.max(2.0))
+            let n = (e.n as f64 * (rel / 5.0).powi(2)).ceil().max(2.0);
+            format!("{n:.0}")
         } else {
             "–".into()
         };
@@ -882,6 +892,23 @@ fn inputs(h: &mut String, r: &Report) {
          <span class=tag>ASSUMPTION</span> marks a value with no public figure behind it: these are the inputs to \
          vary. A file that <code>extends</code> another sets only what it changes.</p>\n",
     );
+    h.push_str("<table><tr><th class=l>Scenario</th><th class=l>The question it answers</th><th class=l>File</th></tr>\n");
+    let mut families = BTreeSet::new();
+    for x in r.runs {
+        let name = match &x.sweep {
+            Some(p) if !families.insert(p.family.clone()) => continue,
+            Some(p) => format!("{} (a sweep)", p.family),
+            None => x.name.clone(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=l>{}</td><td class=l>{}</td><td class=l><code>{}</code></td></tr>",
+            esc(&name),
+            esc(&x.description),
+            esc(x.inputs.last().map_or("", |f| f.path.as_str()))
+        );
+    }
+    h.push_str("</table>\n");
     let mut shown_files = BTreeSet::new();
     for x in r.runs {
         for f in &x.inputs {
@@ -931,7 +958,7 @@ fn methods(h: &mut String, r: &Report) {
          (5th to 95th percentile) and the line is their median, averaged by week. Costs are in 2024/25 pounds. \
          Run time and machine details are in <code>manifest.json</code>.</p>\
          <h3>Reporting checklist (STRESS-DES)</h3><ul class=check>\
-         <li>Objectives: the question each scenario answers is its description (Assumptions and sources).</li>\
+         <li>Objectives: the question each scenario answers (Assumptions and sources).</li>\
          <li>Logic: referral, gatekeeping, community alternative, wait for a bed, out-of-area placement, \
          discharge, step-down and readmission, as above; the code's event loop follows the same steps.</li>\
          <li>Inputs: every value with its source and assumptions flagged (Assumptions and sources).</li>\

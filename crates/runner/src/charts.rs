@@ -1077,7 +1077,7 @@ impl Plot for Differences {
             .map(|r| ink.width(root, &r.0, TEXT))
             .max()
             .unwrap_or(100)
-            .min(330);
+            .min(400);
         let n = self.panels.len().max(1) as i32;
         let start = 24 + names + 16;
         let panel_w = (WIDTH as i32 - start - 10) / n;

@@ -80,13 +80,13 @@ fn differences_chart(
                         })
                 })
                 .collect();
-            Some((run.display_name(), cells))
+            Some((run.short_name(), cells))
         })
         .collect();
     charts::differences_chart(charts::Differences {
         title: format!(
             "Change against {} a year, with 95 % CI",
-            reference.display_name()
+            reference.short_name()
         ),
         panels,
         rows,
@@ -400,8 +400,9 @@ pub fn tables(p: &Published) -> String {
             .map_or("–".into(), |k| term_value(m, &r.summary, k.estimate.mean))
     };
     const L: usize = 24;
-    if L + p.runs.len() * (W + 1) <= 100 {
-        let heads: Vec<String> = p.runs.iter().map(ScenarioRun::display_name).collect();
+    let heads: Vec<String> = p.runs.iter().map(terminal_name).collect();
+    let fits = heads.iter().all(|h| wrap(h, W).len() <= 3);
+    if fits && L + p.runs.len() * (W + 1) <= 100 {
         out.push_str(&header_lines("", L, &heads, W));
         for m in metrics {
             let _ = write!(out, "{:<L$}", fit(&term_label(m), L));
@@ -415,7 +416,7 @@ pub fn tables(p: &Published) -> String {
         let heads: Vec<String> = metrics.iter().map(|m| term_label(*m)).collect();
         out.push_str(&header_lines("scenario", name_w, &heads, W));
         for r in &p.runs {
-            let _ = write!(out, "{:<name_w$}", fit(&r.display_name(), name_w));
+            let _ = write!(out, "{:<name_w$}", fit(&terminal_name(r), name_w));
             for &m in &metrics {
                 let _ = write!(out, " {:>W$}", fit(&value(r, m), W));
             }
@@ -429,6 +430,11 @@ pub fn tables(p: &Published) -> String {
         p.out.join("comparison.csv").display()
     );
     out
+}
+
+/// A scenario's name for a narrow terminal column.
+fn terminal_name(r: &ScenarioRun) -> String {
+    r.short_name().replace(',', " ")
 }
 
 /// "2022/23–2026/27 (5 financial years)"

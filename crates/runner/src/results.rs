@@ -48,6 +48,26 @@ impl ScenarioRun {
             .collect::<Vec<_>>()
             .join(",")
     }
+
+    /// [`Self::display_name`] without the key segments the swept keys share, for narrow
+    /// places: `gau.beds=14,picu.beds=6` for `wards.gau.beds=14,wards.picu.beds=6`.
+    pub fn short_name(&self) -> String {
+        let name = self.display_name();
+        let Some(p) = &self.sweep else { return name };
+        let keys: Vec<Vec<&str>> = p
+            .params
+            .iter()
+            .map(|(k, _)| k.split('.').collect())
+            .collect();
+        let shared = match keys.as_slice() {
+            [a, b] => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
+            _ => 0,
+        };
+        if shared == 0 {
+            return name;
+        }
+        name.replace(&format!("{}.", keys[0][..shared].join(".")), "")
+    }
 }
 
 /// Paired differences of one scenario against the baseline.

@@ -548,13 +548,15 @@ fn polyline<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    if width > 2 {
+    // Round joins; on a bitmap the parallel lines are a pixel narrower than the width.
+    let radius = if raster {
+        (width as i32 - 1) / 2
+    } else {
+        width as i32 / 2
+    };
+    if radius > 0 {
         chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|p| Circle::new(*p, (width / 2) as i32, c.filled())),
-            )
+            .draw_series(points.iter().map(|p| Circle::new(*p, radius, c.filled())))
             .map_err(err)?;
     }
     Ok(())
@@ -763,9 +765,13 @@ impl Fan<'_> {
                 .map_err(err)?;
                 y += 14;
             }
-            let mut text = texts.join("; ");
-            if text.chars().count() > 34 {
-                text = text.chars().take(33).collect::<String>() + "…";
+            // Right of the line if it fits, else left of it, else cut to the wider side.
+            let full = texts.join("; ");
+            let room = (xr.end - 4 - (x + 6)).max(x - 6 - xr.start);
+            let mut text = full.clone();
+            while ink.width(root, &text, TEXT) > room && text.chars().count() > 2 {
+                let cut: String = text.chars().take(text.chars().count() - 2).collect();
+                text = format!("{}…", cut.trim_end_matches('…').trim_end());
             }
             for row in 0..2 {
                 let at_y = yr.start - 54 + row * 28;

@@ -357,6 +357,7 @@ fn header_lines(first: &str, first_width: usize, heads: &[String], width: usize)
             let text = k.and_then(|k| w.get(k)).map_or("", String::as_str);
             let _ = write!(out, " {text:>width$}");
         }
+        out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
     }
     out
@@ -461,8 +462,8 @@ pub fn differences(p: &Published) -> String {
         );
         let _ = writeln!(
             out,
-            "{:<34} {:>11} {:>11} {:>11}  {:<24}",
-            "", "reference", "scenario", "difference", "95 % CI"
+            "{:<34} {:>11} {:>11} {:>11}  95 % CI",
+            "", "reference", "scenario", "difference"
         );
         for d in c
             .differences
@@ -479,12 +480,13 @@ pub fn differences(p: &Published) -> String {
             };
             let _ = writeln!(
                 out,
-                "{:<34} {:>11} {:>11} {:>11}  {:<24}",
+                "{:<34} {:>11} {:>11} {:>11}  {} to {}",
                 fit(&term_label(m), 34),
                 v(d.mean_a),
                 v(d.mean_b),
                 diff,
-                format!("{} to {}", v(d.ci_low), v(d.ci_high))
+                v(d.ci_low),
+                v(d.ci_high)
             );
         }
     }

@@ -23,7 +23,7 @@ h3{font-size:1.1rem;margin:1.2rem 0 .4rem}
 .lead{margin:.2rem 0;color:var(--muted)}nav{font-size:.95rem;margin:.3rem 0 .6rem}nav a{margin-right:.9rem}
 ul.findings{margin:.3rem 0;padding-left:1.2rem}ul.findings li{margin:.15rem 0}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums;font-size:.92rem;max-width:100%}
-th,td{border:1px solid var(--rule);padding:.25rem .45rem;text-align:right;vertical-align:top}
+th,td{border:1px solid var(--rule);padding:.15rem .45rem;text-align:right;vertical-align:top;line-height:1.3}
 th{background:var(--head);font-weight:600}td.l,th.l{text-align:left}
 .ci{color:var(--muted);font-size:.8em;white-space:nowrap}td .ci,th .ci{display:block}th .ci{font-weight:400}
 table.kpis td.l{min-width:15em}
@@ -652,7 +652,6 @@ fn yearly(h: &mut String, r: &Report) {
     for m in [
         Metric::OapPlacements,
         Metric::OapBedDays,
-        Metric::Admissions,
         Metric::Cost,
         Metric::BudgetVariance,
     ] {
@@ -970,7 +969,7 @@ fn methods(h: &mut String, r: &Report) {
          (admissions per 100,000, out-of-area placements and distances, home-treatment throughput).</li>\
          <li>Implementation: carepath {}, open source; the manifest records the command and a hash of every \
          input file, enough to reproduce this report byte for byte.</li></ul>\
-         <h3 id=definitions>KPI definitions</h3><dl class=defs>",
+         <details id=definitions><summary>KPI definitions</summary><dl class=defs>",
         esc(&m.version),
         m.replications,
         m.seed,
@@ -996,7 +995,7 @@ fn methods(h: &mut String, r: &Report) {
             }
         );
     }
-    h.push_str("</dl></section>\n");
+    h.push_str("</dl></details></section>\n");
 }
 
 fn capitalise(s: &str) -> String {

@@ -80,6 +80,7 @@ const rows=s=>[...document.querySelectorAll(s)].map(t=>t.querySelectorAll('tr').
 const wide=[...document.querySelectorAll('body *')].filter(e=>e.scrollWidth>e.clientWidth+1&&getComputedStyle(e).overflowX!=='visible').length;\
 const p=document.createElement('pre');p.id='measured';p.textContent=JSON.stringify({summary:at('#summary'),\
 chart:at('#summary-chart'),page_width:document.documentElement.scrollWidth,clipped:wide,\
+height:document.documentElement.scrollHeight,\
 headline_rows:rows('table.headline'),difference_rows:rows('table.differences')});document.body.appendChild(p)})</script>";
 
 #[derive(Debug)]
@@ -87,6 +88,7 @@ struct Measured {
     summary: (i64, i64),
     chart: (i64, i64),
     page_width: i64,
+    height: i64,
     clipped: i64,
     headline_rows: i64,
     difference_rows: i64,
@@ -117,6 +119,7 @@ fn measure(browser: &str, dir: &Path, report: &Path) -> Measured {
         summary: pair("summary"),
         chart: pair("chart"),
         page_width: v["page_width"].as_i64().unwrap(),
+        height: v["height"].as_i64().unwrap(),
         clipped: v["clipped"].as_i64().unwrap(),
         headline_rows: v["headline_rows"].as_i64().unwrap(),
         difference_rows: v["difference_rows"].as_i64().unwrap(),
@@ -220,6 +223,10 @@ fn a_facilitator_can_show_the_example_run_and_the_sweep() {
         assert!(pages > 0, "{name}: no pages counted");
         if name == "example" {
             assert!(pages <= 20, "the example run prints on {pages} A4 pages");
+            assert!(
+                m.height <= 10 * 768,
+                "the example report reads in at most ten screens of 768 px: {m:?}"
+            );
         }
         if let Some(first) = page_text(&pdf, 1) {
             assert!(

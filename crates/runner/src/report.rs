@@ -338,7 +338,7 @@ fn summary(h: &mut String, r: &Report) {
         if r.comparisons.len() > MAX_SENTENCES {
             let _ = writeln!(
                 h,
-                "<p>All {} are in the chart below and in the tables further down.</p>",
+                "<p>All {} comparisons are in the chart below and in the tables further down.</p>",
                 r.comparisons.len()
             );
         }
@@ -372,7 +372,7 @@ fn chosen<'a>(r: &'a Report) -> Vec<(&'a Comparison, &'static str)> {
         if Some(i) == cheapest {
             out.push((c, " (lowest cost)"));
         } else if i == last {
-            out.push((c, " (the last)"));
+            out.push((c, " (the last one run)"));
         }
     }
     out

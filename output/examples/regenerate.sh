@@ -6,8 +6,11 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cargo run --release --quiet -- run scenarios --out "$tmp/roadmap" >/dev/null
 cargo run --release --quiet -- run scenarios/sweeps/iht_places.toml --out "$tmp/sweep" >/dev/null
-cp "$tmp/roadmap/charts/compare_oap_bed_days.png" \
+rm -f output/examples/*.png
+cp "$tmp/roadmap/charts/differences.png" \
    "$tmp/roadmap/provider_closure/charts/occupancy_picu.png" \
+   "$tmp/roadmap/provider_closure/charts/levels_gau_independent.png" \
+   "$tmp/sweep/charts/sweep_iht_places_cost_gbp.png" \
    "$tmp/sweep/charts/sweep_iht_places_oap_placements.png" \
    output/examples/
 echo "updated output/examples/"

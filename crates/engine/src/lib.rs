@@ -42,7 +42,7 @@ pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
     DailySeries, Difference, Direction, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
-    OccupancyDistribution, Period, PeriodInfo, PoolKind, Subject, Summary,
+    OccupancyDistribution, OccupancySegment, Period, PeriodInfo, PoolKind, Subject, Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
 pub use stats::{compare, run, Aggregator};

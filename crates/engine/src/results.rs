@@ -478,6 +478,24 @@ pub struct OccupancyDistribution {
     pub max_capacity: u32,
     /// `pct_of_days[k]`: percentage of days with exactly k occupied.
     pub pct_of_days: Vec<f64>,
+    /// The same distribution for each stretch of days with one capacity, split wherever the
+    /// roadmap changes it, in date order: pooling days before and after a change would
+    /// describe a ward that never existed.
+    pub segments: Vec<OccupancySegment>,
+}
+
+/// The distribution of midnight occupancy over a stretch of days with one capacity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OccupancySegment {
+    /// First day of the stretch.
+    pub first_day: NaiveDate,
+    /// Last day of the stretch.
+    pub last_day: NaiveDate,
+    /// Beds or places available on every day of the stretch.
+    pub capacity: u32,
+    /// `pct_of_days[k]`: percentage of the stretch's days (over all replications) with exactly
+    /// k occupied.
+    pub pct_of_days: Vec<f64>,
 }
 
 /// Everything a scenario's replications produced, aggregated.

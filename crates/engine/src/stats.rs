@@ -9,7 +9,8 @@ use crate::layout::SeriesId;
 use crate::model::Model;
 use crate::record::Replication;
 use crate::results::{
-    DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, PoolKind, Summary,
+    DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, OccupancySegment,
+    PoolKind, Summary,
 };
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::BTreeMap;
@@ -145,26 +146,25 @@ impl<'m> Aggregator<'m> {
 
         let daily = self.daily_series();
 
-        let occupancy = m
-            .pools()
+        let days = m.cal.days as usize;
+        let dates: Vec<_> = (0..m.cal.days)
+            .map(|d| m.cal.date_of_offset(d as i64))
+            .collect();
+        let layout = m.layout;
+        let occupancy = layout
+            .local_pools()
+            .zip(m.pools())
             .zip(&self.occupancy)
-            .map(|(pool, counts)| {
-                let total: u64 = counts.iter().sum();
+            .map(|((id, pool), counts)| {
+                let s = layout.occupied_series(id).index();
+                let cells = &self.daily[s * days..(s + 1) * days];
                 OccupancyDistribution {
                     subject: pool.key.to_string(),
                     label: pool.label.to_string(),
                     kind: pool.kind,
                     max_capacity: pool.max,
-                    pct_of_days: counts
-                        .iter()
-                        .map(|&c| {
-                            if total > 0 {
-                                100.0 * c as f64 / total as f64
-                            } else {
-                                0.0
-                            }
-                        })
-                        .collect(),
+                    pct_of_days: percentages(counts),
+                    segments: segments(cells, &m.capacity_by_day[id.index()], &dates, pool.max),
                 }
             })
             .collect();
@@ -186,13 +186,60 @@ impl<'m> Aggregator<'m> {
                 .collect(),
             periods: m.periods.clone(),
             kpis,
-            dates: (0..m.cal.days)
-                .map(|d| m.cal.date_of_offset(d as i64))
-                .collect(),
+            dates,
             daily,
             occupancy,
         }
     }
+}
+
+/// Each count as a percentage of their total (all zero when there is nothing to count).
+fn percentages(counts: &[u64]) -> Vec<f64> {
+    let total: u64 = counts.iter().sum();
+    counts
+        .iter()
+        .map(|&c| {
+            if total > 0 {
+                100.0 * c as f64 / total as f64
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// Splits a pool's daily occupancy histograms (`cells[day][level]`: replications that saw
+/// `level` occupied that midnight) into stretches of constant capacity and pools each.
+fn segments(
+    cells: &[Vec<u32>],
+    capacity: &[u32],
+    dates: &[chrono::NaiveDate],
+    max_capacity: u32,
+) -> Vec<OccupancySegment> {
+    let days = capacity.len().min(cells.len()).min(dates.len());
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < days {
+        let cap = capacity[start];
+        let end = (start..days).find(|&d| capacity[d] != cap).unwrap_or(days);
+        let mut counts = vec![0u64; max_capacity as usize + 1];
+        for cell in &cells[start..end] {
+            for (level, &n) in cell.iter().enumerate() {
+                if counts.len() <= level {
+                    counts.resize(level + 1, 0);
+                }
+                counts[level] += n as u64;
+            }
+        }
+        out.push(OccupancySegment {
+            first_day: dates[start],
+            last_day: dates[end - 1],
+            capacity: cap,
+            pct_of_days: percentages(&counts),
+        });
+        start = end;
+    }
+    out
 }
 
 /// Runs replications `reps` of `model` one after another and aggregates them. The runner does
@@ -349,6 +396,28 @@ fn welch_half_width(a: &Estimate, b: &Estimate) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn occupancy_is_split_where_the_roadmap_changes_capacity() {
+        let mut s = crate::examples::erlang_loss(0.5, 60.0, 30, 2);
+        s.simulation.years = 2.0;
+        s.roadmap
+            .push(toml::from_str("date = \"2021-04-01\"\nward = \"ward\"\ncapacity = 20").unwrap());
+        let summary = run(&s.validate().unwrap(), 0..2);
+        let o = &summary.occupancy[0];
+        let caps: Vec<u32> = o.segments.iter().map(|g| g.capacity).collect();
+        assert_eq!(caps, [30, 20]);
+        assert_eq!(o.segments[0].first_day, summary.dates[0]);
+        assert_eq!(o.segments[1].last_day, *summary.dates.last().unwrap());
+        assert!(o.segments[0].last_day < o.segments[1].first_day);
+        for g in &o.segments {
+            let total: f64 = g.pct_of_days.iter().sum();
+            assert!((total - 100.0).abs() < 1e-9);
+        }
+        // After the cut nobody new is admitted above 20, so the top levels empty out.
+        let above: f64 = o.segments[1].pct_of_days.iter().skip(21).sum();
+        assert!(above < 5.0, "{above} % of days above the new capacity");
+    }
 
     #[test]
     fn type7_quantiles_match_r() {

@@ -8,6 +8,8 @@ mod charts;
 mod cli;
 mod config;
 mod exec;
+mod format;
+mod inputs;
 mod output;
 mod publish;
 mod report;
@@ -156,6 +158,7 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
         &scenarios,
         summaries,
         args.baseline.as_deref(),
+        &cli_checks,
         &timing,
         &args.common.out,
     )
@@ -207,6 +210,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &scenarios,
         summaries,
         Some(&baseline),
+        &checks,
         &timing,
         &args.common.out,
     )

@@ -92,6 +92,7 @@ fn kpi_row(scenario: &str, k: &Kpi) -> Vec<String> {
     vec![
         scenario.to_string(),
         k.key.metric.name().to_string(),
+        k.key.metric.label().to_string(),
         k.key.subject.to_string(),
         k.key.period.to_string(),
         k.unit.to_string(),
@@ -106,9 +107,9 @@ fn kpi_row(scenario: &str, k: &Kpi) -> Vec<String> {
     ]
 }
 
-const SUMMARY_HEADER: [&str; 13] = [
-    "scenario", "metric", "subject", "period", "unit", "mean", "sd", "ci_low", "ci_high", "p5",
-    "p50", "p95", "n",
+const SUMMARY_HEADER: [&str; 14] = [
+    "scenario", "metric", "label", "subject", "period", "unit", "mean", "sd", "ci_low", "ci_high",
+    "p5", "p50", "p95", "n",
 ];
 
 /// Every KPI of every summary, one row per (scenario, metric, subject, period).
@@ -192,21 +193,36 @@ fn kind_name(kind: carepath_engine::PoolKind) -> &'static str {
     }
 }
 
-/// The distribution of midnight occupancy: percentage of days at each level.
+/// The distribution of midnight occupancy: percentage of days at each level, for each
+/// stretch of days with one capacity (`from`, `to`, `capacity`).
 pub fn occupancy_csv(s: &Summary) -> Vec<u8> {
     let rows = s.occupancy.iter().flat_map(|o| {
-        o.pct_of_days.iter().enumerate().map(move |(level, pct)| {
-            vec![
-                o.subject.clone(),
-                o.label.clone(),
-                kind_name(o.kind).to_string(),
-                level.to_string(),
-                num(*pct),
-            ]
+        o.segments.iter().flat_map(move |g| {
+            g.pct_of_days.iter().enumerate().map(move |(level, pct)| {
+                vec![
+                    o.subject.clone(),
+                    o.label.clone(),
+                    kind_name(o.kind).to_string(),
+                    g.first_day.to_string(),
+                    g.last_day.to_string(),
+                    g.capacity.to_string(),
+                    level.to_string(),
+                    num(*pct),
+                ]
+            })
         })
     });
     csv_bytes(
-        &["subject", "label", "kind", "occupied", "pct_of_days"],
+        &[
+            "subject",
+            "label",
+            "kind",
+            "from",
+            "to",
+            "capacity",
+            "occupied",
+            "pct_of_days",
+        ],
         rows,
     )
 }
@@ -219,6 +235,7 @@ pub fn comparison_csv(rows: &[(&str, &str, &[Difference])]) -> Vec<u8> {
                 a.to_string(),
                 b.to_string(),
                 d.key.metric.name().to_string(),
+                d.key.metric.label().to_string(),
                 d.key.subject.to_string(),
                 d.key.period.to_string(),
                 d.unit.to_string(),
@@ -237,6 +254,7 @@ pub fn comparison_csv(rows: &[(&str, &str, &[Difference])]) -> Vec<u8> {
             "baseline",
             "scenario",
             "metric",
+            "label",
             "subject",
             "period",
             "unit",

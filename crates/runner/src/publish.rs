@@ -2,13 +2,15 @@
 //! with the baseline, charts, the report and the manifest, staged and committed together.
 
 use crate::charts::{self, Chart};
-use crate::config::LoadedScenario;
+use crate::config::{Check, LoadedScenario};
 use crate::exec::Timing;
+use crate::format;
+use crate::inputs;
 use crate::output::{self, Manifest, ManifestScenario, Source, Staging};
 use crate::report;
 use crate::results::{Comparison, Methods, ScenarioRun};
 use crate::verdict::Outcome;
-use carepath_engine::{compare, Metric, Period, Scenario, Summary};
+use carepath_engine::{compare, Metric, Period, Summary};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -20,100 +22,85 @@ pub struct Published {
 }
 
 /// The KPIs shown in terminal tables (overall period, whole pathway).
-const HEADLINE: [Metric; 7] = [
+const HEADLINE: [Metric; 6] = [
     Metric::Referrals,
     Metric::Admissions,
     Metric::AdmissionsAvoided,
     Metric::OapPlacements,
     Metric::OapBedDays,
-    Metric::BedWaitsOverTarget,
     Metric::Cost,
 ];
 
-/// Key parameters of a scenario, for the report's scenario table.
-fn key_params(s: &Scenario) -> Vec<(String, String)> {
-    let mut p = vec![
-        (
-            "Referrals per year".to_string(),
-            format!(
-                "{:.0}, growing {:.1} % a year",
-                s.demand.referrals_per_year,
-                100.0 * s.demand.annual_growth
-            ),
-        ),
-        (
-            "Reported period".to_string(),
-            format!(
-                "{} years from {} (after {} days' warm-up)",
-                s.simulation.years, s.simulation.start_date, s.simulation.warmup_days
-            ),
-        ),
-    ];
-    let beds: Vec<String> = s
-        .wards
-        .iter()
-        .map(|(k, w)| {
-            format!(
-                "{} {}",
-                if w.label.is_empty() { k } else { &w.label },
-                w.beds
-            )
-        })
-        .collect();
-    p.push(("Beds at the start".into(), beds.join("; ")));
-    if !s.services.is_empty() {
-        let places: Vec<String> = s
-            .services
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{} {}",
-                    if v.label.is_empty() { k } else { &v.label },
-                    v.places
-                )
-            })
-            .collect();
-        p.push(("Community places".into(), places.join("; ")));
-    }
-    let mut roadmap: Vec<_> = s.roadmap.iter().collect();
-    roadmap.sort_by_key(|r| r.date);
-    for r in roadmap {
-        let what = match (&r.ward, &r.service, r.capacity) {
-            (Some(w), _, Some(c)) => format!("{w} to {c} beds"),
-            (_, Some(v), Some(c)) => format!("{v} to {c} places"),
-            _ => "demand change".to_string(),
-        };
-        let note = if r.note.is_empty() {
-            what
-        } else {
-            format!("{} ({what})", r.note)
-        };
-        p.push((format!("Roadmap {}", r.date), note));
-    }
-    p
-}
-
-/// The scenario the others are compared with: the one named, else `baseline`, else the first
-/// that is not a sweep point.
+/// The scenario the others are compared with: the one named, else `baseline`, else the first.
 fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Option<usize>, String> {
     if let Some(name) = named {
         return runs
             .iter()
-            .position(|r| r.name == name)
+            .position(|r| r.name == name || r.display_name() == name)
             .map(Some)
             .ok_or_else(|| format!("--baseline {name}: no scenario of that name was run"));
     }
     Ok(runs
         .iter()
         .position(|r| r.name == "baseline")
-        .or_else(|| runs.iter().position(|r| r.sweep.is_none())))
+        .or(if runs.is_empty() { None } else { Some(0) }))
 }
 
-/// Builds every output and commits them to `out` together.
+/// The summary chart: paired differences against the reference for the headline KPIs, a
+/// year.
+fn differences_chart(
+    runs: &[ScenarioRun],
+    reference: &ScenarioRun,
+    comparisons: &[Comparison],
+) -> Result<Option<Chart>, String> {
+    if comparisons.is_empty() {
+        return Ok(None);
+    }
+    let panels = charts::SUMMARY_KPIS
+        .iter()
+        .map(|&m| (m, m.label().to_string()))
+        .collect();
+    let rows = comparisons
+        .iter()
+        .filter_map(|c| {
+            let run = runs.iter().find(|r| r.name == c.scenario)?;
+            let cells = charts::SUMMARY_KPIS
+                .iter()
+                .map(|&m| {
+                    c.differences
+                        .iter()
+                        .find(|d| {
+                            d.key.metric == m
+                                && d.key.subject.is_empty()
+                                && d.key.period == Period::Overall
+                        })
+                        .map(|d| {
+                            let f = |x| format::shown(m, &run.summary, x);
+                            (f(d.diff_mean), f(d.ci_low), f(d.ci_high))
+                        })
+                })
+                .collect();
+            Some((run.short_name(), cells))
+        })
+        .collect();
+    charts::differences_chart(charts::Differences {
+        title: format!(
+            "Change against {} a year, with 95 % CI",
+            reference.short_name()
+        ),
+        panels,
+        rows,
+    })
+    .map(Some)
+}
+
+/// Builds every output and commits them to `out` together. `cli_checks` are the command
+/// line's targets, shown with each scenario's own.
 pub fn publish(
     scenarios: &[LoadedScenario],
     summaries: Vec<Summary>,
     baseline: Option<&str>,
+    cli_checks: &[Check],
     timing: &Timing,
     out: &Path,
 ) -> Result<Published, String> {
@@ -123,8 +110,10 @@ pub fn publish(
         .map(|(s, summary)| ScenarioRun {
             name: s.name.clone(),
             description: s.scenario.description.clone(),
-            params: key_params(&s.scenario),
             sweep: s.sweep.clone(),
+            roadmap: s.scenario.roadmap.clone(),
+            checks: s.checks.iter().chain(cli_checks).cloned().collect(),
+            inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
             summary,
         })
         .collect();
@@ -133,7 +122,11 @@ pub fn publish(
         Some(b) => runs
             .iter()
             .enumerate()
-            .filter(|&(i, r)| i != b && r.sweep.is_none() && r.summary.seed == runs[b].summary.seed)
+            .filter(|&(i, r)| {
+                i != b
+                    && r.summary.seed == runs[b].summary.seed
+                    && r.summary.replications == runs[b].summary.replications
+            })
             .map(|(_, r)| Comparison {
                 baseline: runs[b].name.clone(),
                 scenario: r.name.clone(),
@@ -146,8 +139,8 @@ pub fn publish(
     let write_err = |e: std::io::Error| format!("cannot write to {}: {e}", out.display());
     let staging = Staging::new(out).map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
-    let mut all_charts: Vec<Chart> = Vec::new();
-    for (run, s) in runs.iter().zip(scenarios) {
+    let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
+    for (i, (run, s)) in runs.iter().zip(scenarios).enumerate() {
         let dir = &run.name;
         put(
             format!("{dir}/summary.csv"),
@@ -164,15 +157,15 @@ pub fn publish(
         )?;
         // Sweep points get numbers, not charts: their charts are the sweep's.
         if s.sweep.is_none() {
-            for mut chart in charts::scenario_charts(run)? {
+            let charts = charts::scenario_charts(run)?;
+            for chart in &charts {
                 put(
                     format!("{dir}/charts/{}.svg", chart.name),
                     chart.svg.as_bytes(),
                 )?;
                 put(format!("{dir}/charts/{}.png", chart.name), &chart.png)?;
-                chart.name = format!("{dir}/{}", chart.name);
-                all_charts.push(chart);
             }
+            scenario_charts.push((i, charts));
         }
     }
     let summaries: Vec<&Summary> = runs.iter().map(|r| &r.summary).collect();
@@ -188,30 +181,32 @@ pub fn publish(
         })
         .collect();
     put("comparison.csv".into(), &output::comparison_csv(&rows))?;
-    let plain: Vec<ScenarioRun> = runs.iter().filter(|r| r.sweep.is_none()).cloned().collect();
-    let mut shared = Vec::new();
-    if plain.len() > 1 {
-        shared.extend(charts::comparison_charts(&plain)?);
-    }
-    shared.extend(charts::sweep_charts(&runs)?);
-    for chart in &shared {
+    let summary_chart = match base {
+        Some(b) => differences_chart(&runs, &runs[b], &comparisons)?,
+        None => None,
+    };
+    let sweep_charts = charts::sweep_charts(&runs)?;
+    for chart in summary_chart.iter().chain(&sweep_charts) {
         put(format!("charts/{}.svg", chart.name), chart.svg.as_bytes())?;
         put(format!("charts/{}.png", chart.name), &chart.png)?;
     }
-    all_charts.splice(0..0, shared);
 
     let methods = Methods {
         version: env!("CARGO_PKG_VERSION").to_string(),
         replications: runs.first().map_or(0, |r| r.summary.replications),
         seed: runs.first().map_or(0, |r| r.summary.seed),
         warmup_days: runs.first().map_or(0, |r| r.summary.warmup_days),
-        run_seconds: timing.elapsed.as_secs_f64(),
-        threads: timing.threads,
     };
-    put(
-        "report.html".into(),
-        report::render(&runs, &comparisons, &all_charts, &methods).as_bytes(),
-    )?;
+    let html = report::render(&report::Report {
+        runs: &runs,
+        reference: base,
+        comparisons: &comparisons,
+        differences: summary_chart.as_ref(),
+        sweep_charts: &sweep_charts,
+        scenario_charts: &scenario_charts,
+        methods: &methods,
+    });
+    put("report.html".into(), html.as_bytes())?;
     put(
         "manifest.json".into(),
         &manifest(scenarios, timing)?.to_bytes(),
@@ -292,81 +287,227 @@ pub fn json_summary(p: &Published, outcomes: &[Outcome]) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-fn fmt_value(x: f64) -> String {
-    if !x.is_finite() {
-        "–".into()
-    } else if x.abs() >= 10_000.0 {
-        format!("{:.0}", x)
+/// Words cut into lines of at most `width` characters (breaking after `_` in names, and
+/// inside a word only when it is longer than a line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in text.split(' ') {
+        let mut piece = String::new();
+        for ch in w.chars() {
+            piece.push(ch);
+            if ch == '_' || piece.chars().count() == width {
+                words.push(std::mem::take(&mut piece));
+            }
+        }
+        if !piece.is_empty() {
+            words.push(piece);
+        }
+        if let Some(last) = words.last_mut() {
+            last.push(' ');
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for w in words {
+        if (line.clone() + w.trim_end()).chars().count() > width && !line.is_empty() {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+        }
+        line.push_str(&w);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// A value for the terminal: per year for totals, money in £m.
+fn term_value(m: Metric, s: &Summary, x: f64) -> String {
+    let v = format::shown(m, s, x);
+    if m.unit() == "£" {
+        if v.is_finite() {
+            format!("{:.1}", v / 1e6).replace('-', "−")
+        } else {
+            "–".into()
+        }
     } else {
-        format!("{:.1}", x)
+        format::value(m, v)
     }
 }
 
-/// Headline KPIs over the whole period, mean and 95 % CI, one row per scenario.
-pub fn tables(p: &Published) -> String {
-    let mut out = String::new();
-    let width = p
-        .runs
-        .iter()
-        .map(|r| r.name.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let _ = write!(out, "{:width$}", "scenario");
-    for m in HEADLINE {
-        let _ = write!(out, "  {:>24}", m.name());
+fn term_label(m: Metric) -> String {
+    if m.unit() == "£" {
+        format!("{} (£m)", m.label())
+    } else {
+        m.label().to_string()
     }
-    out.push('\n');
-    for r in &p.runs {
-        let _ = write!(out, "{:width$}", r.name);
-        for m in HEADLINE {
-            let cell = r
-                .summary
-                .kpi(m, "", Period::Overall)
-                .map_or("–".to_string(), |k| {
-                    let e = &k.estimate;
-                    format!(
-                        "{} ±{}",
-                        fmt_value(e.mean),
-                        fmt_value((e.ci_high - e.ci_low) / 2.0)
-                    )
-                });
-            let _ = write!(out, "  {cell:>24}");
+}
+
+/// Columns of `width` with headers wrapped over as many lines as they need.
+fn header_lines(first: &str, first_width: usize, heads: &[String], width: usize) -> String {
+    let wrapped: Vec<Vec<String>> = heads.iter().map(|h| wrap(h, width)).collect();
+    let depth = wrapped.iter().map(Vec::len).max().unwrap_or(1).min(3);
+    let mut out = String::new();
+    for line in 0..depth {
+        let lead = if line + 1 == depth { first } else { "" };
+        let _ = write!(out, "{lead:<first_width$}");
+        for w in &wrapped {
+            // Bottom-aligned, so the last line of every header sits on the rule.
+            let k = (line + w.len().min(depth)).checked_sub(depth);
+            let text = k.and_then(|k| w.get(k)).map_or("", String::as_str);
+            let _ = write!(out, " {text:>width$}");
         }
+        out.truncate(out.trim_end_matches(' ').len());
         out.push('\n');
     }
     out
 }
 
-/// Paired differences of the headline KPIs.
+/// Cuts `s` to `width` characters, ending in `…` when cut.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        s.chars().take(width.saturating_sub(1)).collect::<String>() + "…"
+    }
+}
+
+/// The headline KPIs of every scenario, within 100 columns: KPIs as rows and scenarios as
+/// columns, or scenarios as rows when there are too many to fit across.
+pub fn tables(p: &Published) -> String {
+    const W: usize = 11;
+    let mut out = String::new();
+    let Some(first) = p.runs.first() else {
+        return out;
+    };
+    let metrics: Vec<Metric> = HEADLINE
+        .iter()
+        .copied()
+        .filter(|m| {
+            p.runs
+                .iter()
+                .any(|r| r.summary.kpi(*m, "", Period::Overall).is_some())
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "Means of {} replications, a year over {}; money in £m.",
+        first.summary.replications,
+        period_short(&first.summary)
+    );
+    let value = |r: &ScenarioRun, m: Metric| {
+        r.summary
+            .kpi(m, "", Period::Overall)
+            .map_or("–".into(), |k| term_value(m, &r.summary, k.estimate.mean))
+    };
+    const L: usize = 24;
+    let heads: Vec<String> = p.runs.iter().map(terminal_name).collect();
+    let fits = heads.iter().all(|h| wrap(h, W).len() <= 3);
+    if fits && L + p.runs.len() * (W + 1) <= 100 {
+        out.push_str(&header_lines("", L, &heads, W));
+        for m in metrics {
+            let _ = write!(out, "{:<L$}", fit(&term_label(m), L));
+            for r in &p.runs {
+                let _ = write!(out, " {:>W$}", fit(&value(r, m), W));
+            }
+            out.push('\n');
+        }
+    } else {
+        let name_w = 100 - metrics.len() * (W + 1);
+        let heads: Vec<String> = metrics.iter().map(|m| term_label(*m)).collect();
+        out.push_str(&header_lines("scenario", name_w, &heads, W));
+        for r in &p.runs {
+            let _ = write!(out, "{:<name_w$}", fit(&terminal_name(r), name_w));
+            for &m in &metrics {
+                let _ = write!(out, " {:>W$}", fit(&value(r, m), W));
+            }
+            out.push('\n');
+        }
+    }
+    let _ = writeln!(
+        out,
+        "95 % CIs and every KPI: {}; differences: {}",
+        p.out.join("summary.csv").display(),
+        p.out.join("comparison.csv").display()
+    );
+    out
+}
+
+/// A scenario's name for a narrow terminal column.
+fn terminal_name(r: &ScenarioRun) -> String {
+    r.short_name().replace(',', " ")
+}
+
+/// "2022/23–2026/27 (5 financial years)"
+fn period_short(s: &Summary) -> String {
+    let years = format::financial_years(s);
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) => format!("{a}–{b} ({} financial years)", years.len()),
+        _ => format!("{} days", s.days),
+    }
+}
+
+/// Paired differences of every whole-pathway KPI, within 100 columns.
 pub fn differences(p: &Published) -> String {
     let mut out = String::new();
     for c in &p.comparisons {
+        let Some(run) = p.runs.iter().find(|r| r.name == c.scenario) else {
+            continue;
+        };
         let _ = writeln!(
             out,
-            "{} − {} (paired, same seeds; 95 % CI):",
-            c.scenario, c.baseline
+            "{} − {} (paired, same seeds; a year for counts and money; £m):",
+            run.display_name(),
+            c.baseline
+        );
+        let _ = writeln!(
+            out,
+            "{:<34} {:>11} {:>11} {:>11}  95 % CI",
+            "", "reference", "scenario", "difference"
         );
         for d in c
             .differences
             .iter()
             .filter(|d| d.key.period == Period::Overall && d.key.subject.is_empty())
         {
+            let m = d.key.metric;
+            let v = |x| term_value(m, &run.summary, x);
+            let diff = v(d.diff_mean);
+            let diff = if d.diff_mean > 0.0 && !diff.starts_with('0') {
+                format!("+{diff}")
+            } else {
+                diff
+            };
             let _ = writeln!(
                 out,
-                "  {:<28} {:>14} → {:>14}   {:>14} [{}, {}]",
-                d.key.metric.name(),
-                fmt_value(d.mean_a),
-                fmt_value(d.mean_b),
-                if d.diff_mean > 0.0 {
-                    format!("+{}", fmt_value(d.diff_mean))
-                } else {
-                    fmt_value(d.diff_mean)
-                },
-                fmt_value(d.ci_low),
-                fmt_value(d.ci_high)
+                "{:<34} {:>11} {:>11} {:>11}  {} to {}",
+                fit(&term_label(m), 34),
+                v(d.mean_a),
+                v(d.mean_b),
+                diff,
+                v(d.ci_low),
+                v(d.ci_high)
             );
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_wrap_into_columns() {
+        assert_eq!(
+            wrap("workforce_constrained", 11),
+            ["workforce_", "constrained"]
+        );
+        assert_eq!(
+            wrap("Out-of-area placements", 11),
+            ["Out-of-area", "placements"]
+        );
+        assert_eq!(wrap("abcdefghijklmno", 11), ["abcdefghijk", "lmno"]);
+        assert_eq!(fit("provider_closure", 8), "provide…");
+    }
 }

@@ -1,5 +1,8 @@
 //! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
 
+use crate::config::Check;
+use crate::inputs::InputFile;
+use carepath_engine::scenario::RoadmapChange;
 use carepath_engine::{Difference, Summary};
 
 /// One scenario's aggregated results and what the report says about it.
@@ -9,10 +12,14 @@ pub struct ScenarioRun {
     pub name: String,
     /// What question it answers.
     pub description: String,
-    /// Key parameters for the report's scenario table, as (parameter, value) text.
-    pub params: Vec<(String, String)>,
     /// Where it sits in a sweep, if it is one point of a sweep.
     pub sweep: Option<SweepPoint>,
+    /// Its roadmap, for marking changes on charts.
+    pub roadmap: Vec<RoadmapChange>,
+    /// Its targets: the scenario's `[[check]]` tables and the command line's `--check`s.
+    pub checks: Vec<Check>,
+    /// The inputs of its file and of each file it extends (root first), with their sources.
+    pub inputs: Vec<InputFile>,
     /// The aggregated results.
     pub summary: Summary,
 }
@@ -24,6 +31,43 @@ pub struct SweepPoint {
     pub family: String,
     /// The swept key paths and their values at this point (one or two).
     pub params: Vec<(String, f64)>,
+}
+
+impl ScenarioRun {
+    /// The name people read: a sweep point as its swept values
+    /// (`wards.gau.beds=14,wards.picu.beds=2`, or `places=4` when the leaves differ).
+    pub fn display_name(&self) -> String {
+        let Some(p) = &self.sweep else {
+            return self.name.clone();
+        };
+        let leaf = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+        let shared = matches!(p.params.as_slice(), [a, b] if leaf(&a.0) == leaf(&b.0));
+        p.params
+            .iter()
+            .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// [`Self::display_name`] without the key segments the swept keys share, for narrow
+    /// places: `gau.beds=14,picu.beds=6` for `wards.gau.beds=14,wards.picu.beds=6`.
+    pub fn short_name(&self) -> String {
+        let name = self.display_name();
+        let Some(p) = &self.sweep else { return name };
+        let keys: Vec<Vec<&str>> = p
+            .params
+            .iter()
+            .map(|(k, _)| k.split('.').collect())
+            .collect();
+        let shared = match keys.as_slice() {
+            [a, b] => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
+            _ => 0,
+        };
+        if shared == 0 {
+            return name;
+        }
+        name.replace(&format!("{}.", keys[0][..shared].join(".")), "")
+    }
 }
 
 /// Paired differences of one scenario against the baseline.
@@ -48,8 +92,4 @@ pub struct Methods {
     pub seed: u64,
     /// Warm-up days.
     pub warmup_days: u32,
-    /// Wall-clock seconds the run took.
-    pub run_seconds: f64,
-    /// Worker threads.
-    pub threads: usize,
 }

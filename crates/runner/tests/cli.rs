@@ -185,15 +185,20 @@ fn compare_reports_paired_differences() {
     let csv = fs::read_to_string(out_dir.join("comparison.csv")).unwrap();
     let row = csv
         .lines()
-        .find(|l| l.starts_with("roadmap,more_beds,oap_bed_days,,overall,"))
+        .find(|l| l.starts_with("roadmap,more_beds,oap_bed_days,Out-of-area bed-days,,overall,"))
         .expect("a row for out-of-area bed-days");
     let cells: Vec<&str> = row.split(',').collect();
-    let ci_high: f64 = cells[10].parse().unwrap();
+    let ci_high: f64 = cells[11].parse().unwrap();
     assert!(
         ci_high < 0.0,
         "six more beds cut out-of-area bed-days: {row}"
     );
-    assert!(text(&out.stdout).contains("oap_bed_days"));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Out-of-area bed-days"), "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.chars().count() <= 100),
+        "the terminal table fits 100 columns:\n{stdout}"
+    );
 }
 
 #[test]

@@ -73,7 +73,8 @@ pub struct LoadedScenario {
     pub sweep: Option<SweepPoint>,
 }
 
-/// Loads scenario files, and every `*.toml` file (sorted by name) of directories, in order; a
+/// Loads scenario files, and every `*.toml` file of directories (each after the file it
+/// extends, then by name), in order; a
 /// swept scenario gives one scenario per grid point. Returns every problem found, or nothing.
 pub fn load(
     inputs: &[PathBuf],
@@ -162,12 +163,31 @@ fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBu
                     errs.push(whole("the directory has no scenario files (*.toml)".into()));
                 }
                 found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+                // A roadmap reads in the order it was built: each file after the one it extends.
+                found.sort_by_cached_key(|p| extends_depth(p));
                 files.extend(found);
             }
             Ok(_) => files.push(input.clone()),
         }
     }
     files
+}
+
+/// How many `extends` links lead from `file` to a file that extends nothing (0 for such a
+/// file, or one that cannot be read: its errors are reported when it is loaded).
+fn extends_depth(file: &Path) -> usize {
+    let mut path = file.to_path_buf();
+    for depth in 0..32 {
+        let parent = fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("extends")?.as_str().map(PathBuf::from));
+        match (parent, path.parent()) {
+            (Some(p), Some(dir)) => path = dir.join(p),
+            _ => return depth,
+        }
+    }
+    32
 }
 
 /// A `--set`, `--reps` or `--seed`, parsed once for all files.

@@ -191,13 +191,16 @@ pub(crate) fn check_size(params: &[SweepParam]) -> Result<(), String> {
     Ok(())
 }
 
-/// `baseline__beds=24__places=6`
+/// `baseline__beds=24__places=6`; the whole key where two swept keys share a leaf
+/// (`base__wards.gau.beds=14__wards.picu.beds=2`), so that every point's name is unambiguous.
 pub(crate) fn point_name(base: &str, params: &[SweepParam], values: &[f64]) -> String {
+    let shared_leaf = matches!(params, [a, b] if a.leaf() == b.leaf());
     params
         .iter()
         .zip(values)
         .fold(base.to_string(), |name, (p, v)| {
-            format!("{name}__{}={v}", p.leaf())
+            let key = if shared_leaf { p.key.clone() } else { p.leaf() };
+            format!("{name}__{key}={v}")
         })
 }
 
@@ -263,6 +266,12 @@ mod tests {
             "base__beds=20__places=4"
         );
         assert_eq!(point_name("base", &params[..1], &[20.5]), "base__beds=20.5");
+        let picu = parse_arg("wards.picu.beds=2,3").unwrap();
+        assert_eq!(
+            point_name("base", &[params[0].clone(), picu], &[14.0, 2.0]),
+            "base__wards.gau.beds=14__wards.picu.beds=2",
+            "two swept keys with the same leaf are named in full"
+        );
         assert!(check_size(&params).is_ok());
         assert!(parse_arg("wards.gau.beds")
             .unwrap_err()

@@ -800,11 +800,11 @@ fn example_scenarios_load() {
             "baseline",
             "closer2home",
             "day_hospital",
-            "demand_growth",
             "provider_closure",
+            "demand_growth",
             "workforce_constrained"
         ],
-        "the six top-level files, in file-name order; sweeps/ is not read"
+        "the six top-level files, each after the one it extends (S0 to S5); sweeps/ is not read"
     );
     let by_name = |n: &str| &loaded.iter().find(|s| s.name == n).unwrap().scenario;
     let file_names = |n: &str| -> Vec<String> {

@@ -501,8 +501,8 @@ fn axes<'a, DB: DrawingBackend>(
 
 /// A thick line through `points` with round joins. In SVG, a stroke per segment. On a
 /// bitmap, plotters turns a thick polyline into one polygon whose mitred joins shoot far past
-/// sharp turns (the spikes that used to cross axes and titles in the PNGs), and fills a thick
-/// segment's polygon unevenly; so there the line is drawn as parallel 1 px lines.
+/// sharp turns (the spikes that used to cross axes and titles in the PNGs); so there each
+/// segment is its own filled quadrilateral, joined by discs.
 fn polyline<DB: DrawingBackend>(
     root: &Area<DB>,
     chart: &mut Cart<DB>,
@@ -519,25 +519,22 @@ fn polyline<DB: DrawingBackend>(
                 (x as f64, y as f64)
             })
             .collect();
-        let half = (width as f64 - 1.0) / 2.0;
+        let half = width as f64 / 2.0;
         for w in px.windows(2) {
             let (dx, dy) = (w[1].0 - w[0].0, w[1].1 - w[0].1);
             let len = (dx * dx + dy * dy).sqrt();
             if len < 1e-9 {
                 continue;
             }
-            let (nx, ny) = (-dy / len, dx / len);
-            let mut k = -half;
-            while k <= half + 1e-9 {
-                let at =
-                    |p: (f64, f64)| ((p.0 + nx * k).round() as i32, (p.1 + ny * k).round() as i32);
-                root.draw(&PathElement::new(
-                    vec![at(w[0]), at(w[1])],
-                    c.stroke_width(1),
-                ))
-                .map_err(err)?;
-                k += 0.5;
-            }
+            let (nx, ny) = (-dy / len * half, dx / len * half);
+            let at = |p: (f64, f64), s: f64| {
+                ((p.0 + nx * s).round() as i32, (p.1 + ny * s).round() as i32)
+            };
+            root.draw(&Polygon::new(
+                vec![at(w[0], -1.0), at(w[1], -1.0), at(w[1], 1.0), at(w[0], 1.0)],
+                c.filled(),
+            ))
+            .map_err(err)?;
         }
     } else {
         chart
@@ -548,12 +545,8 @@ fn polyline<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    // Round joins; on a bitmap the parallel lines are a pixel narrower than the width.
-    let radius = if raster {
-        (width as i32 - 1) / 2
-    } else {
-        width as i32 / 2
-    };
+    // Round joins.
+    let radius = width as i32 / 2;
     if radius > 0 {
         chart
             .draw_series(points.iter().map(|p| Circle::new(*p, radius, c.filled())))

@@ -746,7 +746,7 @@ fn yearly(h: &mut String, r: &Report) {
 fn out_of_area(h: &mut String, r: &Report) {
     h.push_str(
         "<section id=oap><h2>Out of area</h2><p>Young people placed out of area because no local bed was free \
-         within their urgency's target. Distances are from home.</p><div class=wide><table><tr><th class=l>Scenario</th>",
+         in the time their urgency allows (by default its access target). Distances are from home.</p><div class=wide><table><tr><th class=l>Scenario</th>",
     );
     let cols = [
         Metric::OapPlacements,
@@ -980,8 +980,9 @@ fn methods(h: &mut String, r: &Report) {
         "<section id=methods><h2>Methods</h2>\
          <p>carepath {} follows young people through the tier 4 pathway one at a time: a referral arrives, is \
          declined or accepted, may be taken by a community alternative (home treatment, day hospital) if it suits \
-         and a place is free, and otherwise waits for a local bed. Anyone without a local bed within their \
-         urgency's target is placed out of area. Stays, distances, readmissions and delays are drawn from the \
+         and a place is free, and otherwise waits for a local bed. Waiting past the urgency's access target \
+         counts as a breach; anyone still without a local bed when their urgency's time to place out of area \
+         runs out (by default the same target) is placed out of area. Stays, distances, readmissions and delays are drawn from the \
          distributions the scenario files give. Each scenario is run {} times (replications) with seed {}; each \
          replication starts {} days before the reported period so that the wards have filled (warm-up).</p>\
          <p>Every scenario sees the same young people with the same needs in each replication, so a difference \

@@ -4,6 +4,12 @@
 //! KPI values (one number per KPI per replication, needed for paired comparisons) and integer
 //! histograms of the daily series are kept, so memory stays flat as replications grow and the
 //! result does not depend on the order replications finish in.
+//!
+//! Aggregators of the same model [`merge`](Aggregator::merge): KPI values are keyed by
+//! replication index and everything else is an integer count, so merging is exact, associative
+//! and commutative. Parallel workers therefore each fold their own replications and the
+//! partials are merged at the end, in any grouping, with the same result as one aggregator fed
+//! every replication; an [`AggregateState`] carries a partial between processes (shards).
 
 use crate::layout::SeriesId;
 use crate::model::Model;
@@ -11,6 +17,7 @@ use crate::record::Replication;
 use crate::results::{
     DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, PoolKind, Summary,
 };
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -61,6 +68,100 @@ impl<'m> Aggregator<'m> {
     /// Events handled over all replications so far (for throughput figures).
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Replications aggregated so far.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no replication has been aggregated yet.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Adds another aggregator's replications of the same model. Exact: the result is the same
+    /// as if every replication had been pushed into one aggregator, whatever the grouping.
+    ///
+    /// Fails with the first replication index both hold (nothing is merged then), since a
+    /// replication counted twice would silently bias every estimate.
+    pub fn merge(&mut self, other: Aggregator<'m>) -> Result<(), u32> {
+        debug_assert!(std::ptr::eq(self.model, other.model));
+        if let Some(&dup) = other.values.keys().find(|i| self.values.contains_key(i)) {
+            return Err(dup);
+        }
+        for (cell, counts) in self.daily.iter_mut().zip(other.daily) {
+            if cell.len() < counts.len() {
+                cell.resize(counts.len(), 0);
+            }
+            for (a, b) in cell.iter_mut().zip(counts) {
+                *a += b;
+            }
+        }
+        for (acc, days) in self.occupancy.iter_mut().zip(other.occupancy) {
+            for (a, d) in acc.iter_mut().zip(days) {
+                *a += d;
+            }
+        }
+        self.events += other.events;
+        let mut values = other.values;
+        self.values.append(&mut values);
+        Ok(())
+    }
+
+    /// The aggregate as plain data, to be written out and merged elsewhere.
+    pub fn into_state(self) -> AggregateState {
+        AggregateState {
+            replications: self.values.into_iter().collect(),
+            daily: self.daily,
+            occupancy: self.occupancy,
+            events: self.events,
+        }
+    }
+
+    /// An aggregator of `model` holding `state`, which must have been made from an aggregator
+    /// of the same model: fails, saying what does not fit, when its shape is not the model's.
+    pub fn from_state(model: &'m Model, state: AggregateState) -> Result<Self, String> {
+        let empty = Aggregator::new(model);
+        let kpis = model.kpi_keys.len();
+        if state.daily.len() != empty.daily.len() {
+            return Err(format!(
+                "{} daily cells where the model has {}",
+                state.daily.len(),
+                empty.daily.len()
+            ));
+        }
+        let pools: Vec<usize> = empty.occupancy.iter().map(Vec::len).collect();
+        let got: Vec<usize> = state.occupancy.iter().map(Vec::len).collect();
+        if pools != got {
+            return Err(format!(
+                "occupancy levels per pool {got:?} where the model has {pools:?}"
+            ));
+        }
+        let mut values = BTreeMap::new();
+        for (index, v) in state.replications {
+            if v.len() != kpis {
+                return Err(format!(
+                    "replication {index} has {} KPI values where the model has {kpis}",
+                    v.len()
+                ));
+            }
+            if values.insert(index, v).is_some() {
+                return Err(format!("replication {index} is there twice"));
+            }
+        }
+        Ok(Aggregator {
+            model,
+            values,
+            daily: state.daily,
+            occupancy: state.occupancy,
+            events: state.events,
+        })
+    }
+
+    /// The replication indices aggregated so far, in increasing order.
+    pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        self.values.keys().copied()
     }
 
     /// The daily series in the layout's order: percentile bands from the per-day counts.
@@ -193,6 +294,21 @@ impl<'m> Aggregator<'m> {
             occupancy,
         }
     }
+}
+
+/// An [`Aggregator`]'s contents as plain data (see [`Aggregator::into_state`]): exact, with
+/// nothing rounded, so a partial written by one process and merged by another gives the same
+/// results as one process that ran everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateState {
+    /// KPI values per replication, in increasing replication index.
+    pub replications: Vec<(u32, Vec<f64>)>,
+    /// Per (series, day): how many replications saw each midnight count.
+    pub daily: Vec<Vec<u32>>,
+    /// Per pool: days at each occupancy level, summed over replications.
+    pub occupancy: Vec<Vec<u64>>,
+    /// Events handled over these replications.
+    pub events: u64,
 }
 
 /// Runs replications `reps` of `model` one after another and aggregates them. The runner does

@@ -12,6 +12,7 @@ mod output;
 mod publish;
 mod report;
 mod results;
+mod shard;
 mod verdict;
 
 use clap::Parser;

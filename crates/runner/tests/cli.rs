@@ -47,10 +47,14 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 #[test]
-fn csv_and_json_are_identical_on_one_and_two_threads() {
+fn csv_and_json_are_identical_on_one_two_and_seven_threads() {
     let tmp = tempfile::tempdir().unwrap();
-    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
-    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+    let (one, two, seven) = (
+        tmp.path().join("one"),
+        tmp.path().join("two"),
+        tmp.path().join("seven"),
+    );
+    for (dir, threads) in [(&one, "1"), (&two, "2"), (&seven, "7")] {
         let out = carepath(&[
             "run",
             &example(),
@@ -72,16 +76,23 @@ fn csv_and_json_are_identical_on_one_and_two_threads() {
             })
             .collect()
     };
-    let (a, b) = (data(&one), data(&two));
+    let a = data(&one);
     assert!(
         a.len() >= 6,
         "expected CSV and JSON outputs, got {:?}",
         a.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
-    assert_eq!(a.len(), b.len());
-    for ((pa, ca), (pb, cb)) in a.iter().zip(&b) {
-        assert_eq!(pa, pb);
-        assert!(ca == cb, "{} differs between 1 and 2 threads", pa.display());
+    for (dir, threads) in [(&two, 2), (&seven, 7)] {
+        let b = data(dir);
+        assert_eq!(a.len(), b.len());
+        for ((pa, ca), (pb, cb)) in a.iter().zip(&b) {
+            assert_eq!(pa, pb);
+            assert!(
+                ca == cb,
+                "{} differs between 1 and {threads} threads",
+                pa.display()
+            );
+        }
     }
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(one.join("manifest.json")).unwrap()).unwrap();

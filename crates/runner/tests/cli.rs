@@ -268,3 +268,121 @@ fn readme_key_reference_matches_the_schema() {
          with the output of `cargo run -- schema --markdown`"
     );
 }
+
+fn scenarios_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .display()
+        .to_string()
+}
+
+/// Every output but the manifest, with the report's line of run time and threads removed (the
+/// only things that differ between two runs of the same scenarios).
+fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("manifest.json"))
+        .map(|(p, bytes)| {
+            if !p.ends_with("report.html") {
+                return (p, bytes);
+            }
+            let all = text(&bytes);
+            let kept: Vec<&str> = all
+                .split('>')
+                .filter(|s| !s.contains("thread(s)"))
+                .collect();
+            (p, kept.join(">").into_bytes())
+        })
+        .collect()
+}
+
+fn run_shards(dir: &Path, count: u32, extra: &[&str]) -> Vec<String> {
+    (1..=count)
+        .map(|k| {
+            let part = dir.join(format!("part_{k}")).display().to_string();
+            let shard = format!("{k}/{count}");
+            let mut args = vec!["run", "--shard", &shard, "--out", &part];
+            args.extend_from_slice(extra);
+            let out = carepath(&args);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            part
+        })
+        .collect()
+}
+
+#[test]
+fn merged_shards_are_byte_identical_to_one_machine_for_1_3_and_4_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenarios = scenarios_dir();
+    let run = [scenarios.as_str(), "--reps", "5"];
+    let whole = tmp.path().join("whole");
+    let mut args = vec!["run", "--out", whole.to_str().unwrap()];
+    args.extend_from_slice(&run);
+    let out = carepath(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = outputs(&whole);
+    assert!(expected.len() > 20, "{} outputs", expected.len());
+    for count in [1, 3, 4] {
+        let dir = tmp.path().join(format!("of{count}"));
+        fs::create_dir(&dir).unwrap();
+        let parts = run_shards(&dir, count, &run);
+        let merged = dir.join("merged");
+        let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+        args.extend(parts.iter().map(String::as_str));
+        let out = carepath(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let got = outputs(&merged);
+        assert_eq!(got.len(), expected.len());
+        for ((pa, a), (pb, b)) in expected.iter().zip(&got) {
+            assert_eq!(pa, pb);
+            assert!(a == b, "{} differs with {count} shards", pa.display());
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_missing_repeated_and_foreign_shards_and_changed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("roadmap.toml");
+    fs::copy(example(), &scenario).unwrap();
+    let scenario = scenario.display().to_string();
+    let parts = run_shards(tmp.path(), 3, &[&scenario, "--reps", "4"]);
+    let other = tmp.path().join("other");
+    fs::create_dir(&other).unwrap();
+    let others = run_shards(&other, 3, &[&scenario, "--reps", "5"]);
+    let out_dir = tmp.path().join("out");
+    let merge = |parts: &[&str]| {
+        let mut args = vec!["merge", "--out", out_dir.to_str().unwrap()];
+        args.extend_from_slice(parts);
+        carepath(&args)
+    };
+    let refused = |out: Output, expected: &str| {
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out_dir.exists(), "nothing is written");
+    };
+    refused(merge(&[&parts[0], &parts[2]]), "shard 2/3 of run");
+    refused(
+        merge(&[&parts[0], &parts[1], &parts[1]]),
+        "shard 2/3 is given twice",
+    );
+    refused(
+        merge(&[&parts[0], &others[1], &parts[2]]),
+        &format!("{} is shard 2/3 of run", others[1]),
+    );
+    fs::write(tmp.path().join("junk"), "not a part").unwrap();
+    refused(
+        merge(&[tmp.path().join("junk").to_str().unwrap()]),
+        "not a carepath shard file",
+    );
+    let text_now = fs::read_to_string(&scenario).unwrap();
+    fs::write(&scenario, text_now.replace("seed = ", "seed = 1")).unwrap();
+    refused(
+        merge(&[&parts[0], &parts[1], &parts[2]]),
+        "the scenario files have changed since the shards ran",
+    );
+    let out = carepath(&["run", &scenario, "--shard", "4/3", "--out", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--shard 4/3: expected K/N"));
+}

@@ -26,7 +26,7 @@ use std::ops::Range;
 pub struct Aggregator<'m> {
     model: &'m Model,
     /// KPI values per replication, keyed by replication index (so push order does not matter).
-    values: BTreeMap<u32, Vec<f64>>,
+    values: Values,
     /// Per (series, day): how many replications saw each midnight count.
     daily: Vec<Vec<u32>>,
     /// Per pool: days at each occupancy level, summed over replications.
@@ -40,7 +40,7 @@ impl<'m> Aggregator<'m> {
         let cells = model.layout.series() * model.cal.days as usize;
         Aggregator {
             model,
-            values: BTreeMap::new(),
+            values: Values::new(model.kpi_keys.len()),
             daily: vec![Vec::new(); cells],
             occupancy: model.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
             events: 0,
@@ -62,7 +62,7 @@ impl<'m> Aggregator<'m> {
             }
         }
         self.events += rep.events;
-        self.values.insert(rep.index, rep.values);
+        self.values.insert(rep.index, &rep.values);
     }
 
     /// Events handled over all replications so far (for throughput figures).
@@ -104,15 +104,14 @@ impl<'m> Aggregator<'m> {
             }
         }
         self.events += other.events;
-        let mut values = other.values;
-        self.values.append(&mut values);
+        self.values.append(other.values);
         Ok(())
     }
 
     /// The aggregate as plain data, to be written out and merged elsewhere.
     pub fn into_state(self) -> AggregateState {
         AggregateState {
-            replications: self.values.into_iter().collect(),
+            replications: self.values.iter().map(|(i, v)| (i, v.to_vec())).collect(),
             daily: self.daily,
             occupancy: self.occupancy,
             events: self.events,
@@ -138,7 +137,7 @@ impl<'m> Aggregator<'m> {
                 "occupancy levels per pool {got:?} where the model has {pools:?}"
             ));
         }
-        let mut values = BTreeMap::new();
+        let mut values = Values::new(kpis);
         for (index, v) in state.replications {
             if v.len() != kpis {
                 return Err(format!(
@@ -146,9 +145,10 @@ impl<'m> Aggregator<'m> {
                     v.len()
                 ));
             }
-            if values.insert(index, v).is_some() {
+            if values.contains_key(&index) {
                 return Err(format!("replication {index} is there twice"));
             }
+            values.insert(index, &v);
         }
         Ok(Aggregator {
             model,
@@ -228,7 +228,7 @@ impl<'m> Aggregator<'m> {
     /// The aggregated results.
     pub fn finish(self) -> Summary {
         let m = self.model;
-        let reps: Vec<&Vec<f64>> = self.values.values().collect();
+        let reps: Vec<&[f64]> = self.values.iter().map(|(_, v)| v).collect();
         let kpis = m
             .kpi_keys
             .iter()
@@ -293,6 +293,87 @@ impl<'m> Aggregator<'m> {
             daily,
             occupancy,
         }
+    }
+}
+
+/// Replications kept per block of [`Values`].
+const BLOCK: usize = 64;
+
+/// KPI values of many replications, copied into large shared blocks rather than kept one
+/// allocation per replication: the allocator then keeps them contiguous, instead of scattered
+/// between the large short-lived buffers of the replications that workers run next (which
+/// with glibc's per-thread arenas cost about half as much memory again).
+struct Values {
+    kpis: usize,
+    blocks: Vec<Vec<f64>>,
+    /// Replication index → (block, position in the block).
+    at: BTreeMap<u32, (u32, u32)>,
+}
+
+impl Values {
+    fn new(kpis: usize) -> Values {
+        Values {
+            kpis,
+            blocks: Vec::new(),
+            at: BTreeMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    fn contains_key(&self, index: &u32) -> bool {
+        self.at.contains_key(index)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &u32> + '_ {
+        self.at.keys()
+    }
+
+    /// Keeps `values` (one per KPI) for replication `index`, replacing any kept before.
+    fn insert(&mut self, index: u32, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.kpis);
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| b.len() + self.kpis > b.capacity());
+        if full && self.kpis > 0 {
+            self.blocks.push(Vec::with_capacity(BLOCK * self.kpis));
+        }
+        let block = self.blocks.len().saturating_sub(1);
+        let pos = match self.blocks.last_mut() {
+            Some(b) if self.kpis > 0 => {
+                b.extend_from_slice(values);
+                b.len() / self.kpis - 1
+            }
+            _ => 0,
+        };
+        self.at.insert(index, (block as u32, pos as u32));
+    }
+
+    /// Moves `other`'s values in (their blocks are taken over, not copied).
+    fn append(&mut self, other: Values) {
+        let offset = self.blocks.len() as u32;
+        self.blocks.extend(other.blocks);
+        for (i, (b, p)) in other.at {
+            self.at.insert(i, (b + offset, p));
+        }
+    }
+
+    /// (replication index, its values), in increasing index.
+    fn iter(&self) -> impl Iterator<Item = (u32, &[f64])> + '_ {
+        self.at.iter().map(|(&i, &(b, p))| {
+            let values = match self.blocks.get(b as usize) {
+                Some(block) => &block[p as usize * self.kpis..(p as usize + 1) * self.kpis],
+                None => &[][..],
+            };
+            (i, values)
+        })
     }
 }
 

@@ -40,7 +40,8 @@ pub fn run_all(
     let summaries = pool.install(|| {
         aggregators
             .into_par_iter()
-            .map(Aggregator::finish)
+            .zip(scenarios)
+            .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
             .collect()
     });
     timing.elapsed += start.elapsed();
@@ -55,21 +56,25 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> 
         .map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
-/// Runs `shard`'s share of the jobs and returns one aggregator per scenario (empty for a
+/// Runs `shard`'s share of the jobs and returns one aggregator per scenario (none for a
 /// scenario none of whose replications fall in the shard).
 pub fn aggregate<'a>(
     pool: &rayon::ThreadPool,
     scenarios: &'a [LoadedScenario],
     shard: Shard,
-) -> (Vec<Aggregator<'a>>, Timing) {
+) -> (Vec<Option<Aggregator<'a>>>, Timing) {
     let start = Instant::now();
+    let all: usize = scenarios
+        .iter()
+        .map(|s| s.model.replications() as usize)
+        .sum();
+    let mine = shard.jobs(all);
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
-        .enumerate()
-        .filter(|&(j, _)| shard.owns(j))
-        .map(|(_, job)| job)
+        .skip(mine.start)
+        .take(mine.len())
         .collect();
     let progress = progress_bar(jobs.len() as u64);
     let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
@@ -100,17 +105,12 @@ pub fn aggregate<'a>(
             })
     });
     progress.finish_and_clear();
-    let aggregators: Vec<Aggregator<'a>> = partials
-        .into_iter()
-        .zip(scenarios)
-        .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)))
-        .collect();
     let timing = Timing {
         elapsed: start.elapsed(),
-        events: aggregators.iter().map(Aggregator::events).sum(),
+        events: partials.iter().flatten().map(Aggregator::events).sum(),
         threads: pool.current_num_threads(),
     };
-    (aggregators, timing)
+    (partials, timing)
 }
 
 /// A progress bar on stderr when it is a terminal (and `NO_COLOR`/`CI` are unset); hidden

@@ -229,7 +229,7 @@ fn run_shard(
     let run = shard::run_id(scenarios, args.baseline.as_deref()).map_err(Failure::Io)?;
     let pool = exec::thread_pool(args.common.threads).map_err(Failure::Io)?;
     let (aggregators, timing) = exec::aggregate(&pool, scenarios, shard);
-    let replications: usize = aggregators.iter().map(|a| a.len()).sum();
+    let replications: usize = aggregators.iter().flatten().map(|a| a.len()).sum();
     let path = shard::part_path(&args.common.out, shard);
     let inputs = shard::Inputs::new(
         &args.files,

@@ -21,8 +21,9 @@ const VERSION: u32 = 1;
 /// The extension of part files written into a directory.
 pub const EXTENSION: &str = "part";
 
-/// Shard `index` (from 0) of `count`: it runs every `count`-th (scenario, replication) job,
-/// starting at its index, so each shard gets a like share of every scenario.
+/// Shard `index` (from 0) of `count`: it runs the `index`-th of `count` equal runs of
+/// consecutive (scenario, replication) jobs, so that a shard of a large sweep holds the
+/// aggregates of few scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     pub index: u32,
@@ -39,9 +40,10 @@ impl Shard {
     /// The whole run on one machine.
     pub const WHOLE: Shard = Shard { index: 0, count: 1 };
 
-    /// Whether job number `job` (in scenario, then replication order) belongs to this shard.
-    pub fn owns(self, job: usize) -> bool {
-        job % self.count as usize == self.index as usize
+    /// The jobs (numbered in scenario, then replication order) of `jobs` this shard runs.
+    pub fn jobs(self, jobs: usize) -> std::ops::Range<usize> {
+        let at = |k: u32| (jobs as u128 * k as u128 / self.count as u128) as usize;
+        at(self.index)..at(self.index + 1)
     }
 
     /// Reads `K/N` (1 ≤ K ≤ N), or `auto`: the array task of a batch scheduler, with `count`
@@ -186,8 +188,9 @@ struct Part {
     /// Wall-clock seconds the shard took, and its threads.
     seconds: f64,
     threads: usize,
-    /// Per scenario, in load order: its name and this shard's partial aggregate.
-    scenarios: Vec<(String, AggregateState)>,
+    /// Per scenario, in load order: its name and this shard's partial aggregate (none when
+    /// the shard ran none of its replications).
+    scenarios: Vec<(String, Option<AggregateState>)>,
 }
 
 /// The identity of a run: SHA-256 of the program version, the resolved scenarios (after
@@ -228,7 +231,7 @@ pub fn write(
     seconds: f64,
     threads: usize,
     scenarios: &[LoadedScenario],
-    aggregators: Vec<Aggregator>,
+    aggregators: Vec<Option<Aggregator>>,
 ) -> Result<(), String> {
     let part = Part {
         format: FORMAT.into(),
@@ -241,7 +244,7 @@ pub fn write(
         scenarios: scenarios
             .iter()
             .zip(aggregators)
-            .map(|(s, a)| (s.name.clone(), a.into_state()))
+            .map(|(s, a)| (s.name.clone(), a.map(Aggregator::into_state)))
             .collect(),
     };
     let bytes =
@@ -257,19 +260,23 @@ pub fn write(
     Ok(())
 }
 
-/// A part file as read, with where it came from.
-struct Read {
+/// A part file's header, with where it came from.
+struct Header {
     path: PathBuf,
-    part: Part,
+    run: String,
+    shard: Shard,
+    inputs: Inputs,
+    seconds: f64,
+    threads: usize,
 }
 
-/// The parts of one run, checked to be complete and consistent.
+/// The parts of one run, checked to be complete and consistent; their aggregates are read one
+/// part at a time when merged, so merging needs the memory of one part, not of all.
 pub struct Merged {
     pub inputs: Inputs,
     pub run: String,
     pub seconds: f64,
     pub threads: usize,
-    states: Vec<Vec<(String, AggregateState)>>,
     paths: Vec<PathBuf>,
 }
 
@@ -298,31 +305,37 @@ pub fn read_parts(args: &[PathBuf]) -> Result<Merged, String> {
     }
     let mut parts = Vec::new();
     for path in files {
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let part = decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        parts.push(Read { path, part });
+        let part = read(&path)?;
+        parts.push(Header {
+            path,
+            run: part.run,
+            shard: part.shard,
+            inputs: part.inputs,
+            seconds: part.seconds,
+            threads: part.threads,
+        });
     }
     let Some(first) = parts.first() else {
         return Err("no part files given".into());
     };
-    let (run, count) = (first.part.run.clone(), first.part.shard.count);
+    let (run, count) = (first.run.clone(), first.shard.count);
     let mut seen: BTreeMap<u32, &Path> = BTreeMap::new();
     for r in &parts {
-        if r.part.run != run || r.part.shard.count != count {
+        if r.run != run || r.shard.count != count {
             return Err(format!(
                 "{} is shard {} of run {}, but {} is shard {} of run {}: they are not shards of the same run (same scenario files, options and carepath version)",
                 r.path.display(),
-                r.part.shard,
-                short(&r.part.run),
+                r.shard,
+                short(&r.run),
                 first.path.display(),
-                first.part.shard,
+                first.shard,
                 short(&run)
             ));
         }
-        if let Some(other) = seen.insert(r.part.shard.index, &r.path) {
+        if let Some(other) = seen.insert(r.shard.index, &r.path) {
             return Err(format!(
                 "shard {} is given twice: {} and {}",
-                r.part.shard,
+                r.shard,
                 other.display(),
                 r.path.display()
             ));
@@ -342,15 +355,19 @@ pub fn read_parts(args: &[PathBuf]) -> Result<Merged, String> {
             seen.len()
         ));
     }
-    let inputs = first.part.inputs.clone();
     Ok(Merged {
-        inputs,
+        inputs: first.inputs.clone(),
         run,
-        seconds: parts.iter().map(|r| r.part.seconds).sum(),
-        threads: parts.iter().map(|r| r.part.threads).max().unwrap_or(1),
-        paths: parts.iter().map(|r| r.path.clone()).collect(),
-        states: parts.into_iter().map(|r| r.part.scenarios).collect(),
+        seconds: parts.iter().map(|r| r.seconds).sum(),
+        threads: parts.iter().map(|r| r.threads).max().unwrap_or(1),
+        paths: parts.into_iter().map(|r| r.path).collect(),
     })
+}
+
+/// Reads and decodes one part file.
+fn read(path: &Path) -> Result<Part, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn short(run: &str) -> &str {
@@ -393,8 +410,13 @@ impl Merged {
             .iter()
             .map(|s| Aggregator::new(&s.model))
             .collect();
-        for (path, states) in self.paths.iter().zip(self.states) {
+        for path in &self.paths {
             let at = |e: String| format!("{}: {e}", path.display());
+            let part = read(path)?;
+            if part.run != self.run {
+                return Err(at("it has changed since it was first read".into()));
+            }
+            let states = part.scenarios;
             if states.len() != scenarios.len() {
                 return Err(at(format!(
                     "{} scenarios where the run has {}",
@@ -409,6 +431,7 @@ impl Merged {
                         s.name
                     )));
                 }
+                let Some(state) = state else { continue };
                 let part = Aggregator::from_state(&s.model, state)
                     .map_err(|e| at(format!("scenario `{name}`: {e}")))?;
                 agg.merge(part).map_err(|r| {
@@ -464,10 +487,17 @@ mod tests {
             .to_string(),
             "2/16"
         );
-        // Every job belongs to exactly one shard.
-        let shards: Vec<Shard> = (0..3).map(|index| Shard { index, count: 3 }).collect();
-        for job in 0..20 {
-            assert_eq!(shards.iter().filter(|s| s.owns(job)).count(), 1);
+        // The shards tile the jobs, in order, within one job of the same size.
+        for (jobs, count) in [(20, 3), (2, 4), (0, 2), (7, 7)] {
+            let ranges: Vec<_> = (0..count)
+                .map(|index| Shard { index, count }.jobs(jobs))
+                .collect();
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges[count as usize - 1].end, jobs);
+            for w in ranges.windows(2) {
+                assert_eq!(w[0].end, w[1].start);
+                assert!(w[0].len().abs_diff(w[1].len()) <= 1);
+            }
         }
     }
 

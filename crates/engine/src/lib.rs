@@ -45,4 +45,4 @@ pub use results::{
     OccupancyDistribution, OccupancySegment, Period, PeriodInfo, PoolKind, Subject, Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
-pub use stats::{compare, run, Aggregator};
+pub use stats::{compare, run, AggregateState, Aggregator};

@@ -4,6 +4,12 @@
 //! KPI values (one number per KPI per replication, needed for paired comparisons) and integer
 //! histograms of the daily series are kept, so memory stays flat as replications grow and the
 //! result does not depend on the order replications finish in.
+//!
+//! Aggregators of the same model [`merge`](Aggregator::merge): KPI values are keyed by
+//! replication index and everything else is an integer count, so merging is exact, associative
+//! and commutative. Parallel workers therefore each fold their own replications and the
+//! partials are merged at the end, in any grouping, with the same result as one aggregator fed
+//! every replication; an [`AggregateState`] carries a partial between processes (shards).
 
 use crate::layout::SeriesId;
 use crate::model::Model;
@@ -12,6 +18,7 @@ use crate::results::{
     DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, OccupancySegment,
     PoolKind, Summary,
 };
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -20,7 +27,7 @@ use std::ops::Range;
 pub struct Aggregator<'m> {
     model: &'m Model,
     /// KPI values per replication, keyed by replication index (so push order does not matter).
-    values: BTreeMap<u32, Vec<f64>>,
+    values: Values,
     /// Per (series, day): how many replications saw each midnight count.
     daily: Vec<Vec<u32>>,
     /// Per pool: days at each occupancy level, summed over replications.
@@ -34,7 +41,7 @@ impl<'m> Aggregator<'m> {
         let cells = model.layout.series() * model.cal.days as usize;
         Aggregator {
             model,
-            values: BTreeMap::new(),
+            values: Values::new(model.kpi_keys.len()),
             daily: vec![Vec::new(); cells],
             occupancy: model.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
             events: 0,
@@ -56,12 +63,106 @@ impl<'m> Aggregator<'m> {
             }
         }
         self.events += rep.events;
-        self.values.insert(rep.index, rep.values);
+        self.values.insert(rep.index, &rep.values);
     }
 
     /// Events handled over all replications so far (for throughput figures).
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Replications aggregated so far.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether no replication has been aggregated yet.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Adds another aggregator's replications of the same model. Exact: the result is the same
+    /// as if every replication had been pushed into one aggregator, whatever the grouping.
+    ///
+    /// Fails with the first replication index both hold (nothing is merged then), since a
+    /// replication counted twice would silently bias every estimate.
+    pub fn merge(&mut self, other: Aggregator<'m>) -> Result<(), u32> {
+        debug_assert!(std::ptr::eq(self.model, other.model));
+        if let Some(&dup) = other.values.keys().find(|i| self.values.contains_key(i)) {
+            return Err(dup);
+        }
+        for (cell, counts) in self.daily.iter_mut().zip(other.daily) {
+            if cell.len() < counts.len() {
+                cell.resize(counts.len(), 0);
+            }
+            for (a, b) in cell.iter_mut().zip(counts) {
+                *a += b;
+            }
+        }
+        for (acc, days) in self.occupancy.iter_mut().zip(other.occupancy) {
+            for (a, d) in acc.iter_mut().zip(days) {
+                *a += d;
+            }
+        }
+        self.events += other.events;
+        self.values.append(other.values);
+        Ok(())
+    }
+
+    /// The aggregate as plain data, to be written out and merged elsewhere.
+    pub fn into_state(self) -> AggregateState {
+        AggregateState {
+            replications: self.values.iter().map(|(i, v)| (i, v.to_vec())).collect(),
+            daily: self.daily,
+            occupancy: self.occupancy,
+            events: self.events,
+        }
+    }
+
+    /// An aggregator of `model` holding `state`, which must have been made from an aggregator
+    /// of the same model: fails, saying what does not fit, when its shape is not the model's.
+    pub fn from_state(model: &'m Model, state: AggregateState) -> Result<Self, String> {
+        let empty = Aggregator::new(model);
+        let kpis = model.kpi_keys.len();
+        if state.daily.len() != empty.daily.len() {
+            return Err(format!(
+                "{} daily cells where the model has {}",
+                state.daily.len(),
+                empty.daily.len()
+            ));
+        }
+        let pools: Vec<usize> = empty.occupancy.iter().map(Vec::len).collect();
+        let got: Vec<usize> = state.occupancy.iter().map(Vec::len).collect();
+        if pools != got {
+            return Err(format!(
+                "occupancy levels per pool {got:?} where the model has {pools:?}"
+            ));
+        }
+        let mut values = Values::new(kpis);
+        for (index, v) in state.replications {
+            if v.len() != kpis {
+                return Err(format!(
+                    "replication {index} has {} KPI values where the model has {kpis}",
+                    v.len()
+                ));
+            }
+            if values.contains_key(&index) {
+                return Err(format!("replication {index} is there twice"));
+            }
+            values.insert(index, &v);
+        }
+        Ok(Aggregator {
+            model,
+            values,
+            daily: state.daily,
+            occupancy: state.occupancy,
+            events: state.events,
+        })
+    }
+
+    /// The replication indices aggregated so far, in increasing order.
+    pub fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        self.values.keys().copied()
     }
 
     /// The daily series in the layout's order: percentile bands from the per-day counts.
@@ -128,7 +229,7 @@ impl<'m> Aggregator<'m> {
     /// The aggregated results.
     pub fn finish(self) -> Summary {
         let m = self.model;
-        let reps: Vec<&Vec<f64>> = self.values.values().collect();
+        let reps: Vec<&[f64]> = self.values.iter().map(|(_, v)| v).collect();
         let kpis = m
             .kpi_keys
             .iter()
@@ -240,6 +341,102 @@ fn segments(
         start = end;
     }
     out
+}
+
+/// Replications kept per block of [`Values`].
+const BLOCK: usize = 64;
+
+/// KPI values of many replications, copied into large shared blocks rather than kept one
+/// allocation per replication: the allocator then keeps them contiguous, instead of scattered
+/// between the large short-lived buffers of the replications that workers run next (which
+/// with glibc's per-thread arenas cost about half as much memory again).
+struct Values {
+    kpis: usize,
+    blocks: Vec<Vec<f64>>,
+    /// Replication index → (block, position in the block).
+    at: BTreeMap<u32, (u32, u32)>,
+}
+
+impl Values {
+    fn new(kpis: usize) -> Values {
+        Values {
+            kpis,
+            blocks: Vec::new(),
+            at: BTreeMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    fn contains_key(&self, index: &u32) -> bool {
+        self.at.contains_key(index)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &u32> + '_ {
+        self.at.keys()
+    }
+
+    /// Keeps `values` (one per KPI) for replication `index`, replacing any kept before.
+    fn insert(&mut self, index: u32, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.kpis);
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| b.len() + self.kpis > b.capacity());
+        if full && self.kpis > 0 {
+            self.blocks.push(Vec::with_capacity(BLOCK * self.kpis));
+        }
+        let block = self.blocks.len().saturating_sub(1);
+        let pos = match self.blocks.last_mut() {
+            Some(b) if self.kpis > 0 => {
+                b.extend_from_slice(values);
+                b.len() / self.kpis - 1
+            }
+            _ => 0,
+        };
+        self.at.insert(index, (block as u32, pos as u32));
+    }
+
+    /// Moves `other`'s values in (their blocks are taken over, not copied).
+    fn append(&mut self, other: Values) {
+        let offset = self.blocks.len() as u32;
+        self.blocks.extend(other.blocks);
+        for (i, (b, p)) in other.at {
+            self.at.insert(i, (b + offset, p));
+        }
+    }
+
+    /// (replication index, its values), in increasing index.
+    fn iter(&self) -> impl Iterator<Item = (u32, &[f64])> + '_ {
+        self.at.iter().map(|(&i, &(b, p))| {
+            let values = match self.blocks.get(b as usize) {
+                Some(block) => &block[p as usize * self.kpis..(p as usize + 1) * self.kpis],
+                None => &[][..],
+            };
+            (i, values)
+        })
+    }
+}
+
+/// An [`Aggregator`]'s contents as plain data (see [`Aggregator::into_state`]): exact, with
+/// nothing rounded, so a partial written by one process and merged by another gives the same
+/// results as one process that ran everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateState {
+    /// KPI values per replication, in increasing replication index.
+    pub replications: Vec<(u32, Vec<f64>)>,
+    /// Per (series, day): how many replications saw each midnight count.
+    pub daily: Vec<Vec<u32>>,
+    /// Per pool: days at each occupancy level, summed over replications.
+    pub occupancy: Vec<Vec<u64>>,
+    /// Events handled over these replications.
+    pub events: u64,
 }
 
 /// Runs replications `reps` of `model` one after another and aggregates them. The runner does

@@ -85,6 +85,38 @@ fn same_seed_same_results_whatever_the_order() {
 }
 
 #[test]
+fn partial_aggregates_merge_to_the_same_results_in_any_grouping() {
+    let model = examples::roadmap(7).validate().unwrap();
+    let whole = format!("{:?}", run(&model, 0..7));
+    let part = |reps: &[u32]| {
+        let mut agg = carepath_engine::Aggregator::new(&model);
+        for &r in reps {
+            agg.push(model.run_replication(r));
+        }
+        agg
+    };
+    // ((3, 0) + (6, 1)) + (5, 2, 4), and the same parts merged the other way round.
+    let mut a = part(&[3, 0]);
+    a.merge(part(&[6, 1])).unwrap();
+    a.merge(part(&[5, 2, 4])).unwrap();
+    assert!(format!("{:?}", a.finish()) == whole);
+    let mut b = part(&[5, 2, 4]);
+    let mut c = part(&[6, 1]);
+    c.merge(part(&[3, 0])).unwrap();
+    b.merge(c).unwrap();
+    assert!(format!("{:?}", b.finish()) == whole);
+    // Through plain data, as between processes.
+    let state = part(&[0, 1, 2, 3]).into_state();
+    let mut d = carepath_engine::Aggregator::from_state(&model, state).unwrap();
+    d.merge(part(&[4, 5, 6])).unwrap();
+    assert!(format!("{:?}", d.finish()) == whole);
+    // A replication in both parts is refused, and nothing is merged.
+    let mut e = part(&[0, 1]);
+    assert_eq!(e.merge(part(&[1, 2])), Err(1));
+    assert_eq!(e.indices().collect::<Vec<_>>(), vec![0, 1]);
+}
+
+#[test]
 fn a_capacity_change_leaves_referrals_identical_and_paired_ci_narrower() {
     let base = {
         let mut s = examples::roadmap(30);

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 /// Simulate the CYPMHS tier 4 care pathway: compare roadmap scenarios for beds, community
 /// alternatives and out-of-area placements, with uncertainty.
 ///
-/// Exit codes: 0 success; 1 a check failed (`run`, `compare`) or a file is invalid
-/// (`validate`); 2 invalid input or usage (`run`, `compare`); 3 outputs could not be written.
+/// Exit codes: 0 success; 1 a check failed (`run`, `compare`, `merge`) or a file is invalid
+/// (`validate`); 2 invalid input or usage (`run`, `compare`), or shards that are missing, given
+/// twice or from different runs (`merge`); 3 outputs could not be written.
 #[derive(Debug, Parser)]
 #[command(name = "carepath", version, about, long_about = None)]
 pub struct Cli {
@@ -27,6 +28,9 @@ pub enum Command {
     },
     /// Paired differences of every KPI between two scenarios run with the same seeds.
     Compare(CompareArgs),
+    /// Merge the part files of a run split with `run --shard` into the outputs one machine
+    /// would have written (byte for byte, the manifest and report timings aside).
+    Merge(MergeArgs),
     /// Print the JSON Schema of scenario files (for editor completion and checking).
     Schema {
         /// Print the key reference as a Markdown table instead.
@@ -74,8 +78,34 @@ pub struct RunArgs {
     /// the first).
     #[arg(long)]
     pub baseline: Option<String>,
+    /// Run only shard K of N of the (scenario, replication) jobs and write a part file to
+    /// `--out` (a file, or a folder to write `shard-K-of-N.part` in) for `carepath merge`.
+    /// `auto` takes K and N from a batch scheduler's array task (Slurm, Kubernetes Indexed
+    /// Jobs, AWS Batch).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
+    /// The number of shards, for `--shard auto` under schedulers that do not tell a task how
+    /// many there are (Kubernetes `JOB_COMPLETION_INDEX`, AWS Batch).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shard_count: Option<u32>,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Part files written by `run --shard`, or folders of them (`*.part`).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Worker threads for the summaries (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print a machine-readable summary on stdout instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Output directory.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

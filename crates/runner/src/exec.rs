@@ -1,12 +1,15 @@
 //! Running loaded scenarios: every (scenario, replication) pair is one job for rayon.
 //!
-//! Jobs run in chunks; each chunk's replications are pushed into their scenario's
-//! [`Aggregator`], which keys them by replication index and keeps integer histograms, so the
-//! results are the same whatever the thread count or the order jobs finish in. Only one chunk
-//! of replications is in memory at a time.
+//! Each worker folds the replications it runs into its own partial [`Aggregator`]s (one per
+//! scenario it touched) and the partials are merged pairwise at the end. Merging is exact and
+//! order-free (KPI values keyed by replication index, integer histograms), so the results are
+//! the same whatever the thread count or the order jobs finish in, and no replication passes
+//! through a single thread: the only serial work is merging a few partials per scenario.
+//! A replication is dropped as soon as it is folded in.
 
 use crate::config::LoadedScenario;
-use carepath_engine::{Aggregator, Replication, Summary};
+use crate::shard::Shard;
+use carepath_engine::{Aggregator, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -23,51 +26,91 @@ pub struct Timing {
     pub threads: usize,
 }
 
+/// Partial aggregates of every scenario, created when a worker first runs one of its jobs.
+type Partials<'a> = Vec<Option<Aggregator<'a>>>;
+
 /// Runs every replication of every scenario on `threads` workers (default: one per core).
 pub fn run_all(
     scenarios: &[LoadedScenario],
     threads: Option<usize>,
 ) -> Result<(Vec<Summary>, Timing), String> {
-    let pool = rayon::ThreadPoolBuilder::new()
+    let pool = thread_pool(threads)?;
+    let (aggregators, mut timing) = aggregate(&pool, scenarios, Shard::WHOLE);
+    let start = Instant::now();
+    let summaries = pool.install(|| {
+        aggregators
+            .into_par_iter()
+            .zip(scenarios)
+            .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
+            .collect()
+    });
+    timing.elapsed += start.elapsed();
+    Ok((summaries, timing))
+}
+
+/// A pool of `threads` workers (default: one per core).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+/// Runs `shard`'s share of the jobs and returns one aggregator per scenario (none for a
+/// scenario none of whose replications fall in the shard).
+pub fn aggregate<'a>(
+    pool: &rayon::ThreadPool,
+    scenarios: &'a [LoadedScenario],
+    shard: Shard,
+) -> (Vec<Option<Aggregator<'a>>>, Timing) {
     let start = Instant::now();
+    let all: usize = scenarios
+        .iter()
+        .map(|s| s.model.replications() as usize)
+        .sum();
+    let mine = shard.jobs(all);
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
+        .skip(mine.start)
+        .take(mine.len())
         .collect();
     let progress = progress_bar(jobs.len() as u64);
-    let mut aggregators: Vec<Aggregator> = scenarios
-        .iter()
-        .map(|s| Aggregator::new(&s.model))
-        .collect();
-    let chunk = (pool.current_num_threads() * 8).max(16);
-    for batch in jobs.chunks(chunk) {
-        let done: Vec<(usize, Replication)> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&(i, r)| {
-                    let rep = scenarios[i].model.run_replication(r);
-                    progress.inc(1);
-                    (i, rep)
-                })
-                .collect()
-        });
-        for (i, rep) in done {
-            aggregators[i].push(rep);
-        }
-    }
+    let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
+    let partials = pool.install(|| {
+        jobs.par_iter()
+            .fold(empty, |mut acc, &(i, r)| {
+                let rep = scenarios[i].model.run_replication(r);
+                acc[i]
+                    .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                    .push(rep);
+                progress.inc(1);
+                acc
+            })
+            .reduce(empty, |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    match (x.as_mut(), y) {
+                        (Some(x), Some(y)) => {
+                            // Each job runs once, so two partials never share a replication.
+                            if let Err(r) = x.merge(y) {
+                                unreachable!("replication {r} ran twice");
+                            }
+                        }
+                        (None, y) => *x = y,
+                        (Some(_), None) => {}
+                    }
+                }
+                a
+            })
+    });
     progress.finish_and_clear();
-    let events = aggregators.iter().map(Aggregator::events).sum();
-    let summaries = aggregators.into_iter().map(Aggregator::finish).collect();
     let timing = Timing {
         elapsed: start.elapsed(),
-        events,
+        events: partials.iter().flatten().map(Aggregator::events).sum(),
         threads: pool.current_num_threads(),
     };
-    Ok((summaries, timing))
+    (partials, timing)
 }
 
 /// A progress bar on stderr when it is a terminal (and `NO_COLOR`/`CI` are unset); hidden

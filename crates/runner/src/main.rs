@@ -14,6 +14,7 @@ mod output;
 mod publish;
 mod report;
 mod results;
+mod shard;
 mod verdict;
 
 use clap::Parser;
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
+        Command::Merge(args) => merge(args),
         Command::Schema { markdown } => {
             if markdown {
                 say(&config::key_reference())
@@ -99,9 +101,17 @@ fn load(
     opts: &LoadOptions,
     common: &Common,
 ) -> Result<(Vec<LoadedScenario>, Vec<config::Check>), Failure> {
+    load_with_checks(files, opts, &common.checks)
+}
+
+fn load_with_checks(
+    files: &[PathBuf],
+    opts: &LoadOptions,
+    check_args: &[String],
+) -> Result<(Vec<LoadedScenario>, Vec<config::Check>), Failure> {
     let mut errors = Vec::new();
     let mut checks = Vec::new();
-    for arg in &common.checks {
+    for arg in check_args {
         match config::parse_check_arg(arg) {
             Ok(c) => checks.push(c),
             Err(message) => errors.push(ConfigError {
@@ -152,19 +162,46 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
 fn run(args: cli::RunArgs) -> Result<(), Failure> {
     let opts = load_options(&args.common, args.sweeps.clone());
     let (scenarios, cli_checks) = load(&args.files, &opts, &args.common)?;
+    if let Some(spec) = &args.shard {
+        return run_shard(&args, spec, &opts, &scenarios);
+    }
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let out = Finish {
+        baseline: args.baseline.as_deref(),
+        json: args.common.json,
+        out: &args.common.out,
+    };
+    finish(&scenarios, &cli_checks, summaries, &timing, out)
+}
+
+/// Where and how a run's summaries are published.
+struct Finish<'a> {
+    baseline: Option<&'a str>,
+    json: bool,
+    out: &'a std::path::Path,
+}
+
+/// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
+/// `run` and of `merge`.
+fn finish(
+    scenarios: &[LoadedScenario],
+    cli_checks: &[config::Check],
+    summaries: Vec<carepath_engine::Summary>,
+    timing: &exec::Timing,
+    args: Finish,
+) -> Result<(), Failure> {
     let published = publish::publish(
-        &scenarios,
+        scenarios,
         summaries,
-        args.baseline.as_deref(),
-        &cli_checks,
-        &timing,
-        &args.common.out,
+        args.baseline,
+        cli_checks,
+        timing,
+        args.out,
     )
     .map_err(Failure::Io)?;
-    let outcomes = verdict::evaluate(&scenarios, &published.runs, &cli_checks);
-    if args.common.json {
+    let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
+    if args.json {
         say(&format!(
             "{}\n",
             publish::json_summary(&published, &outcomes)
@@ -180,10 +217,89 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,
-            args.common.out.join("report.html").display()
+            args.out.join("report.html").display()
         ))?;
     }
     verdict::print(&outcomes)
+}
+
+/// `run --shard`: runs one shard's jobs and writes its part file; checks wait for `merge`.
+fn run_shard(
+    args: &cli::RunArgs,
+    spec: &str,
+    opts: &LoadOptions,
+    scenarios: &[LoadedScenario],
+) -> Result<(), Failure> {
+    let invalid = |message: String| {
+        eprintln!("error: {message}");
+        Failure::Invalid
+    };
+    let shard = shard::Shard::parse(spec, args.shard_count).map_err(invalid)?;
+    let run = shard::run_id(scenarios, args.baseline.as_deref()).map_err(Failure::Io)?;
+    let pool = exec::thread_pool(args.common.threads).map_err(Failure::Io)?;
+    let (aggregators, timing) = exec::aggregate(&pool, scenarios, shard);
+    let replications: usize = aggregators.iter().flatten().map(|a| a.len()).sum();
+    let path = shard::part_path(&args.common.out, shard);
+    let inputs = shard::Inputs::new(
+        &args.files,
+        opts,
+        args.baseline.as_deref(),
+        &args.common.checks,
+    );
+    shard::write(
+        &path,
+        run,
+        shard,
+        inputs,
+        timing.elapsed.as_secs_f64(),
+        timing.threads,
+        scenarios,
+        aggregators,
+    )
+    .map_err(Failure::Io)?;
+    say(&format!(
+        "shard {shard}: {replications} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
+        scenarios.len(),
+        timing.elapsed.as_secs_f64(),
+        timing.threads,
+        path.display()
+    ))
+}
+
+/// `merge`: the shards of one run, checked, merged and published as `run` would have.
+fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
+    let invalid = |message: String| {
+        eprintln!("error: {message}");
+        Failure::Invalid
+    };
+    let start = std::time::Instant::now();
+    let merged = shard::read_parts(&args.parts).map_err(invalid)?;
+    let inputs = merged.inputs.clone();
+    let (scenarios, checks) =
+        load_with_checks(&inputs.files, &inputs.load_options(), &inputs.checks)?;
+    let run = shard::run_id(&scenarios, inputs.baseline.as_deref()).map_err(Failure::Io)?;
+    let (seconds, threads) = (merged.seconds, merged.threads);
+    let aggregators = merged.aggregators(&scenarios, &run).map_err(invalid)?;
+    let pool = exec::thread_pool(args.threads).map_err(Failure::Io)?;
+    let events = aggregators.iter().map(|a| a.events()).sum();
+    let summaries = pool.install(|| {
+        use rayon::prelude::*;
+        aggregators
+            .into_par_iter()
+            .map(carepath_engine::Aggregator::finish)
+            .collect()
+    });
+    let timing = exec::Timing {
+        elapsed: std::time::Duration::from_secs_f64(seconds) + start.elapsed(),
+        events,
+        threads,
+    };
+    let out = Finish {
+        baseline: inputs.baseline.as_deref(),
+        json: args.json,
+        out: &args.out,
+    };
+    finish(&scenarios, &checks, summaries, &timing, out)
 }
 
 fn compare(args: cli::CompareArgs) -> Result<(), Failure> {

@@ -47,10 +47,14 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 #[test]
-fn csv_and_json_are_identical_on_one_and_two_threads() {
+fn csv_and_json_are_identical_on_one_two_and_seven_threads() {
     let tmp = tempfile::tempdir().unwrap();
-    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
-    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+    let (one, two, seven) = (
+        tmp.path().join("one"),
+        tmp.path().join("two"),
+        tmp.path().join("seven"),
+    );
+    for (dir, threads) in [(&one, "1"), (&two, "2"), (&seven, "7")] {
         let out = carepath(&[
             "run",
             &example(),
@@ -72,16 +76,23 @@ fn csv_and_json_are_identical_on_one_and_two_threads() {
             })
             .collect()
     };
-    let (a, b) = (data(&one), data(&two));
+    let a = data(&one);
     assert!(
         a.len() >= 6,
         "expected CSV and JSON outputs, got {:?}",
         a.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
-    assert_eq!(a.len(), b.len());
-    for ((pa, ca), (pb, cb)) in a.iter().zip(&b) {
-        assert_eq!(pa, pb);
-        assert!(ca == cb, "{} differs between 1 and 2 threads", pa.display());
+    for (dir, threads) in [(&two, 2), (&seven, 7)] {
+        let b = data(dir);
+        assert_eq!(a.len(), b.len());
+        for ((pa, ca), (pb, cb)) in a.iter().zip(&b) {
+            assert_eq!(pa, pb);
+            assert!(
+                ca == cb,
+                "{} differs between 1 and {threads} threads",
+                pa.display()
+            );
+        }
     }
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(one.join("manifest.json")).unwrap()).unwrap();
@@ -261,4 +272,111 @@ fn readme_key_reference_matches_the_schema() {
         "README.md's key reference is out of date: replace the lines between the markers \
          with the output of `cargo run -- schema --markdown`"
     );
+}
+
+fn scenarios_dir() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .display()
+        .to_string()
+}
+
+/// Every output but the manifest (which records the command, run time and threads): the
+/// report, CSV, JSON and charts must match byte for byte.
+fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("manifest.json"))
+        .collect()
+}
+
+fn run_shards(dir: &Path, count: u32, extra: &[&str]) -> Vec<String> {
+    (1..=count)
+        .map(|k| {
+            let part = dir.join(format!("part_{k}")).display().to_string();
+            let shard = format!("{k}/{count}");
+            let mut args = vec!["run", "--shard", &shard, "--out", &part];
+            args.extend_from_slice(extra);
+            let out = carepath(&args);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            part
+        })
+        .collect()
+}
+
+#[test]
+fn merged_shards_are_byte_identical_to_one_machine_for_1_3_and_4_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenarios = scenarios_dir();
+    let run = [scenarios.as_str(), "--reps", "5"];
+    let whole = tmp.path().join("whole");
+    let mut args = vec!["run", "--out", whole.to_str().unwrap()];
+    args.extend_from_slice(&run);
+    let out = carepath(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let expected = outputs(&whole);
+    assert!(expected.len() > 20, "{} outputs", expected.len());
+    for count in [1, 3, 4] {
+        let dir = tmp.path().join(format!("of{count}"));
+        fs::create_dir(&dir).unwrap();
+        let parts = run_shards(&dir, count, &run);
+        let merged = dir.join("merged");
+        let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+        args.extend(parts.iter().map(String::as_str));
+        let out = carepath(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let got = outputs(&merged);
+        assert_eq!(got.len(), expected.len());
+        for ((pa, a), (pb, b)) in expected.iter().zip(&got) {
+            assert_eq!(pa, pb);
+            assert!(a == b, "{} differs with {count} shards", pa.display());
+        }
+    }
+}
+
+#[test]
+fn merge_refuses_missing_repeated_and_foreign_shards_and_changed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("roadmap.toml");
+    fs::copy(example(), &scenario).unwrap();
+    let scenario = scenario.display().to_string();
+    let parts = run_shards(tmp.path(), 3, &[&scenario, "--reps", "4"]);
+    let other = tmp.path().join("other");
+    fs::create_dir(&other).unwrap();
+    let others = run_shards(&other, 3, &[&scenario, "--reps", "5"]);
+    let out_dir = tmp.path().join("out");
+    let merge = |parts: &[&str]| {
+        let mut args = vec!["merge", "--out", out_dir.to_str().unwrap()];
+        args.extend_from_slice(parts);
+        carepath(&args)
+    };
+    let refused = |out: Output, expected: &str| {
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!out_dir.exists(), "nothing is written");
+    };
+    refused(merge(&[&parts[0], &parts[2]]), "shard 2/3 of run");
+    refused(
+        merge(&[&parts[0], &parts[1], &parts[1]]),
+        "shard 2/3 is given twice",
+    );
+    refused(
+        merge(&[&parts[0], &others[1], &parts[2]]),
+        &format!("{} is shard 2/3 of run", others[1]),
+    );
+    fs::write(tmp.path().join("junk"), "not a part").unwrap();
+    refused(
+        merge(&[tmp.path().join("junk").to_str().unwrap()]),
+        "not a carepath shard file",
+    );
+    let text_now = fs::read_to_string(&scenario).unwrap();
+    fs::write(&scenario, text_now.replace("seed = ", "seed = 1")).unwrap();
+    refused(
+        merge(&[&parts[0], &parts[1], &parts[2]]),
+        "the scenario files have changed since the shards ran",
+    );
+    let out = carepath(&["run", &scenario, "--shard", "4/3", "--out", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--shard 4/3: expected K/N"));
 }

@@ -1,0 +1,128 @@
+//! The speed of light: a minimal hand-written M/M/c/c loop against carepath on the same model.
+//!
+//! `cargo bench -p carepath-engine --bench yardstick`
+//!
+//! λ = 5 referrals a day, mean stay 60 days, 330 beds, 600 days of warm-up and 10 years, as
+//! `examples::erlang_loss(5.0, 60.0, 330, _)`. The yardstick does only what that model needs: a
+//! binary heap of departure times (as `u64` bit patterns), one xoshiro256++ stream, a count of
+//! blocked referrals and one time-weighted occupancy accumulator. carepath goes through the
+//! same path as `carepath run`: `Model::run_replication`, then `Aggregator::push`.
+//!
+//! Criterion reports both as events a second (carepath's events per replication, so the two
+//! figures compare directly); the ratio of their median times is printed at the end.
+
+use carepath_engine::{examples, Aggregator, Model};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+const RATE: f64 = 5.0;
+const MEAN_STAY: f64 = 60.0;
+const BEDS: usize = 330;
+
+/// One replication of M/M/c/c: (blocked referrals, mean occupied beds after warm-up).
+fn handwritten(seed: u64, warmup: f64, end: f64) -> (u64, f64) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut exp = |mean: f64| -mean * (1.0 - rng.random::<f64>()).ln();
+    let mut departures: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(BEDS + 1);
+    let (mut now, mut blocked, mut area) = (0.0f64, 0u64, 0.0f64);
+    let mut next_arrival = exp(1.0 / RATE);
+    let mut advance = |to: f64, busy: usize, now: &mut f64| {
+        if to > warmup {
+            area += busy as f64 * (to - now.max(warmup));
+        }
+        *now = to;
+    };
+    loop {
+        let next_departure = departures
+            .peek()
+            .map_or(f64::INFINITY, |d| f64::from_bits(d.0));
+        let t = next_arrival.min(next_departure);
+        if t >= end {
+            advance(end, departures.len(), &mut now);
+            break;
+        }
+        advance(t, departures.len(), &mut now);
+        if next_departure <= next_arrival {
+            departures.pop();
+        } else {
+            if departures.len() < BEDS {
+                departures.push(Reverse((t + exp(MEAN_STAY)).to_bits()));
+            } else if t > warmup {
+                blocked += 1;
+            }
+            next_arrival = t + exp(1.0 / RATE);
+        }
+    }
+    (blocked, area / (end - warmup))
+}
+
+fn model() -> Model {
+    examples::erlang_loss(RATE, MEAN_STAY, BEDS as u32, 1)
+        .validate()
+        .expect("valid")
+}
+
+fn bench(c: &mut Criterion) {
+    let model = model();
+    let warmup = model.warmup_days() as f64;
+    let end = warmup + model.days() as f64;
+    let events = model.run_replication(0).events;
+    eprintln!(
+        "M/M/c/c: {events} carepath events a replication, {warmup} + {} days",
+        model.days()
+    );
+    let mut group = c.benchmark_group("yardstick");
+    group.throughput(Throughput::Elements(events));
+    let mut seed = 0u64;
+    group.bench_function("mmcc_handwritten", |b| {
+        b.iter(|| {
+            seed += 1;
+            black_box(handwritten(black_box(seed), warmup, end))
+        })
+    });
+    let mut agg = Aggregator::new(&model);
+    let mut rep = 0u32;
+    group.bench_function("mmcc_carepath", |b| {
+        b.iter(|| {
+            rep = rep.wrapping_add(1);
+            agg.push(model.run_replication(black_box(rep)));
+        })
+    });
+    group.finish();
+
+    // The ratio, from the two run alternately so that both see the same machine load.
+    let (mut hand, mut ours) = (Vec::new(), Vec::new());
+    let mut agg = Aggregator::new(&model);
+    for i in 0..21u32 {
+        let t = Instant::now();
+        black_box(handwritten(1000 + i as u64, warmup, end));
+        hand.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        agg.push(model.run_replication(1000 + i));
+        ours.push(t.elapsed().as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (h, o) = (median(&mut hand), median(&mut ours));
+    eprintln!(
+        "M/M/c/c yardstick: hand-written {:.2} ms, carepath {:.2} ms a replication: carepath takes {:.2}× the yardstick ({:.1} vs {:.1} million events/s)",
+        h * 1e3,
+        o * 1e3,
+        o / h,
+        events as f64 / h / 1e6,
+        events as f64 / o / 1e6
+    );
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);

@@ -275,8 +275,12 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
     let start = std::time::Instant::now();
     let merged = shard::read_parts(&args.parts).map_err(invalid)?;
     let inputs = merged.inputs.clone();
-    let (scenarios, checks) =
-        load_with_checks(&inputs.files, &inputs.load_options(), &inputs.checks)?;
+    let (mut scenarios, checks) = load_with_checks(
+        &inputs.absolute_files(),
+        &inputs.load_options(),
+        &inputs.checks,
+    )?;
+    inputs.restore_paths(&mut scenarios);
     let run = shard::run_id(&scenarios, inputs.baseline.as_deref()).map_err(Failure::Io)?;
     let (seconds, threads) = (merged.seconds, merged.threads);
     let aggregators = merged.aggregators(&scenarios, &run).map_err(invalid)?;

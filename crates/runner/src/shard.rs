@@ -134,8 +134,10 @@ impl Shard {
 /// same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
-    /// Scenario files and directories, made absolute.
+    /// Scenario files and directories as given on the command line.
     pub files: Vec<PathBuf>,
+    /// The working directory of the shard, against which relative `files` are read again.
+    pub cwd: PathBuf,
     pub sets: Vec<String>,
     pub sweeps: Vec<String>,
     pub reps: Option<u32>,
@@ -153,16 +155,38 @@ impl Inputs {
         checks: &[String],
     ) -> Inputs {
         Inputs {
-            files: files
-                .iter()
-                .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
-                .collect(),
+            files: files.to_vec(),
+            cwd: std::env::current_dir().unwrap_or_default(),
             sets: opts.sets.clone(),
             sweeps: opts.sweeps.clone(),
             reps: opts.reps,
             seed: opts.seed,
             baseline: baseline.map(str::to_string),
             checks: checks.to_vec(),
+        }
+    }
+
+    /// The scenario files and directories, with relative ones resolved against the shard's
+    /// working directory, so that `merge` may run from anywhere that sees the same files.
+    pub fn absolute_files(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|f| self.cwd.join(f)).collect()
+    }
+
+    /// Gives scenarios loaded through [`Inputs::absolute_files`] back the paths a run on one
+    /// machine shows (those relative to the shard's working directory, where they were given
+    /// relative), so that the merged report names the files as the one-machine report does.
+    pub fn restore_paths(&self, scenarios: &mut [LoadedScenario]) {
+        if self.files.iter().any(|f| f.is_absolute()) {
+            return;
+        }
+        let relative = |p: &mut PathBuf| {
+            if let Ok(r) = p.strip_prefix(&self.cwd) {
+                *p = r.to_path_buf();
+            }
+        };
+        for s in scenarios {
+            relative(&mut s.path);
+            s.sources.iter_mut().for_each(relative);
         }
     }
 

@@ -40,27 +40,31 @@ impl Differences {
     fn wrapped_lines<DB: DrawingBackend>(&self, root: &Area<DB>, ink: &Ink, panel_w: i32) -> usize {
         self.panels
             .iter()
-            .map(|(_, label)| {
-                let mut lines = 1;
-                let mut line = String::new();
-                for word in label.split(' ') {
-                    let tried = if line.is_empty() {
-                        word.to_string()
-                    } else {
-                        format!("{line} {word}")
-                    };
-                    if ink.width(root, &tried, TEXT) > panel_w - 24 && !line.is_empty() {
-                        lines += 1;
-                        line = word.to_string();
-                    } else {
-                        line = tried;
-                    }
-                }
-                lines
-            })
+            .map(|(_, label)| wrap(root, ink, label, panel_w - 24).len())
             .max()
             .unwrap_or(1)
     }
+}
+
+/// A panel heading broken into lines no wider than `width` (a word longer than that keeps
+/// its own line).
+fn wrap<DB: DrawingBackend>(root: &Area<DB>, ink: &Ink, text: &str, width: i32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let tried = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if ink.width(root, &tried, TEXT) > width && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = tried;
+        }
+    }
+    lines.push(line);
+    lines
 }
 
 impl Plot for Differences {
@@ -115,39 +119,17 @@ impl Plot for Differences {
             };
             let ticks = ticks_with(nice_ticks(lo, hi, 3, metric.unit() != "£"), fmt);
             // Panels run side by side: a word-wrapped heading above each.
-            let mut line = String::new();
-            let mut y = 104;
-            for word in label.split(' ') {
-                let tried = if line.is_empty() {
-                    word.to_string()
-                } else {
-                    format!("{line} {word}")
-                };
-                if ink.width(root, &tried, TEXT) > panel_w - 24 && !line.is_empty() {
-                    ink.text(
-                        root,
-                        &line,
-                        (x0 + panel_w / 2, y),
-                        TEXT,
-                        true,
-                        (HPos::Center, VPos::Top),
-                        INK,
-                    )?;
-                    y += 30;
-                    line = word.to_string();
-                } else {
-                    line = tried;
-                }
+            for (i, line) in wrap(root, ink, label, panel_w - 24).iter().enumerate() {
+                ink.text(
+                    root,
+                    line,
+                    (x0 + panel_w / 2, 104 + 30 * i as i32),
+                    TEXT,
+                    true,
+                    (HPos::Center, VPos::Top),
+                    INK,
+                )?;
             }
-            ink.text(
-                root,
-                &line,
-                (x0 + panel_w / 2, y),
-                TEXT,
-                true,
-                (HPos::Center, VPos::Top),
-                INK,
-            )?;
             let mut chart = axes(
                 root,
                 ink,

@@ -25,8 +25,8 @@ ul.findings{margin:.3rem 0;padding-left:1.2rem}ul.findings li{margin:.15rem 0}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums;font-size:.92rem;max-width:100%}
 th,td{border:1px solid var(--rule);padding:.15rem .45rem;text-align:right;vertical-align:top;line-height:1.3}
 th{background:var(--head);font-weight:600}td.l,th.l{text-align:left}
-.ci{color:var(--muted);font-size:.8em;white-space:nowrap}td .ci,th .ci{display:block}th .ci{font-weight:400}
-table.kpis td.l{min-width:15em}table.kpis td{line-height:1.15;padding:.05rem .45rem}
+.ci{color:var(--muted);font-size:.8em;white-space:nowrap}td .ci,th .ci{display:block}th .ci{font-weight:400}table.kpis td .ci{display:inline;margin-left:.3em}
+table.kpis td.l{width:29%}table.kpis td{line-height:1.15;padding:.05rem .45rem}
 .u{color:var(--muted);font-size:.85em}.dir{color:var(--muted);font-size:.75em}
 .better{color:var(--better);font-weight:600}.worse{color:var(--worse);font-weight:600}
 .tag{display:inline-block;padding:0 .35rem;border-radius:3px;font-size:.8em;font-weight:600;background:#fde8d7;color:#8a3600}
@@ -115,7 +115,7 @@ fn estimate_cell(m: Metric, s: &Summary, subject: &str, period: Period) -> Strin
     };
     if e.ci_low.is_finite() && e.ci_high.is_finite() && e.ci_low != e.ci_high {
         format!(
-            "{}<span class=ci>{}</span>",
+            "{} <span class=ci>{}</span>",
             value(m, f(e.mean)),
             dash_interval(m, f(e.ci_low), f(e.ci_high))
         )
@@ -651,7 +651,7 @@ fn difference_table(h: &mut String, r: &Report, metrics: &[Metric]) {
                             None => "",
                         };
                         format!(
-                            "<td><span{class}>{}</span><span class=ci>{}</span></td>",
+                            "<td><span{class}>{}</span> <span class=ci>{}</span></td>",
                             signed(m, f(d.diff_mean)),
                             dash_interval(m, f(d.ci_low), f(d.ci_high))
                         )

@@ -81,6 +81,10 @@ pub fn aggregate<'a>(
     let partials = pool.install(|| {
         jobs.par_iter()
             .fold(empty, |mut acc, &(i, r)| {
+                // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
+                if crate::interrupt::requested() {
+                    return acc;
+                }
                 let rep = scenarios[i].model.run_replication(r);
                 acc[i]
                     .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))

@@ -10,6 +10,8 @@ mod config;
 mod exec;
 mod format;
 mod inputs;
+mod interrupt;
+mod outdir;
 mod output;
 mod publish;
 mod report;
@@ -31,10 +33,13 @@ enum Failure {
     Invalid,
     /// Outputs could not be written, or threads not started: exit 3.
     Io(String),
+    /// Ctrl-C: exit 130, previous outputs kept.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    interrupt::install();
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { files } => validate(&files),
@@ -51,8 +56,17 @@ fn main() -> ExitCode {
             }
         }
     };
+    // Whatever failed after Ctrl-C failed because of it.
+    let result = match result {
+        Err(_) if interrupt::requested() => Err(Failure::Interrupted),
+        r => r,
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Interrupted) => {
+            eprintln!("interrupted, previous outputs kept");
+            ExitCode::from(interrupt::EXIT_CODE)
+        }
         Err(Failure::Checks) => ExitCode::from(1),
         Err(Failure::Invalid) => ExitCode::from(2),
         Err(Failure::Io(message)) => {
@@ -165,21 +179,49 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
     if let Some(spec) = &args.shard {
         return run_shard(&args, spec, &opts, &scenarios);
     }
-    let (summaries, timing) =
-        exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    publish::check_baseline(&scenarios, args.baseline.as_deref()).map_err(invalid)?;
+    let dir = open_out(&args.common.out)?;
+    let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
     let out = Finish {
         baseline: args.baseline.as_deref(),
         json: args.common.json,
-        out: &args.common.out,
+        dir: &dir,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
+}
+
+/// Prints a problem with the command line: exit 2.
+fn invalid(message: String) -> Failure {
+    eprintln!("error: {message}");
+    Failure::Invalid
+}
+
+/// Locks the output folder for this run (before any simulation, so that a second run into it
+/// stops at once).
+fn open_out(out: &std::path::Path) -> Result<outdir::OutDir, Failure> {
+    outdir::OutDir::open(out).map_err(|e| match e {
+        outdir::OpenError::Refused(message) => invalid(message),
+        outdir::OpenError::Io(message) => Failure::Io(message),
+    })
+}
+
+/// Runs every replication; stops early on Ctrl-C.
+fn simulate(
+    scenarios: &[LoadedScenario],
+    threads: Option<usize>,
+) -> Result<(Vec<carepath_engine::Summary>, exec::Timing), Failure> {
+    let done = exec::run_all(scenarios, threads).map_err(Failure::Io)?;
+    if interrupt::requested() {
+        return Err(Failure::Interrupted);
+    }
+    Ok(done)
 }
 
 /// Where and how a run's summaries are published.
 struct Finish<'a> {
     baseline: Option<&'a str>,
     json: bool,
-    out: &'a std::path::Path,
+    dir: &'a outdir::OutDir,
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -197,7 +239,7 @@ fn finish(
         args.baseline,
         cli_checks,
         timing,
-        args.out,
+        args.dir,
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -217,7 +259,7 @@ fn finish(
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,
-            args.out.join("report.html").display()
+            args.dir.path().join("report.html").display()
         ))?;
     }
     verdict::print(&outcomes)
@@ -230,10 +272,6 @@ fn run_shard(
     opts: &LoadOptions,
     scenarios: &[LoadedScenario],
 ) -> Result<(), Failure> {
-    let invalid = |message: String| {
-        eprintln!("error: {message}");
-        Failure::Invalid
-    };
     let shard = shard::Shard::parse(spec, args.shard_count).map_err(invalid)?;
     let run = shard::run_id(scenarios, args.baseline.as_deref()).map_err(Failure::Io)?;
     let pool = exec::thread_pool(args.common.threads).map_err(Failure::Io)?;
@@ -268,10 +306,6 @@ fn run_shard(
 
 /// `merge`: the shards of one run, checked, merged and published as `run` would have.
 fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
-    let invalid = |message: String| {
-        eprintln!("error: {message}");
-        Failure::Invalid
-    };
     let start = std::time::Instant::now();
     let merged = shard::read_parts(&args.parts).map_err(invalid)?;
     let inputs = merged.inputs.clone();
@@ -282,6 +316,8 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
     )?;
     inputs.restore_paths(&mut scenarios);
     let run = shard::run_id(&scenarios, inputs.baseline.as_deref()).map_err(Failure::Io)?;
+    publish::check_baseline(&scenarios, inputs.baseline.as_deref()).map_err(invalid)?;
+    let dir = open_out(&args.out)?;
     let (seconds, threads) = (merged.seconds, merged.threads);
     let aggregators = merged.aggregators(&scenarios, &run).map_err(invalid)?;
     let pool = exec::thread_pool(args.threads).map_err(Failure::Io)?;
@@ -301,7 +337,7 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
     let out = Finish {
         baseline: inputs.baseline.as_deref(),
         json: args.json,
-        out: &args.out,
+        dir: &dir,
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -323,8 +359,8 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         .into_iter()
         .flatten()
         .collect::<Vec<_>>();
-    let (summaries, timing) =
-        exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let dir = open_out(&args.common.out)?;
+    let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
     let baseline = scenarios[0].name.clone();
     let published = publish::publish(
         &scenarios,
@@ -332,7 +368,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         Some(&baseline),
         &checks,
         &timing,
-        &args.common.out,
+        &dir,
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

@@ -1,72 +1,14 @@
-//! Writing results: tidy CSV and JSON, a manifest, and the staging that makes every output
-//! appear whole or not at all.
+//! Writing results: tidy CSV and JSON, and a manifest, rendered to bytes for
+//! [`crate::outdir`] to publish whole.
 //!
-//! Everything is rendered to bytes first and written into a hidden staging folder inside the
-//! output directory; only when all of it is written are the entries renamed into place (a
-//! rename within one file system is atomic). A failed run leaves the previous outputs as they
-//! were. CSV and JSON hold only what the inputs determine, so they are byte-identical across
+//! CSV and JSON hold only what the inputs determine, so they are byte-identical across
 //! thread counts; volatile facts (run time, threads) live in `manifest.json` alone.
 
 use carepath_engine::{Difference, Kpi, PeriodInfo, Summary};
 use serde::Serialize;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
-
-/// Files being prepared for an output directory.
-pub struct Staging {
-    dir: tempfile::TempDir,
-    out: PathBuf,
-}
-
-impl Staging {
-    /// Starts staging into `out`, creating it if needed.
-    pub fn new(out: &Path) -> io::Result<Staging> {
-        fs::create_dir_all(out)?;
-        let dir = tempfile::Builder::new()
-            .prefix(".carepath-staging-")
-            .tempdir_in(out)?;
-        Ok(Staging {
-            dir,
-            out: out.to_path_buf(),
-        })
-    }
-
-    /// Writes `bytes` to `rel` (a relative path) inside the staging folder.
-    pub fn write(&self, rel: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
-        let path = self.dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        fs::write(path, bytes)
-    }
-
-    /// Moves every staged entry into the output directory, replacing what was there, and
-    /// returns the paths written.
-    pub fn commit(self) -> io::Result<Vec<PathBuf>> {
-        let mut entries: Vec<_> = fs::read_dir(self.dir.path())?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<io::Result<_>>()?;
-        entries.sort();
-        let mut written = Vec::new();
-        for from in entries {
-            let name = from.file_name().expect("directory entries have names");
-            let to = self.out.join(name);
-            if to.is_dir() {
-                // Swap the old folder out first, so no mixture of old and new files remains.
-                let old = tempfile::Builder::new()
-                    .prefix(".carepath-old-")
-                    .tempdir_in(&self.out)?;
-                fs::rename(&to, old.path().join("x"))?;
-                fs::rename(&from, &to)?;
-            } else {
-                fs::rename(&from, &to)?;
-            }
-            written.push(to);
-        }
-        Ok(written)
-    }
-}
+use std::path::Path;
 
 /// A number for CSV: shortest round-trip form; empty when undefined.
 fn num(x: f64) -> String {
@@ -321,38 +263,6 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn staged_outputs_replace_old_ones_whole() {
-        let out = tempfile::tempdir().unwrap();
-        fs::create_dir_all(out.path().join("a")).unwrap();
-        fs::write(out.path().join("a/stale.csv"), "old").unwrap();
-        fs::write(out.path().join("keep.md"), "kept").unwrap();
-        let staging = Staging::new(out.path()).unwrap();
-        staging.write("a/summary.csv", b"new").unwrap();
-        staging.write("report.html", b"<html>").unwrap();
-        // Nothing is visible before the commit.
-        assert!(!out.path().join("report.html").exists());
-        staging.commit().unwrap();
-        assert_eq!(
-            fs::read_to_string(out.path().join("a/summary.csv")).unwrap(),
-            "new"
-        );
-        assert!(
-            !out.path().join("a/stale.csv").exists(),
-            "old folder contents are replaced"
-        );
-        assert_eq!(
-            fs::read_to_string(out.path().join("keep.md")).unwrap(),
-            "kept"
-        );
-        let hidden: Vec<_> = fs::read_dir(out.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-            .collect();
-        assert!(hidden.is_empty(), "staging folders are removed");
-    }
 
     #[test]
     fn undefined_numbers_are_empty_cells() {

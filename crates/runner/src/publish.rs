@@ -6,13 +6,14 @@ use crate::config::{Check, LoadedScenario};
 use crate::exec::Timing;
 use crate::format;
 use crate::inputs;
-use crate::output::{self, Manifest, ManifestScenario, Source, Staging};
+use crate::outdir::OutDir;
+use crate::output::{self, Manifest, ManifestScenario, Source};
 use crate::report;
-use crate::results::{Comparison, Methods, ScenarioRun};
+use crate::results::{display_name, Comparison, Methods, ScenarioRun};
 use crate::verdict::Outcome;
 use carepath_engine::{compare, Metric, Period, Summary};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What a run published.
 pub struct Published {
@@ -44,6 +45,24 @@ fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Option<us
         .iter()
         .position(|r| r.name == "baseline")
         .or(if runs.is_empty() { None } else { Some(0) }))
+}
+
+/// Checks, before anything runs, that `--baseline` names a scenario of the run.
+pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Result<(), String> {
+    let Some(name) = named else { return Ok(()) };
+    let found = scenarios
+        .iter()
+        .any(|s| s.name == name || display_name(&s.name, s.sweep.as_ref()) == name);
+    if found {
+        return Ok(());
+    }
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    let help = crate::config::suggest(name, names.iter().copied())
+        .map(|h| format!("\n  help: {h}"))
+        .unwrap_or_default();
+    Err(format!(
+        "--baseline {name}: no scenario of that name is in this run{help}"
+    ))
 }
 
 /// The summary chart: paired differences against the reference for the headline KPIs, a
@@ -102,8 +121,9 @@ pub fn publish(
     baseline: Option<&str>,
     cli_checks: &[Check],
     timing: &Timing,
-    out: &Path,
+    dir: &OutDir,
 ) -> Result<Published, String> {
+    let out = dir.path();
     let runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
@@ -137,7 +157,7 @@ pub fn publish(
     };
 
     let write_err = |e: std::io::Error| format!("cannot write to {}: {e}", out.display());
-    let staging = Staging::new(out).map_err(write_err)?;
+    let staging = dir.stage().map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
     let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
     for (i, (run, s)) in runs.iter().zip(scenarios).enumerate() {

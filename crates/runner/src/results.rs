@@ -37,16 +37,7 @@ impl ScenarioRun {
     /// The name people read: a sweep point as its swept values
     /// (`wards.gau.beds=14,wards.picu.beds=2`, or `places=4` when the leaves differ).
     pub fn display_name(&self) -> String {
-        let Some(p) = &self.sweep else {
-            return self.name.clone();
-        };
-        let leaf = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
-        let shared = matches!(p.params.as_slice(), [a, b] if leaf(&a.0) == leaf(&b.0));
-        p.params
-            .iter()
-            .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
-            .collect::<Vec<_>>()
-            .join(",")
+        display_name(&self.name, self.sweep.as_ref())
     }
 
     /// [`Self::display_name`] without the key segments the swept keys share, for narrow
@@ -92,4 +83,20 @@ pub struct Methods {
     pub seed: u64,
     /// Warm-up days.
     pub warmup_days: u32,
+}
+
+/// The name people read of scenario `name` at sweep point `sweep`: see
+/// [`ScenarioRun::display_name`].
+pub fn display_name(name: &str, sweep: Option<&SweepPoint>) -> String {
+    let Some(p) = sweep else {
+        return name.to_string();
+    };
+    let leaf = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let shared = matches!(p.params.as_slice(), [a, b] if leaf(&a.0) == leaf(&b.0));
+    p.params
+        .iter()
+        .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
+        .collect::<Vec<_>>()
+        .join(",")
+
 }

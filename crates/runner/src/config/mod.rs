@@ -24,6 +24,7 @@ mod tree;
 #[allow(unused_imports)]
 pub use checks::{parse_check_arg, Check};
 pub use error::ConfigError;
+pub(crate) use error::suggest;
 #[allow(unused_imports)]
 pub use schema::{key_reference, schema};
 

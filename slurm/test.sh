@@ -161,5 +161,5 @@ log "jobs completed"
 
 # Byte-identical, but for the manifest (which records the command, run time and threads).
 [ -z "$(find "$BASE/local" -type f | head -1)" ] && die "no outputs"
-diff -r -q -x manifest.json "$BASE/local" "$BASE/merged" || die "outputs differ"
+diff -r -q -x manifest.json -x .carepath "$BASE/local" "$BASE/merged" || die "outputs differ"
 log "OK: $(find "$BASE/merged" -type f | wc -l) files of the Slurm run are identical to the local run"

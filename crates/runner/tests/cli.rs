@@ -25,13 +25,17 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Every file under `dir`, relative path → contents.
+/// Every file the folder `dir` shows, relative path → contents (its hidden entries, such as
+/// the runs behind the links, left out).
 fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
+            if d == dir && p.file_name().unwrap().to_string_lossy().starts_with('.') {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else {

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             } else {
                 say(&format!(
                     "{}\n",
-                    serde_json::to_string_pretty(&config::schema()).unwrap_or_default()
+                    serde_json::to_string_pretty(&config::published_schema()).unwrap_or_default()
                 ))
             }
         }
@@ -359,6 +359,13 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         .into_iter()
         .flatten()
         .collect::<Vec<_>>();
+    let differences = unpaired(&scenarios[0], &scenarios[1]);
+    if !differences.is_empty() {
+        return Err(invalid(format!(
+            "`compare` pairs two runs day by day, so they need the same horizon, seed and replications; these differ: {}",
+            differences.join("; ")
+        )));
+    }
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
     let baseline = scenarios[0].name.clone();
@@ -386,4 +393,26 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         ))?;
     }
     verdict::print(&outcomes)
+}
+
+/// What stops two scenarios from being compared pair by pair: each `[simulation]` setting that
+/// differs, as `key a vs b`.
+fn unpaired(a: &LoadedScenario, b: &LoadedScenario) -> Vec<String> {
+    let (x, y) = (&a.scenario.simulation, &b.scenario.simulation);
+    let settings = [
+        ("start_date", x.start_date.to_string(), y.start_date.to_string()),
+        ("years", x.years.to_string(), y.years.to_string()),
+        ("warmup_days", x.warmup_days.to_string(), y.warmup_days.to_string()),
+        ("seed", a.model.seed().to_string(), b.model.seed().to_string()),
+        (
+            "replications",
+            a.model.replications().to_string(),
+            b.model.replications().to_string(),
+        ),
+    ];
+    settings
+        .into_iter()
+        .filter(|(_, p, q)| p != q)
+        .map(|(key, p, q)| format!("`simulation.{key}` {p} vs {q}"))
+        .collect()
 }

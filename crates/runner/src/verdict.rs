@@ -1,6 +1,7 @@
 //! Checks for CI: `[[check]]` tables and `--check` arguments, tested against KPI means.
 
 use crate::config::{Check, ConfigError, LoadedScenario};
+use std::path::PathBuf;
 use crate::results::ScenarioRun;
 use crate::Failure;
 use serde::Serialize;
@@ -21,53 +22,14 @@ pub struct Outcome {
 pub fn unknown_kpis(scenarios: &[LoadedScenario], cli: &[Check]) -> Vec<ConfigError> {
     let mut errors = Vec::new();
     for s in scenarios {
-        let keys = s.model.kpi_keys();
-        for c in s.checks.iter().chain(cli) {
-            let exists = keys
-                .iter()
-                .any(|k| k.metric == c.metric && k.subject == c.subject && k.period == c.period);
-            if !exists {
-                let subjects: Vec<&str> = keys
-                    .iter()
-                    .filter(|k| k.metric == c.metric && k.period == c.period)
-                    .map(|k| k.subject.as_str())
-                    .collect();
-                let help = if subjects.is_empty() {
-                    format!(
-                        "`{}` has no value for that period; years run {} to {}",
-                        c.metric.name(),
-                        s.model
-                            .kpi_keys()
-                            .iter()
-                            .map(|k| k.period)
-                            .min()
-                            .map_or(String::new(), |p| p.to_string()),
-                        s.model
-                            .kpi_keys()
-                            .iter()
-                            .map(|k| k.period)
-                            .max()
-                            .map_or(String::new(), |p| p.to_string()),
-                    )
-                } else {
-                    let names: Vec<String> = subjects
-                        .iter()
-                        .map(|s| {
-                            if s.is_empty() {
-                                "(none)".to_string()
-                            } else {
-                                format!("`{s}`")
-                            }
-                        })
-                        .collect();
-                    format!("subjects of `{}`: {}", c.metric.name(), names.join(", "))
-                };
+        for c in cli {
+            if let Some(help) = crate::config::missing_kpi(c, &s.model) {
                 errors.push(ConfigError {
-                    file: s.path.clone(),
+                    file: PathBuf::new(),
                     line: None,
                     col: None,
                     key: "check".into(),
-                    message: format!("check `{c}`: scenario `{}` has no such KPI", s.name),
+                    message: format!("--check {c}: scenario `{}` has no such KPI", s.name),
                     help: Some(help),
                 });
             }

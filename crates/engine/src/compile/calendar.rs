@@ -3,37 +3,44 @@
 
 use super::check::Checker;
 use crate::results::{FinancialYear, Period, PeriodInfo};
-use crate::scenario::{Budget, KeyPath, Scenario};
+use crate::scenario::{limits, Budget, KeyPath, Scenario};
 use crate::time::{financial_year, Calendar};
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use std::collections::BTreeMap;
-
-/// The longest run and warm-up accepted, in years: beyond this a planning question makes no
-/// sense and a typo would run for hours.
-const MAX_YEARS: f64 = 100.0;
 
 pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
     let sim = &s.simulation;
     let path = KeyPath::root("simulation");
     let years = sim.years;
-    if !(years.is_finite() && years > 0.0 && years <= MAX_YEARS) {
+    if !limits::START_YEARS.contains(&sim.start_date.year()) {
+        c.err(
+            path.key("start_date"),
+            format!(
+                "{} is outside the years a scenario can start in ({} to {})",
+                sim.start_date,
+                limits::START_YEARS.start(),
+                limits::START_YEARS.end()
+            ),
+        );
+    }
+    if !(years.is_finite() && years > 0.0 && years <= limits::MAX_YEARS) {
         c.err(
             path.key("years"),
             format!("must be more than 0 and at most 100, got {years}"),
         );
     }
     let days = if years.is_finite() && years > 0.0 {
-        horizon_days(sim.start_date, years.min(MAX_YEARS))
+        horizon_days(sim.start_date, years.min(limits::MAX_YEARS))
     } else {
         1
     };
-    if sim.replications == 0 || sim.replications > 100_000 {
+    if sim.replications == 0 || sim.replications > limits::MAX_REPLICATIONS {
         c.err(
             path.key("replications"),
             format!("must be between 1 and 100000, got {}", sim.replications),
         );
     }
-    if sim.warmup_days > 36_525 {
+    if sim.warmup_days > limits::MAX_WARMUP_DAYS {
         c.err(
             path.key("warmup_days"),
             format!("must be at most 36525 (100 years), got {}", sim.warmup_days),
@@ -43,7 +50,7 @@ pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
     let warmup = if s.census.is_some() {
         0
     } else {
-        sim.warmup_days.min(36_525)
+        sim.warmup_days.min(limits::MAX_WARMUP_DAYS)
     };
     Calendar {
         start_date: sim.start_date,

@@ -5,9 +5,6 @@ use super::check::Checker;
 use crate::model::{CensusEntry, WardModel};
 use crate::scenario::{Census, KeyPath, Scenario};
 
-/// More than this many identical entries is surely a typo; it would only slow the start.
-const MAX_COUNT: u32 = 100_000;
-
 pub(super) fn census(
     c: &mut Checker,
     s: &Scenario,
@@ -24,6 +21,7 @@ pub(super) fn census(
         let w = c.lookup(path.key("ward"), "ward", &o.ward, &ward_names);
         let g = c.lookup(path.key("group"), "group", &o.group, &group_names);
         let days = c.non_negative(path.key("days_in_bed"), o.days_in_bed);
+        let count = c.capacity(path.key("count"), o.count);
         if let (Some(w), Some(g)) = (w, g) {
             if !wards[w].accepts[g] {
                 c.err(
@@ -31,8 +29,8 @@ pub(super) fn census(
                     format!("ward `{}` does not accept group `{}`", o.ward, o.group),
                 );
             }
-            per_ward[w] = per_ward[w].saturating_add(o.count);
-            census.extend((0..o.count.min(MAX_COUNT)).map(|_| CensusEntry::InWard {
+            per_ward[w] = per_ward[w].saturating_add(count);
+            census.extend((0..count).map(|_| CensusEntry::InWard {
                 ward: w,
                 group: g,
                 days,
@@ -54,9 +52,10 @@ pub(super) fn census(
         let path = root.key("out_of_area").index(i);
         let g = c.lookup(path.key("group"), "group", &o.group, &group_names);
         let days = c.non_negative(path.key("days_in_bed"), o.days_in_bed);
+        let count = c.capacity(path.key("count"), o.count);
         if let Some(g) = g {
             census.extend(
-                (0..o.count.min(MAX_COUNT)).map(|_| CensusEntry::OutOfArea { group: g, days }),
+                (0..count).map(|_| CensusEntry::OutOfArea { group: g, days }),
             );
         }
     }
@@ -64,8 +63,9 @@ pub(super) fn census(
         let path = root.key("waiting").index(i);
         let g = c.lookup(path.key("group"), "group", &o.group, &group_names);
         let days = c.non_negative(path.key("days_waiting"), o.days_waiting);
+        let count = c.capacity(path.key("count"), o.count);
         if let Some(g) = g {
-            census.extend((0..o.count.min(MAX_COUNT)).map(|_| CensusEntry::Waiting {
+            census.extend((0..count).map(|_| CensusEntry::Waiting {
                 group: g,
                 urgency: o.urgency,
                 days,

@@ -2,7 +2,7 @@
 //! harmless stand-in, so compiling goes on and every problem is reported, not only the first.
 
 use crate::dist::Dist;
-use crate::scenario::{Distribution, KeyPath, ScenarioError};
+use crate::scenario::{limits, Distribution, KeyPath, ScenarioError};
 
 /// Collects every problem found while compiling.
 pub(super) struct Checker {
@@ -50,24 +50,38 @@ impl Checker {
     }
 
     /// A compound annual growth rate: above -100 % (a rate cannot fall below zero) and at most
-    /// 1,000 % (beyond that the number is surely a percentage written as a fraction's place).
+    /// 100 %; above that the number is surely a percentage written where a fraction belongs.
     pub fn growth(&mut self, path: KeyPath, g: f64) {
-        if !(g.is_finite() && g > -1.0 && g <= 10.0) {
+        if g.is_finite() && g > limits::MAX_GROWTH {
             self.err(
                 path,
-                format!("must be a fraction above -1 and at most 10 (0.05 = 5 % a year), got {g}"),
+                format!(
+                    "must be a fraction above -1 and at most 1 (100 % a year), got {g}: did you mean {}?",
+                    g / 100.0
+                ),
+            );
+        } else if !(g.is_finite() && g > -1.0) {
+            self.err(
+                path,
+                format!("must be a fraction above -1 and at most 1 (0.05 = 5 % a year), got {g}"),
             );
         }
     }
 
     /// A referral rate per year; the cap keeps a typo (an extra few zeros) from running for hours.
     pub fn referral_rate(&mut self, path: KeyPath, rate: f64) {
-        if !(rate.is_finite() && (0.0..=1e7).contains(&rate)) {
-            self.err(
-                path,
-                format!("must be between 0 and 10,000,000, got {rate}"),
-            );
+        if !(rate.is_finite() && (0.0..=limits::MAX_REFERRALS_PER_YEAR).contains(&rate)) {
+            self.err(path, format!("must be between 0 and 1,000,000, got {rate}"));
         }
+    }
+
+    /// Beds or places, or young people in one census entry.
+    pub fn capacity(&mut self, path: KeyPath, n: u32) -> u32 {
+        if n > limits::MAX_CAPACITY {
+            self.err(path, format!("must be at most 10,000, got {n}"));
+            return 0;
+        }
+        n
     }
 
     /// A name that must refer to an entry of `names`; its index, or an error that lists the

@@ -2,7 +2,7 @@
 
 use super::check::Checker;
 use crate::layout::PerUrgency;
-use crate::scenario::{Demand, KeyPath, Urgencies, UrgencyClass};
+use crate::scenario::{limits, Demand, KeyPath, Urgencies, UrgencyClass};
 
 /// Checks `[demand]`; returns the twelve monthly multipliers (all 1 without seasonality).
 pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
@@ -26,10 +26,10 @@ pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
         }
     }
     if let Some(p) = d.population_under_18 {
-        if !(p.is_finite() && p > 0.0) {
+        if !(p.is_finite() && p > 0.0 && p <= limits::MAX_POPULATION) {
             c.err(
                 path.key("population_under_18"),
-                format!("must be a positive number, got {p}"),
+                format!("must be a positive number, at most 100,000,000, got {p}"),
             );
         }
     }

@@ -18,7 +18,7 @@ use crate::arrivals::Arrivals;
 use crate::layout::Layout;
 use crate::model::Model;
 use crate::record;
-use crate::scenario::{KeyPath, Scenario, ScenarioErrors, WhenFull};
+use crate::scenario::{limits, KeyPath, Scenario, ScenarioError, ScenarioErrors, WhenFull};
 use check::Checker;
 
 impl Scenario {
@@ -65,6 +65,18 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         &seasonality,
         &roadmap.demand_changes,
     );
+    // What bounds the young people a replication can hold at once (and so its memory): a
+    // queue with no target that grows without bound holds at most every referral.
+    let expected = arrivals.expected(0.0, cal.end());
+    if !(expected <= limits::MAX_REFERRALS_PER_RUN) {
+        return Err(ScenarioErrors(vec![ScenarioError {
+            path: KeyPath::root("demand").key("referrals_per_year"),
+            message: format!(
+                "the warm-up and horizon would bring about {} referrals a replication, more than the 2,000,000 a run may simulate; check the rate, its growth and seasonality, and the horizon",
+                if expected.is_finite() { format!("{expected:.0}") } else { "infinitely many".into() }
+            ),
+        }]));
+    }
     let (periods, period_of_day) = calendar::periods(&cal);
     let budget = calendar::budget_by_period(&budgets, &periods);
     let capacity_by_day = roadmap::capacity_by_day(&cal, &wards, &services, &roadmap.steps);

@@ -31,14 +31,15 @@ pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> V
             }
         }
         let cost = c.non_negative(path.key("cost_per_bed_day_gbp"), w.cost_per_bed_day_gbp);
+        let beds = c.capacity(path.key("beds"), w.beds);
         wards.push(WardModel {
             key: name.clone(),
             label: label(&w.label, name),
-            beds: w.beds,
+            beds,
             accepts,
             funding: w.funding,
             cost,
-            max_capacity: w.beds,
+            max_capacity: beds,
         });
     }
     wards
@@ -70,11 +71,12 @@ pub(super) fn services(
                 c.lookup(at, "group", gname, group_names);
             }
         }
+        let places = c.capacity(path.key("places"), sv.places);
         services.push(ServiceModel {
             key: name.clone(),
             label: label(&sv.label, name),
             kind: sv.kind,
-            places: sv.places,
+            places,
             cost: c.non_negative(path.key("cost_per_day_gbp"), sv.cost_per_day_gbp),
             name_key: name_key(name),
             episode: c.dist(path.key("episode_days"), &sv.episode_days),
@@ -83,7 +85,7 @@ pub(super) fn services(
                 .escalation_delay_days
                 .as_ref()
                 .map(|d| c.dist(path.key("escalation_delay_days"), d)),
-            max_capacity: sv.places,
+            max_capacity: places,
         });
     }
     services

@@ -6,6 +6,8 @@ use crate::layout::{Layout, Pool};
 use crate::model::{CapacityStep, ServiceModel, WardModel};
 use crate::scenario::{KeyPath, RoadmapChange, Scenario};
 use crate::time::Calendar;
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// The roadmap, compiled.
 pub(super) struct Roadmap {
@@ -41,6 +43,18 @@ pub(super) fn roadmap(
         steps: Vec::new(),
         demand_changes: Vec::new(),
         shares: vec![(0.0, initial_shares)],
+    };
+    // The first change to each (pool or demand setting, date): a second one would silently win.
+    let mut first: BTreeMap<(String, NaiveDate), usize> = BTreeMap::new();
+    let mut once = |c: &mut Checker, path: &KeyPath, what: String, i: usize, date: NaiveDate| {
+        if let Some(&j) = first.get(&(what.clone(), date)) {
+            c.err(
+                path.clone(),
+                format!("roadmap[{j}] already changes {what} on {date}; combine the two changes into one"),
+            );
+        } else {
+            first.insert((what, date), i);
+        }
     };
     for (i, r) in changes {
         let path = KeyPath::root("roadmap").index(i);
@@ -93,6 +107,11 @@ pub(super) fn roadmap(
             );
         }
         if let Some(pool) = pool {
+            let what = match pool {
+                Pool::Ward(w) => format!("ward `{}`", wards[w].key),
+                Pool::Service(sv) => format!("service `{}`", services[sv].key),
+            };
+            once(c, &path, what, i, r.date);
             let Some(target) = r.capacity else {
                 c.err(
                     path.key("capacity"),
@@ -100,6 +119,7 @@ pub(super) fn roadmap(
                 );
                 continue;
             };
+            let target = c.capacity(path.key("capacity"), target);
             let idx = layout.of(pool).index();
             ramp(
                 &mut out.steps,
@@ -118,6 +138,14 @@ pub(super) fn roadmap(
             }
         }
         if demand {
+            let set = [
+                ("`referrals_per_year`", r.referrals_per_year.is_some()),
+                ("`annual_growth`", r.annual_growth.is_some()),
+                ("`group_shares`", r.group_shares.is_some()),
+            ];
+            for (what, _) in set.iter().filter(|(_, is_set)| *is_set) {
+                once(c, &path, what.to_string(), i, r.date);
+            }
             demand_change(c, &path, r, t, &group_names, &mut out);
         } else if r.ramp_days.is_some() && r.capacity.is_none() {
             c.err(

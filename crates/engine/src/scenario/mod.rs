@@ -8,6 +8,7 @@
 
 mod dist;
 mod error;
+pub mod limits;
 
 pub use dist::Distribution;
 pub use error::{KeyPath, ScenarioError, ScenarioErrors, Seg};
@@ -60,8 +61,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Simulation {
-    /// First day that results are reported for (a date, e.g. `2019-04-01`). Roadmap dates are
-    /// counted from here; the warm-up runs before it.
+    /// First day that results are reported for: a date such as `2019-04-01`, from 1900 to
+    /// 2200. Roadmap dates are counted from here; the warm-up runs before it.
     pub start_date: NaiveDate,
     /// Reported period in calendar years after the start date: the run ends on the same date
     /// `years` later (2 years from 2024-04-01 end on 2026-03-31, exactly two financial years;
@@ -69,11 +70,14 @@ pub struct Simulation {
     /// days, rounded to a whole day (0.5 from 2024-04-01: 183 days, to 2024-09-30).
     pub years: f64,
     /// Days simulated before the start date and then discarded, so that results do not start
-    /// from empty wards. Ignored (taken as 0) when a census is given.
+    /// from empty wards. Ignored (taken as 0) when a census is given. At most 36,525.
     #[serde(default = "default_warmup_days")]
+    #[schemars(range(max = limits::MAX_WARMUP_DAYS))]
     pub warmup_days: u32,
-    /// Independent replications; 30 or more give useful confidence intervals.
+    /// Independent replications; 30 or more give useful confidence intervals (at most
+    /// 100,000).
     #[serde(default = "default_replications")]
+    #[schemars(range(min = 1, max = limits::MAX_REPLICATIONS))]
     pub replications: u32,
     /// Seed for all random streams. The same seed gives the same results.
     #[serde(default = "default_seed")]
@@ -95,16 +99,18 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     /// Mean new referrals (access assessments) per year at the start date, before
-    /// seasonality; readmissions come on top.
+    /// seasonality; readmissions come on top. At most 1,000,000, and at most 2,000,000
+    /// expected over the warm-up and horizon of a replication (growth included).
     pub referrals_per_year: f64,
-    /// Compound growth of the referral rate per year, as a fraction (0.05 = 5 % a year).
+    /// Compound growth of the referral rate per year, as a fraction (0.05 = 5 % a year), above
+    /// -1 and at most 1.
     #[serde(default)]
     pub annual_growth: f64,
     /// Twelve multipliers on the rate, January to December; their mean should be about 1.
     /// Omit for no seasonality.
     #[serde(default)]
     pub seasonality: Option<Vec<f64>>,
-    /// Under-18 population served, for rates per 100,000 (optional).
+    /// Under-18 population served, for rates per 100,000 (optional; at most 100,000,000).
     #[serde(default)]
     pub population_under_18: Option<f64>,
 }
@@ -286,7 +292,8 @@ pub struct Ward {
     /// Name shown in charts and tables (default: the key).
     #[serde(default)]
     pub label: String,
-    /// Beds at the start (0 for a ward that opens later on the roadmap).
+    /// Beds at the start (0 for a ward that opens later on the roadmap; at most 10,000).
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub beds: u32,
     /// Groups this ward admits. A group prefers the ward that lists it earliest
     /// (an eating-disorder unit lists `eating_disorder` first; a general unit may list it
@@ -321,7 +328,8 @@ pub struct Service {
     pub label: String,
     /// What kind of service it is; this sets how it is costed.
     pub kind: ServiceKind,
-    /// Concurrent places (caseload) at the start.
+    /// Concurrent places (caseload) at the start (at most 10,000).
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub places: u32,
     /// £ per commissioned place-day (home treatment) or per attendance day (day hospital,
     /// weekdays only).
@@ -421,8 +429,10 @@ pub struct RoadmapChange {
     /// The service whose places change.
     #[serde(default)]
     pub service: Option<String>,
-    /// New beds or places. Closing beds evicts nobody: they close as patients leave.
+    /// New beds or places (at most 10,000). Closing beds evicts nobody: they close as
+    /// patients leave.
     #[serde(default)]
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub capacity: Option<u32>,
     /// Reach the new capacity one bed at a time, evenly over this many days.
     #[serde(default)]
@@ -430,7 +440,7 @@ pub struct RoadmapChange {
     /// New base referral rate per year (before seasonality).
     #[serde(default)]
     pub referrals_per_year: Option<f64>,
-    /// New compound annual growth of referrals, as a fraction.
+    /// New compound annual growth of referrals, as a fraction (above -1, at most 1).
     #[serde(default)]
     pub annual_growth: Option<f64>,
     /// New group shares (all groups, summing to 1).
@@ -463,8 +473,9 @@ pub struct Occupant {
     pub group: String,
     /// Days already in bed; the rest of the stay is drawn given this.
     pub days_in_bed: f64,
-    /// How many such patients.
+    /// How many such patients (at most 10,000).
     #[serde(default = "one")]
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub count: u32,
 }
 
@@ -476,8 +487,9 @@ pub struct CensusOutOfArea {
     pub group: String,
     /// Days already placed; the rest of the stay is drawn given this.
     pub days_in_bed: f64,
-    /// How many such patients.
+    /// How many such patients (at most 10,000).
     #[serde(default = "one")]
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub count: u32,
 }
 
@@ -492,8 +504,9 @@ pub struct Waiting {
     /// Days already waited.
     #[serde(default)]
     pub days_waiting: f64,
-    /// How many such patients.
+    /// How many such patients (at most 10,000).
     #[serde(default = "one")]
+    #[schemars(range(max = limits::MAX_CAPACITY))]
     pub count: u32,
 }
 

@@ -6,7 +6,7 @@
 //! `occupancy_pct[gau]>=70`, `cost_gbp@2026/27<=4.2e6`.
 
 use super::error::{closest, ConfigError};
-use super::tree::{path_string, Node, Seg};
+use super::tree::{path_string, Loc, Node, Seg};
 use carepath_engine::{FinancialYear, Metric, Period};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
@@ -148,9 +148,9 @@ pub fn parse_check_arg(s: &str) -> Result<Check, String> {
     })
 }
 
-/// The checks of a merged scenario tree's `check` array. Elements whose shape is wrong are
-/// skipped: the schema check has reported them already.
-pub(crate) fn from_tree(node: Option<&Node>, errs: &mut Vec<ConfigError>) -> Vec<Check> {
+/// The checks of a merged scenario tree's `check` array, each with where it is written.
+/// Elements whose shape is wrong are skipped: the schema check has reported them already.
+pub(crate) fn from_tree(node: Option<&Node>, errs: &mut Vec<ConfigError>) -> Vec<(Check, Loc)> {
     let Some(super::tree::Item::Array(items)) = node.map(|n| &n.item) else {
         return Vec::new();
     };
@@ -196,15 +196,57 @@ pub(crate) fn from_tree(node: Option<&Node>, errs: &mut Vec<ConfigError>) -> Vec
             }
             _ => {}
         }
-        checks.push(Check {
+        let check = Check {
             metric,
             subject: spec.subject,
             period,
             min: spec.min,
             max: spec.max,
-        });
+        };
+        checks.push((check, item.at.clone()));
     }
     checks
+}
+
+/// When `check` names no KPI of `model`: which subjects or years would do.
+pub fn missing_kpi(check: &Check, model: &carepath_engine::Model) -> Option<String> {
+    let keys = model.kpi_keys();
+    let m = check.metric;
+    let exists = keys
+        .iter()
+        .any(|k| k.metric == m && k.subject == check.subject && k.period == check.period);
+    if exists {
+        return None;
+    }
+    let subjects: Vec<String> = keys
+        .iter()
+        .filter(|k| k.metric == m && k.period == check.period)
+        .map(|k| match k.subject.to_string() {
+            s if s.is_empty() => "(none)".to_string(),
+            s => format!("`{s}`"),
+        })
+        .collect();
+    let help = if subjects.is_empty() {
+        let years: Vec<String> = keys
+            .iter()
+            .filter(|k| k.metric == m && matches!(k.period, Period::FinancialYear(_)))
+            .map(|k| k.period.to_string())
+            .collect();
+        match (years.iter().min(), years.iter().max()) {
+            (Some(first), Some(last)) if first == last => format!(
+                "`{}` is reported for `overall` and the financial year {first}",
+                m.name()
+            ),
+            (Some(first), Some(last)) => format!(
+                "`{}` is reported for `overall` and the financial years {first} to {last}",
+                m.name()
+            ),
+            _ => format!("`{}` is reported for `overall` only", m.name()),
+        }
+    } else {
+        format!("subjects of `{}`: {}", m.name(), subjects.join(", "))
+    };
+    Some(help)
 }
 
 #[cfg(test)]

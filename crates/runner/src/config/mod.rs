@@ -22,11 +22,11 @@ mod sweep;
 mod tree;
 
 #[allow(unused_imports)]
-pub use checks::{parse_check_arg, Check};
+pub use checks::{missing_kpi, parse_check_arg, Check};
 pub use error::ConfigError;
 pub(crate) use error::suggest;
 #[allow(unused_imports)]
-pub use schema::{key_reference, schema};
+pub use schema::{key_reference, published_schema, schema};
 
 use crate::results::SweepPoint;
 use carepath_engine::{Model, Scenario};
@@ -158,7 +158,11 @@ fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBu
                 let mut found: Vec<PathBuf> = entries
                     .filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                    // A link to a missing file is kept, to be reported by name.
+                    .filter(|p| {
+                        p.extension().is_some_and(|x| x == "toml")
+                            && (p.is_file() || fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()))
+                    })
                     .collect();
                 if found.is_empty() {
                     errs.push(whole("the directory has no scenario files (*.toml)".into()));
@@ -349,7 +353,7 @@ impl Files {
                 return Some(chain);
             };
             let parent_path = current.parent().unwrap_or(Path::new("")).join(&parent);
-            if let Err(e) = fs::metadata(&parent_path) {
+            if let Err(e) = tree::check_scenario_file(&parent_path) {
                 let message = format!(
                     "`extends`: cannot read `{parent}` ({}): {e}",
                     parent_path.display()
@@ -397,7 +401,8 @@ fn load_file(
     let mut tree = merge_chain(path, &chain);
     apply_sets(&mut tree, path, overrides, shape, errs);
     shape.check_root(&tree, errs);
-    let checks = checks::from_tree(tree.remove("check").as_ref(), errs);
+    let located_checks = checks::from_tree(tree.remove("check").as_ref(), errs);
+    let checks: Vec<Check> = located_checks.iter().map(|(c, _)| c.clone()).collect();
     let file_sweep = tree.remove("sweep");
     let params = match &overrides.sweeps {
         Some(params) => params.clone(),
@@ -438,6 +443,12 @@ fn load_file(
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
             continue;
         };
+        for (check, at) in &located_checks {
+            if let Some(help) = checks::missing_kpi(check, &model) {
+                let message = format!("check `{check}`: the scenario has no such KPI");
+                errs.push(at.error("check", message, Some(help)));
+            }
+        }
         let sweep = (!params.is_empty()).then(|| SweepPoint {
             family: base.clone(),
             params: point,

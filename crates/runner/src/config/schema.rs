@@ -52,6 +52,90 @@ pub fn schema() -> Value {
     root
 }
 
+/// The schema `carepath schema` prints, for editors and validators. A file that `extends`
+/// another may leave out what its parent sets, so its tables are checked as parts: every key
+/// known and of the right type, none required; a distribution, which replaces the parent's
+/// whole, and the entries of arrays (roadmap changes, checks, census rows), which are added or
+/// replace the parent's, stay complete. A file without `extends` must be the whole scenario.
+pub fn published_schema() -> Value {
+    let full = schema();
+    let mut defs = full
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut whole = full.clone();
+    if let Some(o) = whole.as_object_mut() {
+        o.remove("$defs");
+        o.remove("$schema");
+    }
+    let mut parts = serde_json::Map::new();
+    let mut root = partial(&whole, &defs, &mut parts);
+    defs.extend(parts);
+    defs.insert("WholeScenario".into(), whole);
+    if let Some(o) = root.as_object_mut() {
+        if let Some(dialect) = full.get("$schema") {
+            o.insert("$schema".into(), dialect.clone());
+        }
+        o.insert(
+            "if".into(),
+            serde_json::json!({ "not": { "required": ["extends"] } }),
+        );
+        o.insert(
+            "then".into(),
+            serde_json::json!({ "$ref": "#/$defs/WholeScenario" }),
+        );
+        o.insert("$defs".into(), Value::Object(defs));
+    }
+    root
+}
+
+/// `schema` with nothing required in it or in the tables it leads to by key, each table
+/// definition `X` becoming `XPart` in `parts`; distributions and array items are kept whole.
+fn partial(
+    schema: &Value,
+    defs: &serde_json::Map<String, Value>,
+    parts: &mut serde_json::Map<String, Value>,
+) -> Value {
+    let Value::Object(o) = schema else {
+        return schema.clone();
+    };
+    let mut o = o.clone();
+    o.remove("required");
+    let target = o
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .map(str::to_string);
+    if let Some(name) = target {
+        let def = defs.get(&name).cloned().unwrap_or(Value::Null);
+        // A tagged table (a distribution) replaces the parent's whole.
+        if def.get("oneOf").is_none() {
+            let part = format!("{name}Part");
+            if !parts.contains_key(&part) {
+                parts.insert(part.clone(), Value::Null);
+                let p = partial(&def, defs, parts);
+                parts.insert(part.clone(), p);
+            }
+            o.insert("$ref".into(), Value::String(format!("#/$defs/{part}")));
+        }
+    }
+    if let Some(Value::Object(props)) = o.get_mut("properties") {
+        for p in props.values_mut() {
+            *p = partial(p, defs, parts);
+        }
+    }
+    if let Some(more) = o.get_mut("additionalProperties").filter(|m| m.is_object()) {
+        *more = partial(more, defs, parts);
+    }
+    if let Some(Value::Array(alternatives)) = o.get_mut("anyOf") {
+        for a in alternatives {
+            *a = partial(a, defs, parts);
+        }
+    }
+    Value::Object(o)
+}
+
 /// One row of the key reference.
 struct Row {
     key: String,

@@ -157,11 +157,13 @@ impl Node {
                     if !matches!(node.item, Item::Table(_)) {
                         *node = Node::table(value.at.clone());
                     }
+                    // A table made only to hold the value belongs where its parent does: what
+                    // else it lacks is the file's problem, not the command line's.
+                    let parent = node.at.clone();
                     let Item::Table(t) = &mut node.item else {
                         return;
                     };
-                    t.entry(k.clone())
-                        .or_insert_with(|| Node::table(value.at.clone()))
+                    t.entry(k.clone()).or_insert_with(|| Node::table(parent))
                 }
                 Seg::Index(i) => match &mut node.item {
                     Item::Array(a) if *i < a.len() => &mut a[*i],
@@ -324,12 +326,52 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The largest scenario file read: real ones are a few kilobytes, and a limit keeps a path
+/// such as `/dev/zero` or a misnamed data file from being read for ever.
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Checks that `path` is a regular file (or a link to one) of at most [`MAX_FILE_BYTES`].
+pub(crate) fn check_scenario_file(path: &Path) -> Result<(), String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if std::fs::symlink_metadata(path).is_ok() => {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            return Err(format!(
+                "it is a link to `{}`, which cannot be read: {e}",
+                target.display()
+            ));
+        }
+        Err(e) => return Err(format!("cannot read it: {e}")),
+    };
+    if meta.is_dir() {
+        Err("it is a folder, not a scenario file".into())
+    } else if !meta.is_file() {
+        Err("it is not a regular file (a device, pipe or socket)".into())
+    } else if meta.len() > MAX_FILE_BYTES {
+        Err(format!(
+            "it is {} bytes; a scenario file may have at most {MAX_FILE_BYTES} (1 MiB)",
+            meta.len()
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Reads and parses a scenario file, reporting every syntax error.
 pub(crate) fn read_file(path: &Path) -> Result<Node, Vec<ConfigError>> {
+    use std::io::Read;
     let file: Rc<Path> = Rc::from(path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        vec![Loc::Implied(file.clone()).error("", format!("cannot read the file: {e}"), None)]
-    })?;
+    let whole = |message: String| vec![Loc::Implied(file.clone()).error("", message, None)];
+    check_scenario_file(path).map_err(|m| whole(format!("cannot read the file: {m}")))?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| whole(format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(whole(format!(
+            "cannot read the file: it has more than {MAX_FILE_BYTES} bytes (1 MiB)"
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();

@@ -1,0 +1,35 @@
+//! Upper bounds on what a scenario may ask for: far beyond any real footprint (all of
+//! England has about 1,400 CAMHS inpatient beds and 12 million under-18s), but low enough that
+//! a typo (a few extra zeros, a percentage written where a fraction belongs) is reported before
+//! the run instead of exhausting the machine. The schema states them and validation enforces
+//! them, so every run's memory and time are bounded in advance.
+
+/// Beds of a ward or places of a service, at the start or on the roadmap; also the most
+/// young people one census entry may describe.
+pub const MAX_CAPACITY: u32 = 10_000;
+
+/// New referrals a year, at the start or on the roadmap.
+pub const MAX_REFERRALS_PER_YEAR: f64 = 1_000_000.0;
+
+/// Referrals expected over the warm-up and the horizon of one replication (growth and
+/// seasonality included): what bounds the young people a replication can hold at once.
+pub const MAX_REFERRALS_PER_RUN: f64 = 2_000_000.0;
+
+/// Compound growth a year, as a fraction: 1 is 100 % a year.
+pub const MAX_GROWTH: f64 = 1.0;
+
+/// Under-18 population served.
+pub const MAX_POPULATION: f64 = 100_000_000.0;
+
+/// The reported horizon, in years.
+pub const MAX_YEARS: f64 = 100.0;
+
+/// Days of warm-up (100 years).
+pub const MAX_WARMUP_DAYS: u32 = 36_525;
+
+/// Replications of one scenario.
+pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// The earliest and latest start dates (years): dates outside them are typos, and calendars
+/// and financial years are only written for four-digit years.
+pub const START_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;

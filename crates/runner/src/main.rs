@@ -400,10 +400,22 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
 fn unpaired(a: &LoadedScenario, b: &LoadedScenario) -> Vec<String> {
     let (x, y) = (&a.scenario.simulation, &b.scenario.simulation);
     let settings = [
-        ("start_date", x.start_date.to_string(), y.start_date.to_string()),
+        (
+            "start_date",
+            x.start_date.to_string(),
+            y.start_date.to_string(),
+        ),
         ("years", x.years.to_string(), y.years.to_string()),
-        ("warmup_days", x.warmup_days.to_string(), y.warmup_days.to_string()),
-        ("seed", a.model.seed().to_string(), b.model.seed().to_string()),
+        (
+            "warmup_days",
+            x.warmup_days.to_string(),
+            y.warmup_days.to_string(),
+        ),
+        (
+            "seed",
+            a.model.seed().to_string(),
+            b.model.seed().to_string(),
+        ),
         (
             "replications",
             a.model.replications().to_string(),

@@ -167,10 +167,16 @@ impl OutDir {
         }
         if let Ok(doc) = fs::read(&manifest)
             .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string()))
+            .and_then(|b| {
+                serde_json::from_slice::<serde_json::Value>(&b).map_err(|e| e.to_string())
+            })
         {
             let listed = doc["scenarios"].as_array().into_iter().flatten();
-            names.extend(listed.filter_map(|s| s["name"].as_str()).map(OsString::from));
+            names.extend(
+                listed
+                    .filter_map(|s| s["name"].as_str())
+                    .map(OsString::from),
+            );
         }
         names
     }
@@ -251,9 +257,8 @@ impl Staging<'_> {
         mut before: impl FnMut(&Step) -> io::Result<()>,
     ) -> io::Result<()> {
         let out = self.out;
-        let mut step = |s: Step, act: &mut dyn FnMut() -> io::Result<()>| {
-            before(&s).and_then(|()| act())
-        };
+        let mut step =
+            |s: Step, act: &mut dyn FnMut() -> io::Result<()>| before(&s).and_then(|()| act());
         let mut names: Vec<OsString> = fs::read_dir(&self.dir)?
             .map(|e| e.map(|e| e.file_name()))
             .collect::<io::Result<_>>()?;

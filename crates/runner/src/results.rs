@@ -98,5 +98,4 @@ pub fn display_name(name: &str, sweep: Option<&SweepPoint>) -> String {
         .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
         .collect::<Vec<_>>()
         .join(",")
-
 }

@@ -1,10 +1,10 @@
 //! Checks for CI: `[[check]]` tables and `--check` arguments, tested against KPI means.
 
 use crate::config::{Check, ConfigError, LoadedScenario};
-use std::path::PathBuf;
 use crate::results::ScenarioRun;
 use crate::Failure;
 use serde::Serialize;
+use std::path::PathBuf;
 
 /// The result of one check on one scenario.
 #[derive(Debug, Clone, Serialize)]

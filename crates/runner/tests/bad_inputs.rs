@@ -87,7 +87,12 @@ fn every_bad_input_is_located_explained_and_changes_nothing() {
     let mut failures = Vec::new();
     for path in files {
         let case = read_case(path);
-        let name = case.path.file_name().unwrap().to_string_lossy().into_owned();
+        let name = case
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("out");
         fs::create_dir(&out).unwrap();
@@ -141,4 +146,33 @@ fn every_bad_input_is_located_explained_and_changes_nothing() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// `extends` reads a scenario file of at most 1 MiB, so a huge file (or a device that never
+/// ends, in the catalogue) is refused at the `extends` line rather than read.
+#[test]
+fn extends_refuses_a_file_larger_than_a_mebibyte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.toml");
+    let mut text = fs::read_to_string(cases_dir().join("parts/base.toml")).unwrap();
+    text.push_str(&format!("# {}\n", "x".repeat(1 << 20)));
+    fs::write(&big, text).unwrap();
+    let child = tmp.path().join("child.toml");
+    fs::write(
+        &child,
+        "# A child of a huge file.\nextends = \"big.toml\"\n",
+    )
+    .unwrap();
+    let done = Command::new(env!("CARGO_BIN_EXE_carepath"))
+        .arg("validate")
+        .arg(&child)
+        .output()
+        .unwrap();
+    assert_eq!(done.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(err.contains("child.toml:2:1: `extends`"), "{err}");
+    assert!(
+        err.contains("a scenario file may have at most 1048576 (1 MiB)"),
+        "{err}"
+    );
 }

@@ -113,7 +113,10 @@ fn apply(doc: &mut Value, path: &[Seg], m: &Mutation) {
                 1 => Value::Boolean(true),
                 2 => Value::Array(vec![Value::Integer(1)]),
                 3 => Value::Table(Default::default()),
-                _ => "2024-04-01".parse::<toml::value::Datetime>().map(Value::Datetime).unwrap(),
+                _ => "2024-04-01"
+                    .parse::<toml::value::Datetime>()
+                    .map(Value::Datetime)
+                    .unwrap(),
             }
         }
         Mutation::Scale(k) => match target {
@@ -228,7 +231,10 @@ fn check(file: &Path, mutations: &[(Index, Mutation)]) -> Result<(), TestCaseErr
             prop_assert!(written.iter().any(|n| n == whole), "{written:?}");
         }
     } else {
-        prop_assert!(written.is_empty(), "a failed run wrote {written:?}: {stderr}");
+        prop_assert!(
+            written.is_empty(),
+            "a failed run wrote {written:?}: {stderr}"
+        );
     }
     let peak = children_peak_rss_kib();
     prop_assert!(peak < PEAK_RSS_KIB, "a run took {peak} KiB");

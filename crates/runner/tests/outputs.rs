@@ -87,7 +87,10 @@ fn wait_for_lock(out: &Path, child: &Child) {
     let lock = out.join(".carepath/lock");
     let start = Instant::now();
     while fs::read_to_string(&lock).map_or(true, |s| s.trim() != child.id().to_string()) {
-        assert!(start.elapsed() < Duration::from_secs(60), "the run never started");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the run never started"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -156,7 +159,11 @@ fn ctrl_c_stops_the_run_and_keeps_the_previous_outputs() {
     let err = String::from_utf8_lossy(&done.stderr);
     assert!(err.contains("interrupted, previous outputs kept"), "{err}");
     assert_eq!(shown(&out), before);
-    assert_eq!(runs_kept(&out), 1, "the interrupted run's folder is removed");
+    assert_eq!(
+        runs_kept(&out),
+        1,
+        "the interrupted run's folder is removed"
+    );
 }
 
 #[test]
@@ -168,7 +175,10 @@ fn a_second_run_into_the_same_folder_is_refused_until_the_first_ends_or_dies() {
     let second = bin().args(run_args(&out, 2, 2)).output().unwrap();
     assert_eq!(second.status.code(), Some(2));
     let err = String::from_utf8_lossy(&second.stderr);
-    let expected = format!("another carepath run (process {}) is writing to", first.id());
+    let expected = format!(
+        "another carepath run (process {}) is writing to",
+        first.id()
+    );
     assert!(err.contains(&expected), "{err}");
     let first = first.wait_with_output().unwrap();
     assert!(first.status.success());
@@ -234,7 +244,10 @@ fn mistakes_on_the_command_line_stop_before_the_run_and_write_nothing() {
     let o = bin().args(args).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--baseline roadmp: no scenario of that name"), "{err}");
+    assert!(
+        err.contains("--baseline roadmp: no scenario of that name"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `roadmap`?"), "{err}");
     assert!(!out.exists(), "nothing written");
 }

@@ -54,9 +54,7 @@ pub(super) fn census(
         let days = c.non_negative(path.key("days_in_bed"), o.days_in_bed);
         let count = c.capacity(path.key("count"), o.count);
         if let Some(g) = g {
-            census.extend(
-                (0..count).map(|_| CensusEntry::OutOfArea { group: g, days }),
-            );
+            census.extend((0..count).map(|_| CensusEntry::OutOfArea { group: g, days }));
         }
     }
     for (i, o) in cs.waiting.iter().enumerate() {

@@ -68,7 +68,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
     // What bounds the young people a replication can hold at once (and so its memory): a
     // queue with no target that grows without bound holds at most every referral.
     let expected = arrivals.expected(0.0, cal.end());
-    if !(expected <= limits::MAX_REFERRALS_PER_RUN) {
+    if expected.is_nan() || expected > limits::MAX_REFERRALS_PER_RUN {
         return Err(ScenarioErrors(vec![ScenarioError {
             path: KeyPath::root("demand").key("referrals_per_year"),
             message: format!(

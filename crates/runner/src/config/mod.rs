@@ -23,8 +23,8 @@ mod tree;
 
 #[allow(unused_imports)]
 pub use checks::{missing_kpi, parse_check_arg, Check};
-pub use error::ConfigError;
 pub(crate) use error::suggest;
+pub use error::ConfigError;
 #[allow(unused_imports)]
 pub use schema::{key_reference, published_schema, schema};
 
@@ -161,7 +161,8 @@ fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBu
                     // A link to a missing file is kept, to be reported by name.
                     .filter(|p| {
                         p.extension().is_some_and(|x| x == "toml")
-                            && (p.is_file() || fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()))
+                            && (p.is_file()
+                                || fs::symlink_metadata(p).is_ok_and(|m| m.is_symlink()))
                     })
                     .collect();
                 if found.is_empty() {

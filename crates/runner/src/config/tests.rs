@@ -260,7 +260,7 @@ fn wrong_types_and_impossible_values_are_all_reported() {
     );
     assert!(by_key("wards.w.beds")
         .message
-        .contains("expected a whole number from 0 to 4294967295, found a whole number (-3)"));
+        .contains("expected a whole number from 0 to 10000, found a whole number (-3)"));
     let funding = by_key("wards.w.funding");
     assert!(
         funding
@@ -357,7 +357,7 @@ fn hostile_input_gives_errors_not_panics() {
         (
             "u32_overflow",
             b"[simulation]\nreplications = 5000000000",
-            "from 0 to 4294967295",
+            "from 1 to 100000",
         ),
         (
             "duplicate_key",
@@ -524,7 +524,7 @@ fn bad_set_paths_and_values_are_errors_with_suggestions() {
     assert!(
         errs[0]
             .message
-            .contains("expected a whole number from 0 to 4294967295, found a string (\"many\")"),
+            .contains("expected a whole number from 0 to 10000, found a string (\"many\")"),
         "{}",
         errs[0]
     );
@@ -647,7 +647,7 @@ fn bad_sweeps_are_errors() {
         ("wards.w.bedz=1,2", "did you mean `beds`?"),
         (
             "wards.w.beds=-1,2",
-            "expected a whole number from 0 to 4294967295",
+            "expected a whole number from 0 to 10000",
         ),
     ] {
         let opts = LoadOptions {
@@ -677,7 +677,7 @@ fn bad_sweeps_are_errors() {
 #[test]
 fn checks_in_files_are_parsed_and_checked() {
     let dir = TempDir::new().unwrap();
-    let good = format!("{MINIMAL}\n[[check]]\nkpi = \"oap_bed_days\"\nsubject = \"w\"\nmax = 500\n\n[[check]]\nkpi = \"admissions\"\nfinancial_year = \"2020/21\"\nmin = 1\n");
+    let good = format!("{MINIMAL}\n[[check]]\nkpi = \"occupancy_pct\"\nsubject = \"w\"\nmax = 500\n\n[[check]]\nkpi = \"admissions\"\nfinancial_year = \"2020/21\"\nmin = 1\n");
     let path = write(&dir, "good.toml", &good);
     let checks = &load_ok(&[&path], LoadOptions::default())[0].checks;
     assert_eq!(checks.len(), 2);
@@ -688,7 +688,7 @@ fn checks_in_files_are_parsed_and_checked() {
             checks[0].period,
             checks[0].max
         ),
-        (Metric::OapBedDays, "w", Period::Overall, Some(500.0))
+        (Metric::Occupancy, "w", Period::Overall, Some(500.0))
     );
     assert_eq!(
         (checks[1].period, checks[1].min, checks[1].max),

@@ -103,13 +103,20 @@ fn fail_at_each_step(setup: fn(&Path)) {
             assert!(result.is_ok(), "the run is whole after the switch");
             &new
         };
-        assert_eq!(&shown(tmp.path()), expected, "after failing at {:?}", all[k]);
+        assert_eq!(
+            &shown(tmp.path()),
+            expected,
+            "after failing at {:?}",
+            all[k]
+        );
         drop(out);
         // The next run removes what this one left: only the current run and carepath's
         // links to what it holds remain.
         let _next = OutDir::open(tmp.path()).unwrap();
         assert_eq!(&shown(tmp.path()), expected);
-        let runs = fs::read_dir(tmp.path().join(".carepath/runs")).unwrap().count();
+        let runs = fs::read_dir(tmp.path().join(".carepath/runs"))
+            .unwrap()
+            .count();
         assert_eq!(runs, 1, "after failing at {:?}", all[k]);
         for e in fs::read_dir(tmp.path()).unwrap().flatten() {
             assert!(e.path().exists(), "dangling {:?}", e.file_name());
@@ -143,11 +150,18 @@ fn a_failure_at_any_step_leaves_the_old_run_or_the_new_one() {
 fn outputs_of_an_earlier_version_are_taken_over_whole() {
     fn with_manifest(root: &Path) {
         plain_old(root);
-        fs::write(root.join("manifest.json"), r#"{"scenarios":[{"name":"b"}]}"#).unwrap();
+        fs::write(
+            root.join("manifest.json"),
+            r#"{"scenarios":[{"name":"b"}]}"#,
+        )
+        .unwrap();
     }
     fn view_with_manifest() -> Shown {
         let mut v = view(&OLD);
-        v.insert("manifest.json".into(), br#"{"scenarios":[{"name":"b"}]}"#.to_vec());
+        v.insert(
+            "manifest.json".into(),
+            br#"{"scenarios":[{"name":"b"}]}"#.to_vec(),
+        );
         v
     }
     // Without the manifest's name for it, `b` would be a folder of the user's.
@@ -175,7 +189,9 @@ fn a_run_that_is_not_committed_leaves_nothing() {
     let out = OutDir::open(tmp.path()).unwrap();
     drop(stage(&out, &NEW));
     assert_eq!(shown(tmp.path()), view(&OLD));
-    let runs = fs::read_dir(tmp.path().join(".carepath/runs")).unwrap().count();
+    let runs = fs::read_dir(tmp.path().join(".carepath/runs"))
+        .unwrap()
+        .count();
     assert_eq!(runs, 1);
 }
 
@@ -186,7 +202,10 @@ fn one_run_at_a_time_and_the_lock_goes_with_its_owner() {
     match OutDir::open(tmp.path()) {
         Err(OpenError::Refused(m)) => {
             assert!(m.contains("another carepath run"), "{m}");
-            assert!(m.contains(&format!("process {}", std::process::id())), "{m}");
+            assert!(
+                m.contains(&format!("process {}", std::process::id())),
+                "{m}"
+            );
         }
         _ => panic!("a second run into the same folder must be refused"),
     }

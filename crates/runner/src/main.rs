@@ -317,9 +317,9 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
     inputs.restore_paths(&mut scenarios);
     let run = shard::run_id(&scenarios, inputs.baseline.as_deref()).map_err(Failure::Io)?;
     publish::check_baseline(&scenarios, inputs.baseline.as_deref()).map_err(invalid)?;
-    let dir = open_out(&args.out)?;
     let (seconds, threads) = (merged.seconds, merged.threads);
     let aggregators = merged.aggregators(&scenarios, &run).map_err(invalid)?;
+    let dir = open_out(&args.out)?;
     let pool = exec::thread_pool(args.threads).map_err(Failure::Io)?;
     let events = aggregators.iter().map(|a| a.events()).sum();
     let summaries = pool.install(|| {

@@ -4,7 +4,7 @@
 //! run takes more than [`PEAK_RSS_KIB`] of memory or [`TIME_LIMIT`] of time.
 //!
 //! CI runs a few cases (`PROPTEST_CASES` sets how many); the long run is
-//! `cargo test -p carepath-runner --release --test mutations -- --ignored`.
+//! `cargo test -p carepath-runner --test mutations -- --ignored`.
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -272,7 +272,7 @@ proptest! {
 proptest! {
     #![proptest_config(cases(100_000))]
     #[test]
-    #[ignore = "the long run: about a day on two cores"]
+    #[ignore = "the long run: 100,000 cases, some hours"]
     fn mutated_examples_fail_cleanly_or_run_whole_long((file, mutations) in strategy()) {
         let files = examples();
         check(&files[file.index(files.len())], &mutations)?;

@@ -51,35 +51,13 @@ fn spawn(out: &Path, seed: u64, reps: u32) -> Child {
         .unwrap()
 }
 
+mod common;
+
 type Shown = BTreeMap<PathBuf, Vec<u8>>;
 
-/// What the folder shows a reader: every file reachable from its visible entries, links
-/// followed; the manifest (which holds the run time) by name only.
+/// What the folder shows; the manifest (which holds the run time) by name only.
 fn shown(root: &Path) -> Shown {
-    fn walk(root: &Path, dir: &Path, into: &mut Shown) {
-        for e in fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if dir == root && e.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if p.is_dir() {
-                walk(root, &p, into);
-            } else if let Ok(bytes) = fs::read(&p) {
-                let rel = p.strip_prefix(root).unwrap().to_path_buf();
-                let bytes = if rel == Path::new("manifest.json") {
-                    Vec::new()
-                } else {
-                    bytes
-                };
-                into.insert(rel, bytes);
-            }
-        }
-    }
-    let mut into = Shown::new();
-    if root.exists() {
-        walk(root, root, &mut into);
-    }
-    into
+    common::shown(root, &["manifest.json"])
 }
 
 /// Waits until the run `child` holds the lock of `out` (it has written its process id there).

@@ -1,27 +1,13 @@
 use super::*;
 use std::collections::BTreeMap;
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 type Shown = BTreeMap<PathBuf, Vec<u8>>;
 
-/// What the folder shows a reader: every file reachable from its visible entries, links
-/// followed, as path → contents (links that point at nothing show nothing).
 fn shown(root: &Path) -> Shown {
-    fn walk(root: &Path, dir: &Path, into: &mut Shown) {
-        for e in fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if dir == root && e.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if p.is_dir() {
-                walk(root, &p, into);
-            } else if let Ok(bytes) = fs::read(&p) {
-                into.insert(p.strip_prefix(root).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    let mut into = Shown::new();
-    walk(root, root, &mut into);
-    into
+    common::shown(root, &[])
 }
 
 const OLD: [(&str, &str); 5] = [

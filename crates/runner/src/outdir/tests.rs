@@ -66,7 +66,7 @@ fn fail_at_each_step(setup: fn(&Path)) {
     let switch = all.iter().position(|s| *s == Step::Switch).unwrap();
     assert!(all.len() > switch + 1, "{all:?}");
     let (old, new) = (view(&OLD), view(&NEW));
-    for k in 0..all.len() {
+    for (k, failing) in all.iter().enumerate() {
         let tmp = tempfile::tempdir().unwrap();
         setup(tmp.path());
         assert_eq!(shown(tmp.path()), old);
@@ -83,18 +83,13 @@ fn fail_at_each_step(setup: fn(&Path)) {
             }
         });
         let expected = if k <= switch {
-            assert!(result.is_err(), "failing at {:?} fails the run", all[k]);
+            assert!(result.is_err(), "failing at {failing:?} fails the run");
             &old
         } else {
             assert!(result.is_ok(), "the run is whole after the switch");
             &new
         };
-        assert_eq!(
-            &shown(tmp.path()),
-            expected,
-            "after failing at {:?}",
-            all[k]
-        );
+        assert_eq!(&shown(tmp.path()), expected, "after failing at {failing:?}");
         drop(out);
         // The next run removes what this one left: only the current run and carepath's
         // links to what it holds remain.
@@ -103,7 +98,7 @@ fn fail_at_each_step(setup: fn(&Path)) {
         let runs = fs::read_dir(tmp.path().join(".carepath/runs"))
             .unwrap()
             .count();
-        assert_eq!(runs, 1, "after failing at {:?}", all[k]);
+        assert_eq!(runs, 1, "after failing at {failing:?}");
         for e in fs::read_dir(tmp.path()).unwrap().flatten() {
             assert!(e.path().exists(), "dangling {:?}", e.file_name());
         }

@@ -16,6 +16,7 @@ mod report;
 mod results;
 mod shard;
 mod verdict;
+mod workbook;
 
 use clap::Parser;
 use cli::{Cli, Command, Common};

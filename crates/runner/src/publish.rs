@@ -10,6 +10,7 @@ use crate::output::{self, Manifest, ManifestScenario, Source, Staging};
 use crate::report;
 use crate::results::{Comparison, Methods, ScenarioRun};
 use crate::verdict::Outcome;
+use crate::workbook;
 use carepath_engine::{compare, Metric, Period, Summary};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -207,6 +208,10 @@ pub fn publish(
         methods: &methods,
     });
     put("report.html".into(), html.as_bytes())?;
+    put(
+        "results.xlsx".into(),
+        &workbook::workbook(&runs, base, &comparisons)?,
+    )?;
     put(
         "manifest.json".into(),
         &manifest(scenarios, timing)?.to_bytes(),

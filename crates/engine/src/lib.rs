@@ -36,6 +36,7 @@ pub mod scenario;
 mod sim;
 mod stats;
 mod time;
+pub mod trace;
 
 pub use layout::CostCategory;
 pub use model::Model;

@@ -88,6 +88,13 @@ pub struct RunArgs {
     /// many there are (Kubernetes `JOB_COMPLETION_INDEX`, AWS Batch).
     #[arg(long, value_name = "N", requires = "shard")]
     pub shard_count: Option<u32>,
+    /// Also write the event log of replication R (counted from 0) as
+    /// `<scenario>/events.csv`: one row per step of every young person's journey.
+    #[arg(long, value_name = "R", conflicts_with = "shard")]
+    pub trace: Option<u32>,
+    /// With `--trace`: write only this scenario's event log.
+    #[arg(long, value_name = "NAME", requires = "trace")]
+    pub trace_scenario: Option<String>,
     #[command(flatten)]
     pub common: Common,
 }

@@ -7,6 +7,7 @@
 mod charts;
 mod cli;
 mod config;
+mod events;
 mod exec;
 mod format;
 mod inputs;
@@ -166,12 +167,27 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
     if let Some(spec) = &args.shard {
         return run_shard(&args, spec, &opts, &scenarios);
     }
+    let trace = args.trace.map(|replication| events::Trace {
+        replication,
+        scenario: args.trace_scenario.as_deref(),
+    });
+    if let Some(t) = &trace {
+        t.check(&scenarios).map_err(|message| {
+            eprintln!("error: {message}");
+            Failure::Invalid
+        })?;
+    }
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let extra = match &trace {
+        Some(t) => t.files(&scenarios).map_err(Failure::Io)?,
+        None => Vec::new(),
+    };
     let out = Finish {
         baseline: args.baseline.as_deref(),
         json: args.common.json,
         out: &args.common.out,
+        extra: &extra,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
 }
@@ -181,6 +197,8 @@ struct Finish<'a> {
     baseline: Option<&'a str>,
     json: bool,
     out: &'a std::path::Path,
+    /// Further files to publish with the rest (path in the output folder, bytes).
+    extra: &'a [(String, Vec<u8>)],
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -199,6 +217,7 @@ fn finish(
         cli_checks,
         timing,
         args.out,
+        args.extra,
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -303,6 +322,7 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
         baseline: inputs.baseline.as_deref(),
         json: args.json,
         out: &args.out,
+        extra: &[],
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -334,6 +354,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &checks,
         &timing,
         &args.common.out,
+        &[],
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

@@ -96,7 +96,8 @@ fn differences_chart(
 }
 
 /// Builds every output and commits them to `out` together. `cli_checks` are the command
-/// line's targets, shown with each scenario's own.
+/// line's targets, shown with each scenario's own; `extra` are further files (path in the
+/// output folder, bytes), such as event logs.
 pub fn publish(
     scenarios: &[LoadedScenario],
     summaries: Vec<Summary>,
@@ -104,6 +105,7 @@ pub fn publish(
     cli_checks: &[Check],
     timing: &Timing,
     out: &Path,
+    extra: &[(String, Vec<u8>)],
 ) -> Result<Published, String> {
     let runs: Vec<ScenarioRun> = scenarios
         .iter()
@@ -212,6 +214,9 @@ pub fn publish(
         "results.xlsx".into(),
         &workbook::workbook(&runs, base, &comparisons)?,
     )?;
+    for (rel, bytes) in extra {
+        put(rel.clone(), bytes)?;
+    }
     put(
         "manifest.json".into(),
         &manifest(scenarios, timing)?.to_bytes(),

@@ -36,6 +36,10 @@ pub enum Command {
         /// Print the key reference as a Markdown table instead.
         #[arg(long)]
         markdown: bool,
+        /// Print the JSON Schema of the JSON outputs instead (`summary.json`, `manifest.json`,
+        /// `--json`), for scripts that check what they read.
+        #[arg(long, conflicts_with = "markdown")]
+        output: bool,
     },
 }
 

@@ -42,9 +42,14 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
-        Command::Schema { markdown } => {
+        Command::Schema { markdown, output } => {
             if markdown {
                 say(&config::key_reference())
+            } else if output {
+                say(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&publish::output_schema()).unwrap_or_default()
+                ))
             } else {
                 say(&format!(
                     "{}\n",

@@ -12,6 +12,8 @@ use crate::results::{Comparison, Methods, ScenarioRun};
 use crate::verdict::Outcome;
 use crate::workbook;
 use carepath_engine::{compare, Metric, Period, Summary};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -256,6 +258,7 @@ fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, S
         });
     }
     Ok(Manifest {
+        schema_version: output::SCHEMA_VERSION,
         carepath_version: env!("CARGO_PKG_VERSION"),
         command: std::env::args().collect(),
         started_utc: (chrono::Utc::now() - timing.elapsed).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -269,32 +272,92 @@ fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, S
 
 /// `--json`: every scenario's KPIs, the comparisons and the checks, on one document.
 pub fn json_summary(p: &Published, outcomes: &[Outcome]) -> String {
-    let scenarios: Vec<_> = p
-        .runs
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "scenario": r.name,
-                "replications": r.summary.replications,
-                "seed": r.summary.seed,
-                "kpis": r.summary.kpis,
+    let doc = RunJson {
+        schema_version: output::SCHEMA_VERSION,
+        carepath_version: env!("CARGO_PKG_VERSION"),
+        output_dir: p.out.display().to_string(),
+        scenarios: p
+            .runs
+            .iter()
+            .map(|r| RunScenario {
+                scenario: &r.name,
+                replications: r.summary.replications,
+                seed: r.summary.seed,
+                kpis: &r.summary.kpis,
             })
-        })
-        .collect();
-    let comparisons: Vec<_> = p
-        .comparisons
-        .iter()
-        .map(|c| serde_json::json!({"baseline": c.baseline, "scenario": c.scenario, "differences": c.differences}))
-        .collect();
-    let doc = serde_json::json!({
-        "carepath_version": env!("CARGO_PKG_VERSION"),
-        "output_dir": p.out.display().to_string(),
-        "scenarios": scenarios,
-        "comparisons": comparisons,
-        "checks": outcomes,
-        "checks_passed": outcomes.iter().all(|o| o.passed),
-    });
+            .collect(),
+        comparisons: p
+            .comparisons
+            .iter()
+            .map(|c| RunComparison {
+                baseline: &c.baseline,
+                scenario: &c.scenario,
+                differences: &c.differences,
+            })
+            .collect(),
+        checks: outcomes,
+        checks_passed: outcomes.iter().all(|o| o.passed),
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The JSON Schema (2020-12) of every JSON output, for `carepath schema --output`: one
+/// document whose `$defs` hold `ScenarioSummary` (`<scenario>/summary.json`), `RunJson`
+/// (`--json`) and `Manifest` (`manifest.json`); a document is valid when it is one of them.
+/// Made from the types that write them, so it cannot drift from the files.
+pub fn output_schema() -> serde_json::Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let shapes = [
+        generator.subschema_for::<output::SummaryJson>(),
+        generator.subschema_for::<RunJson>(),
+        generator.subschema_for::<Manifest>(),
+    ];
+    let defs = generator.take_definitions(true);
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "carepath outputs",
+        "description": format!(
+            "summary.json, manifest.json and the --json document of carepath {}, shape version {}.",
+            env!("CARGO_PKG_VERSION"),
+            output::SCHEMA_VERSION
+        ),
+        "anyOf": shapes,
+        "$defs": defs,
+    })
+}
+
+/// What `run --json` and `merge --json` print.
+#[derive(Serialize, JsonSchema)]
+pub struct RunJson<'a> {
+    /// The version of this shape.
+    schema_version: u32,
+    carepath_version: &'a str,
+    /// Where the files were written.
+    output_dir: String,
+    scenarios: Vec<RunScenario<'a>>,
+    /// Paired differences of each scenario from the reference.
+    comparisons: Vec<RunComparison<'a>>,
+    /// Every check on every scenario.
+    checks: &'a [Outcome],
+    /// Whether every check passed (the exit code is 1 otherwise).
+    checks_passed: bool,
+}
+
+/// One scenario's KPIs in `--json`.
+#[derive(Serialize, JsonSchema)]
+struct RunScenario<'a> {
+    scenario: &'a str,
+    replications: u32,
+    seed: u64,
+    kpis: &'a [carepath_engine::Kpi],
+}
+
+/// One scenario against the reference in `--json` (the rows of `comparison.csv`).
+#[derive(Serialize, JsonSchema)]
+struct RunComparison<'a> {
+    baseline: &'a str,
+    scenario: &'a str,
+    differences: &'a [carepath_engine::Difference],
 }
 
 /// Words cut into lines of at most `width` characters (breaking after `_` in names, and

@@ -36,6 +36,7 @@ pub mod scenario;
 mod sim;
 mod stats;
 mod time;
+pub mod uncertainty;
 
 pub use layout::CostCategory;
 pub use model::Model;

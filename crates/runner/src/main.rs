@@ -212,7 +212,7 @@ fn finish(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
             scenarios
                 .iter()
-                .map(|s| s.model.replications() as u64)
+                .map(|s| s.runs() as u64)
                 .sum::<u64>(),
             scenarios.len(),
             timing.elapsed.as_secs_f64(),

@@ -167,7 +167,11 @@ fn effect(x: &[f64], y: &[f64]) -> InputEffect {
     let groups = ((n as f64).sqrt().round() as usize).clamp(2, n.max(2));
     if n <= groups {
         let nan = f64::NAN;
-        return InputEffect { share: nan, mean_at_low: nan, mean_at_high: nan };
+        return InputEffect {
+            share: nan,
+            mean_at_low: nan,
+            mean_at_high: nan,
+        };
     }
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
@@ -180,7 +184,11 @@ fn effect(x: &[f64], y: &[f64]) -> InputEffect {
     let mean = y.iter().sum::<f64>() / n as f64;
     if x.iter().all(|&v| v == x[0]) {
         // An input that does not vary explains nothing.
-        return InputEffect { share: 0.0, mean_at_low: mean, mean_at_high: mean };
+        return InputEffect {
+            share: 0.0,
+            mean_at_low: mean,
+            mean_at_high: mean,
+        };
     }
     let total: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
     let between: f64 = sums
@@ -194,7 +202,11 @@ fn effect(x: &[f64], y: &[f64]) -> InputEffect {
         0.0
     };
     let group_mean = |g: usize| sums[g].0 / sums[g].1 as f64;
-    InputEffect { share, mean_at_low: group_mean(0), mean_at_high: group_mean(groups - 1) }
+    InputEffect {
+        share,
+        mean_at_low: group_mean(0),
+        mean_at_high: group_mean(groups - 1),
+    }
 }
 
 /// The share of parameter draws in which `b`'s mean is better than `a`'s (ties count half),
@@ -230,7 +242,10 @@ mod tests {
         let n = 100;
         let x1: Vec<f64> = (0..n).map(|i| i as f64).collect();
         let x2: Vec<f64> = (0..n).map(|i| ((i * 37) % n) as f64).collect();
-        let y: Vec<f64> = x1.iter().map(|&v| if v < 50.0 { 0.0 } else { 1.0 }).collect();
+        let y: Vec<f64> = x1
+            .iter()
+            .map(|&v| if v < 50.0 { 0.0 } else { 1.0 })
+            .collect();
         let e1 = effect(&x1, &y);
         assert!(e1.share > 0.95, "{e1:?}");
         assert_eq!((e1.mean_at_low, e1.mean_at_high), (0.0, 1.0));

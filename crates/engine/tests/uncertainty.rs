@@ -82,11 +82,17 @@ fn uncertain_arrival_rate_blocks_as_erlang_b_integrated_over_the_rate() {
     );
     // The interval is tight enough to tell the integral from Erlang B at the mean rate (0.043).
     let at_mean_rate = erlang_b(0.5 * (low + high) * LOS, BEDS);
-    assert!(half < (exact - at_mean_rate).abs() / 2.0, "half-width {half}");
+    assert!(
+        half < (exact - at_mean_rate).abs() / 2.0,
+        "half-width {half}"
+    );
     // And the draws spread: the uncertainty interval of blocking spans Erlang B near each end.
     let mut sorted = by_draw.clone();
     sorted.sort_by(f64::total_cmp);
-    let (lo, hi) = (sorted[(0.025 * n) as usize], sorted[(0.975 * n) as usize - 1]);
+    let (lo, hi) = (
+        sorted[(0.025 * n) as usize],
+        sorted[(0.975 * n) as usize - 1],
+    );
     assert!(lo < erlang_b(0.25 * LOS, BEDS) + 0.01 && hi > erlang_b(0.95 * LOS, BEDS) - 0.03);
 }
 
@@ -102,9 +108,15 @@ fn fixed_inputs_give_the_certain_run_exactly() {
     let certain = loss_system(draws * reps).validate().unwrap();
     let certain = run(&certain, 0..draws * reps);
     // Debug text, so that undefined KPIs (NaN) compare equal; it prints every f64 exactly.
-    assert!(format!("{drawn:?}") == format!("{certain:?}"), "not the certain run");
+    assert!(
+        format!("{drawn:?}") == format!("{certain:?}"),
+        "not the certain run"
+    );
     for k in uncertainty::analyse(&drawn, &design) {
-        assert!(k.effects[0].share == 0.0 || k.effects[0].share.is_nan(), "{k:?}");
+        assert!(
+            k.effects[0].share == 0.0 || k.effects[0].share.is_nan(),
+            "{k:?}"
+        );
     }
 }
 
@@ -114,7 +126,10 @@ fn an_input_without_effect_gets_no_share_of_the_variance() {
     let base = loss_system(reps);
     let inputs = [
         ("demand.referrals_per_year".to_string(), uniform(0.3, 0.9)),
-        ("wards.ward.cost_per_bed_day_gbp".to_string(), uniform(500.0, 900.0)),
+        (
+            "wards.ward.cost_per_bed_day_gbp".to_string(),
+            uniform(500.0, 900.0),
+        ),
     ];
     let design = Design::latin_hypercube(5, &inputs, draws);
     let central = base.validate().unwrap();
@@ -123,7 +138,9 @@ fn an_input_without_effect_gets_no_share_of_the_variance() {
     let find = |m: Metric| {
         analysis
             .iter()
-            .find(|k| k.key.metric == m && k.key.subject.is_empty() && k.key.period == Period::Overall)
+            .find(|k| {
+                k.key.metric == m && k.key.subject.is_empty() && k.key.period == Period::Overall
+            })
             .unwrap()
     };
     let placements = find(Metric::OapPlacements);
@@ -132,9 +149,9 @@ fn an_input_without_effect_gets_no_share_of_the_variance() {
     assert!(cost.share < 0.03, "ward cost: {cost:?}");
     assert!(rate.mean_at_high > 3.0 * rate.mean_at_low, "{rate:?}");
     // The ward's cost does drive its own cost (block funding: beds × £ a day).
-    let ward_cost = analysis
-        .iter()
-        .find(|k| k.key.metric == Metric::Cost && k.key.subject == "ward" && k.key.period == Period::Overall);
+    let ward_cost = analysis.iter().find(|k| {
+        k.key.metric == Metric::Cost && k.key.subject == "ward" && k.key.period == Period::Overall
+    });
     if let Some(w) = ward_cost {
         assert!(w.effects[1].share > 0.9, "{w:?}");
     }
@@ -145,7 +162,10 @@ fn draws_are_paired_across_scenarios() {
     let (draws, reps) = (20, 2);
     let rate = ("demand.referrals_per_year".to_string(), uniform(0.3, 0.9));
     let a = Design::latin_hypercube(5, std::slice::from_ref(&rate), draws);
-    let cost = ("wards.ward.cost_per_bed_day_gbp".to_string(), uniform(500.0, 900.0));
+    let cost = (
+        "wards.ward.cost_per_bed_day_gbp".to_string(),
+        uniform(500.0, 900.0),
+    );
     let b = Design::latin_hypercube(5, &[rate, cost], draws);
     let shared: Vec<f64> = b.values.iter().map(|v| v[0]).collect();
     assert_eq!(a.values.iter().map(|v| v[0]).collect::<Vec<_>>(), shared);
@@ -156,7 +176,10 @@ fn draws_are_paired_across_scenarios() {
     let sa = uncertainty::run(&base.validate().unwrap(), &draw_models(&base, &a), reps);
     let sb = uncertainty::run(&more.validate().unwrap(), &draw_models(&more, &a), reps);
     let o = Period::Overall;
-    let (ka, kb) = (sa.kpi(Metric::OapPlacements, "", o).unwrap(), sb.kpi(Metric::OapPlacements, "", o).unwrap());
+    let (ka, kb) = (
+        sa.kpi(Metric::OapPlacements, "", o).unwrap(),
+        sb.kpi(Metric::OapPlacements, "", o).unwrap(),
+    );
     assert_eq!(uncertainty::p_better(ka, kb, draws as usize), 1.0);
     assert_eq!(uncertainty::p_better(kb, ka, draws as usize), 0.0);
 }

@@ -66,10 +66,7 @@ pub fn aggregate<'a>(
     shard: Shard,
 ) -> (Vec<Option<Aggregator<'a>>>, Timing) {
     let start = Instant::now();
-    let all: usize = scenarios
-        .iter()
-        .map(|s| s.runs() as usize)
-        .sum();
+    let all: usize = scenarios.iter().map(|s| s.runs() as usize).sum();
     let mine = shard.jobs(all);
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()

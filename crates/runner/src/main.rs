@@ -15,6 +15,7 @@ mod publish;
 mod report;
 mod results;
 mod shard;
+mod uncertainty;
 mod verdict;
 
 use clap::Parser;
@@ -210,10 +211,7 @@ fn finish(
         say(&publish::tables(&published))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
-            scenarios
-                .iter()
-                .map(|s| s.runs() as u64)
-                .sum::<u64>(),
+            scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,

@@ -224,7 +224,10 @@ pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<St
     let resolved: Vec<_> = scenarios
         .iter()
         .map(|s| {
-            let draws = s.draws.as_ref().map(|d| (&d.design.inputs, &d.design.values));
+            let draws = s
+                .draws
+                .as_ref()
+                .map(|d| (&d.design.inputs, &d.design.values));
             (&s.name, &s.scenario, draws)
         })
         .collect();

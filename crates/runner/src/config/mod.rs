@@ -645,7 +645,13 @@ fn draw(
         for end in [low, high] {
             let at = errs.len();
             let point = [(key.clone(), end)];
-            match build(&mut tree.clone(), std::slice::from_ref(s), &point, shape, errs) {
+            match build(
+                &mut tree.clone(),
+                std::slice::from_ref(s),
+                &point,
+                shape,
+                errs,
+            ) {
                 Some((_, model)) if central.same_shape(&model) => continue,
                 Some(_) => {
                     let message = format!("`{key}` changes which KPIs, days or capacities the scenario has, so it cannot be uncertain");
@@ -670,20 +676,32 @@ fn draw(
         return Some(None);
     };
     if inputs.is_empty() {
-        let path = [Seg::Key("simulation".into()), Seg::Key("parameter_draws".into())];
+        let path = [
+            Seg::Key("simulation".into()),
+            Seg::Key("parameter_draws".into()),
+        ];
         let help = "declare the inputs to draw, e.g. `[uncertainty]` `\"demand.annual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }`";
         errs.push(tree.locate(&path).error(
             "simulation.parameter_draws",
-            format!("`simulation.parameter_draws` is {n}, but no `[uncertainty]` input is declared"),
+            format!(
+                "`simulation.parameter_draws` is {n}, but no `[uncertainty]` input is declared"
+            ),
             Some(help.into()),
         ));
         return None;
     }
-    let columns: Vec<_> = inputs.iter().map(|i| (i.param.key.clone(), i.dist.clone())).collect();
+    let columns: Vec<_> = inputs
+        .iter()
+        .map(|i| (i.param.key.clone(), i.dist.clone()))
+        .collect();
     let design = Design::latin_hypercube(scenario.simulation.seed, &columns, n);
     let mut models = Vec::with_capacity(design.draws());
     for values in &design.values {
-        let point: Vec<(String, f64)> = columns.iter().map(|(k, _)| k.clone()).zip(values.iter().copied()).collect();
+        let point: Vec<(String, f64)> = columns
+            .iter()
+            .map(|(k, _)| k.clone())
+            .zip(values.iter().copied())
+            .collect();
         let (_, model) = build(&mut tree.clone(), drawn, &point, shape, errs)?;
         if !central.same_shape(&model) {
             let keys: Vec<&str> = columns.iter().map(|(k, _)| k.as_str()).collect();
@@ -692,7 +710,12 @@ fn draw(
                 keys.join(", ")
             );
             let help = "an uncertain input must leave the run's length and capacities as they are";
-            errs.push(drawn[0].param.at.error(&keys[0], message, Some(help.into())));
+            errs.push(
+                drawn[0]
+                    .param
+                    .at
+                    .error(&keys[0], message, Some(help.into())),
+            );
             return None;
         }
         models.push(model);

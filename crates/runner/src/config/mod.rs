@@ -714,7 +714,7 @@ fn draw(
                 drawn[0]
                     .param
                     .at
-                    .error(&keys[0], message, Some(help.into())),
+                    .error(keys[0], message, Some(help.into())),
             );
             return None;
         }

@@ -710,12 +710,7 @@ fn draw(
                 keys.join(", ")
             );
             let help = "an uncertain input must leave the run's length and capacities as they are";
-            errs.push(
-                drawn[0]
-                    .param
-                    .at
-                    .error(keys[0], message, Some(help.into())),
-            );
+            errs.push(drawn[0].param.at.error(keys[0], message, Some(help.into())));
             return None;
         }
         models.push(model);

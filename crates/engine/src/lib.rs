@@ -37,6 +37,7 @@ mod sim;
 mod stats;
 mod time;
 pub mod trace;
+pub mod uncertainty;
 
 pub use layout::CostCategory;
 pub use model::Model;

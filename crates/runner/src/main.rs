@@ -16,6 +16,7 @@ mod publish;
 mod report;
 mod results;
 mod shard;
+mod uncertainty;
 mod verdict;
 mod workbook;
 
@@ -235,10 +236,7 @@ fn finish(
         say(&publish::tables(&published))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
-            scenarios
-                .iter()
-                .map(|s| s.model.replications() as u64)
-                .sum::<u64>(),
+            scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,

@@ -9,6 +9,7 @@ use crate::inputs;
 use crate::output::{self, Manifest, ManifestScenario, Source, Staging};
 use crate::report;
 use crate::results::{Comparison, Methods, ScenarioRun};
+use crate::uncertainty;
 use crate::verdict::Outcome;
 use crate::workbook;
 use carepath_engine::{compare, Metric, Period, Summary};
@@ -109,7 +110,7 @@ pub fn publish(
     out: &Path,
     extra: &[(String, Vec<u8>)],
 ) -> Result<Published, String> {
-    let runs: Vec<ScenarioRun> = scenarios
+    let mut runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
         .map(|(s, summary)| ScenarioRun {
@@ -120,9 +121,11 @@ pub fn publish(
             checks: s.checks.iter().chain(cli_checks).cloned().collect(),
             inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
             summary,
+            uncertainty: None,
         })
         .collect();
     let base = baseline_index(&runs, baseline)?;
+    uncertainty::attach(&mut runs, scenarios, base);
     let comparisons: Vec<Comparison> = match base {
         Some(b) => runs
             .iter()
@@ -145,6 +148,7 @@ pub fn publish(
     let staging = Staging::new(out).map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
     let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
+    let mut tornado_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
     for (i, (run, s)) in runs.iter().zip(scenarios).enumerate() {
         let dir = &run.name;
         put(
@@ -172,6 +176,29 @@ pub fn publish(
             }
             scenario_charts.push((i, charts));
         }
+        if let Some(u) = &run.uncertainty {
+            let json = serde_json::to_vec_pretty(&uncertainty::json(run, u)).unwrap_or_default();
+            put(format!("{dir}/uncertainty.json"), &json)?;
+            let charts = charts::tornado_charts(run, u)?;
+            for chart in &charts {
+                put(
+                    format!("{dir}/charts/{}.svg", chart.name),
+                    chart.svg.as_bytes(),
+                )?;
+                put(format!("{dir}/charts/{}.png", chart.name), &chart.png)?;
+            }
+            tornado_charts.push((i, charts));
+        }
+    }
+    if runs.iter().any(|r| r.uncertainty.is_some()) {
+        put(
+            "uncertainty.csv".into(),
+            &uncertainty::uncertainty_csv(&runs),
+        )?;
+        put(
+            "sensitivity.csv".into(),
+            &uncertainty::sensitivity_csv(&runs),
+        )?;
     }
     let summaries: Vec<&Summary> = runs.iter().map(|r| &r.summary).collect();
     put("summary.csv".into(), &output::summary_csv(&summaries))?;
@@ -209,6 +236,7 @@ pub fn publish(
         differences: summary_chart.as_ref(),
         sweep_charts: &sweep_charts,
         scenario_charts: &scenario_charts,
+        tornado_charts: &tornado_charts,
         methods: &methods,
     });
     put("report.html".into(), html.as_bytes())?;
@@ -284,6 +312,7 @@ pub fn json_summary(p: &Published, outcomes: &[Outcome]) -> String {
                 replications: r.summary.replications,
                 seed: r.summary.seed,
                 kpis: &r.summary.kpis,
+                uncertainty: r.uncertainty.as_ref().map(|u| uncertainty::json(r, u)),
             })
             .collect(),
         comparisons: p
@@ -350,6 +379,9 @@ struct RunScenario<'a> {
     replications: u32,
     seed: u64,
     kpis: &'a [carepath_engine::Kpi],
+    /// With `simulation.parameter_draws`: the KPIs over parameter draws, as in
+    /// `<scenario>/uncertainty.json`; otherwise null.
+    uncertainty: Option<serde_json::Value>,
 }
 
 /// One scenario against the reference in `--json` (the rows of `comparison.csv`).

@@ -76,6 +76,8 @@ pub struct Report<'a> {
     pub sweep_charts: &'a [Chart],
     /// Each scenario's own charts, by index in `runs`.
     pub scenario_charts: &'a [(usize, Vec<Chart>)],
+    /// Per scenario with parameter draws: a tornado chart per summary KPI.
+    pub tornado_charts: &'a [(usize, Vec<Chart>)],
     pub methods: &'a Methods,
 }
 
@@ -346,8 +348,82 @@ fn summary(h: &mut String, r: &Report) {
     if let Some(c) = r.differences {
         figure(h, c, "summary-chart");
     }
+    uncertain(h, r);
     targets(h, r);
     h.push_str("</section>\n");
+}
+
+/// With parameter draws: each headline KPI's mean a year with its 95 % uncertainty interval
+/// over the draws and P(better) than the reference, then the tornado charts, collapsed.
+fn uncertain(h: &mut String, r: &Report) {
+    let runs: Vec<_> = r
+        .runs
+        .iter()
+        .filter_map(|x| x.uncertainty.as_ref().map(|u| (x, u)))
+        .collect();
+    let Some((_, first)) = runs.first() else {
+        return;
+    };
+    let mut inputs: Vec<String> = Vec::new();
+    for key in runs.iter().flat_map(|(_, u)| &u.inputs) {
+        let code = format!("<code>{}</code>", esc(key));
+        if !inputs.contains(&code) {
+            inputs.push(code);
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<p>With uncertain inputs ({}): {} parameter draws × {} replications. Each cell: the mean a year, then          (grey) its 95 % uncertainty interval, the middle 95 % of the draws' means, and the share of draws in          which the option is better than the reference.</p><table><tr><th class=l>Scenario</th>{}</tr>",
+        join_words(&inputs),
+        first.draws,
+        first.replications,
+        SUMMARY_KPIS
+            .iter()
+            .map(|m| format!("<th>{}</th>", esc(m.label())))
+            .collect::<String>()
+    );
+    for (x, u) in &runs {
+        let _ = write!(h, "<tr><td class=l>{}</td>", esc(&x.display_name()));
+        for m in SUMMARY_KPIS {
+            let Some(i) = x.summary.kpis.iter().position(|k| {
+                k.key.metric == m && k.key.subject.is_empty() && k.key.period == Period::Overall
+            }) else {
+                h.push_str("<td>–</td>");
+                continue;
+            };
+            let f = |v| value(m, shown(m, &x.summary, v));
+            let k = &u.kpis[i];
+            let p = match &u.p_better {
+                Some((_, p)) if p[i].is_finite() => {
+                    format!(
+                        "<span class=ci>better in {} %</span>",
+                        format::number((100.0 * p[i]).round())
+                    )
+                }
+                _ => String::new(),
+            };
+            let _ = write!(
+                h,
+                "<td>{}<span class=ci>{} to {}</span>{p}</td>",
+                f(x.summary.kpis[i].estimate.mean),
+                f(k.ui_low),
+                f(k.ui_high)
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    for (i, cs) in r.tornado_charts {
+        let _ = writeln!(
+            h,
+            "<details><summary>{}: which inputs drive each KPI (tornado charts)</summary><div class=grid>",
+            esc(&r.runs[*i].display_name())
+        );
+        for c in cs {
+            figure(h, c, "");
+        }
+        h.push_str("</div></details>\n");
+    }
 }
 
 /// At most this many sentences; a longer list (a sweep) is cut to the telling ones.

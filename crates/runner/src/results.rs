@@ -22,6 +22,25 @@ pub struct ScenarioRun {
     pub inputs: Vec<InputFile>,
     /// The aggregated results.
     pub summary: Summary,
+    /// What its parameter draws say, when it had any.
+    pub uncertainty: Option<Uncertainty>,
+}
+
+/// What a scenario's parameter draws say about each of its KPIs.
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    /// Parameter draws, each run `replications` times.
+    pub draws: u32,
+    pub replications: u32,
+    /// The uncertain inputs' dotted keys.
+    pub inputs: Vec<String>,
+    /// Each draw's values of the inputs.
+    pub values: Vec<Vec<f64>>,
+    /// Per KPI, in the summary's order.
+    pub kpis: Vec<carepath_engine::uncertainty::KpiUncertainty>,
+    /// The reference and, per KPI, the share of draws in which this scenario is better;
+    /// `None` for the reference itself or when the two did not run the same draws.
+    pub p_better: Option<(String, Vec<f64>)>,
 }
 
 /// One point of a parameter sweep.

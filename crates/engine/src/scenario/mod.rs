@@ -75,6 +75,10 @@ pub struct Simulation {
     /// Independent replications; 30 or more give useful confidence intervals.
     #[serde(default = "default_replications")]
     pub replications: u32,
+    /// Parameter sets drawn from `[uncertainty]` by Latin hypercube, each run `replications`
+    /// times (second-order Monte Carlo). Omit to run once with the inputs as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_draws: Option<u32>,
     /// Seed for all random streams. The same seed gives the same results.
     #[serde(default = "default_seed")]
     pub seed: u64,

@@ -24,6 +24,7 @@ mod draw;
 mod fan;
 mod levels;
 mod sweep;
+mod tornado;
 
 pub use cost::cost_label;
 use cost::*;
@@ -34,6 +35,7 @@ use fan::*;
 use levels::*;
 pub use sweep::sweep_charts;
 use sweep::*;
+pub use tornado::tornado_charts;
 
 /// One chart in both formats.
 pub struct Chart {

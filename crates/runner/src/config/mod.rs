@@ -20,6 +20,7 @@ mod schema;
 mod shape;
 mod sweep;
 mod tree;
+mod uncertainty;
 
 #[allow(unused_imports)]
 pub use checks::{parse_check_arg, Check};
@@ -28,6 +29,7 @@ pub use error::ConfigError;
 pub use schema::{key_reference, schema};
 
 use crate::results::SweepPoint;
+use carepath_engine::uncertainty::{support, Design};
 use carepath_engine::{Model, Scenario};
 use serde::Deserialize;
 use shape::Shape;
@@ -37,9 +39,10 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
 use tree::{path_string, Loc, Node, Seg};
+use uncertainty::UncertainInput;
 
 /// Keys that only the runner reads, which `--set` cannot change.
-const RUNNER_KEYS: [&str; 3] = ["extends", "sweep", "check"];
+const RUNNER_KEYS: [&str; 4] = ["extends", "sweep", "check", "uncertainty"];
 
 /// Command-line changes applied to every scenario loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +74,32 @@ pub struct LoadedScenario {
     pub checks: Vec<Check>,
     /// Its point in a sweep, if swept.
     pub sweep: Option<SweepPoint>,
+    /// Its parameter draws, with `simulation.parameter_draws` and `[uncertainty]`.
+    pub draws: Option<Draws>,
+}
+
+/// The parameter sets of a scenario with uncertain inputs, and the model of each.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    pub design: Design,
+    pub models: Vec<Model>,
+}
+
+impl LoadedScenario {
+    /// Replications in all: `replications`, times the parameter draws when there are any.
+    pub fn runs(&self) -> u32 {
+        let draws = self.draws.as_ref().map_or(1, |d| d.models.len() as u32);
+        draws * self.model.replications()
+    }
+
+    /// The model that replication `index` (of [`Self::runs`]) runs: its draw's, or the
+    /// scenario's own.
+    pub fn model_for(&self, index: u32) -> &Model {
+        match &self.draws {
+            Some(d) => &d.models[(index / self.model.replications()) as usize],
+            None => &self.model,
+        }
+    }
 }
 
 /// Loads scenario files, and every `*.toml` file of directories (each after the file it
@@ -398,6 +427,7 @@ fn load_file(
     shape.check_root(&tree, errs);
     let checks = checks::from_tree(tree.remove("check").as_ref(), errs);
     let file_sweep = tree.remove("sweep");
+    let inputs = uncertainty::from_tree(tree.remove("uncertainty").as_ref(), errs);
     let params = match &overrides.sweeps {
         Some(params) => params.clone(),
         None => sweep::from_tree(file_sweep.as_ref(), errs),
@@ -410,7 +440,21 @@ fn load_file(
         errs.push(at.error("sweep", m, None));
     }
     let (base, name_at) = scenario_name(&tree, path, errs.len() == before, errs);
-    let swept = resolve_sweep(&tree, &params, shape, errs);
+    let swept = resolve_sweep(&tree, &params, shape, "swept", errs);
+    let uncertain: Vec<SweepParam> = inputs.iter().map(|i| i.param.clone()).collect();
+    let drawn = resolve_sweep(&tree, &uncertain, shape, "uncertain", errs);
+    for d in &drawn {
+        let key = &d.param.key;
+        if d.whole {
+            let message = format!("`{key}` takes whole numbers, so it cannot be uncertain");
+            let help = "draws are continuous; sweep a whole number such as a capacity instead";
+            errs.push(d.param.at.error(key, message, Some(help.into())));
+        }
+        if params.iter().any(|p| p.path == d.param.path) {
+            let message = format!("`{key}` is both swept and uncertain");
+            errs.push(d.param.at.error(key, message, None));
+        }
+    }
     if errs.len() > before {
         return Vec::new();
     }
@@ -437,6 +481,9 @@ fn load_file(
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
             continue;
         };
+        let Some(draws) = draw(&tree, &drawn, &inputs, &scenario, &model, shape, errs) else {
+            continue;
+        };
         let sweep = (!params.is_empty()).then(|| SweepPoint {
             family: base.clone(),
             params: point,
@@ -449,6 +496,7 @@ fn load_file(
             model,
             checks: checks.clone(),
             sweep,
+            draws,
         };
         loaded.push((scenario, name_at.clone()));
     }
@@ -534,11 +582,13 @@ struct Swept<'a> {
     whole: bool,
 }
 
-/// Checks that each swept key exists in this scenario and holds a number.
+/// Checks that each swept (or uncertain: `verb`) key exists in this scenario and holds a
+/// number.
 fn resolve_sweep<'a>(
     tree: &Node,
     params: &'a [SweepParam],
     shape: &'a Shape,
+    verb: &str,
     errs: &mut Vec<ConfigError>,
 ) -> Vec<Swept<'a>> {
     let mut swept = Vec::new();
@@ -552,7 +602,7 @@ fn resolve_sweep<'a>(
         };
         let Some(whole) = shape.numeric(schema) else {
             let message = format!(
-                "`{}` is {}, not a number, so it cannot be swept",
+                "`{}` is {}, not a number, so it cannot be {verb}",
                 p.key,
                 shape.describe(schema)
             );
@@ -572,6 +622,100 @@ fn resolve_sweep<'a>(
         });
     }
     swept
+}
+
+/// The parameter draws of a scenario whose tree (sweep values in place) is `tree`, each
+/// validated: `Some(None)` without `simulation.parameter_draws`, `None` after reporting errors.
+/// Before drawing, the scenario is validated at each end of each input's distribution (the
+/// others as written), so that an interval reaching outside a key's valid values is reported
+/// as such, whatever the draws happen to be.
+fn draw(
+    tree: &Node,
+    drawn: &[Swept],
+    inputs: &[UncertainInput],
+    scenario: &Scenario,
+    central: &Model,
+    shape: &Shape,
+    errs: &mut Vec<ConfigError>,
+) -> Option<Option<Draws>> {
+    let before = errs.len();
+    for (s, input) in drawn.iter().zip(inputs) {
+        let (low, high) = support(&input.dist);
+        let key = &s.param.key;
+        for end in [low, high] {
+            let at = errs.len();
+            let point = [(key.clone(), end)];
+            match build(
+                &mut tree.clone(),
+                std::slice::from_ref(s),
+                &point,
+                shape,
+                errs,
+            ) {
+                Some((_, model)) if central.same_shape(&model) => continue,
+                Some(_) => {
+                    let message = format!("`{key}` changes which KPIs, days or capacities the scenario has, so it cannot be uncertain");
+                    errs.push(s.param.at.error(key, message, None));
+                }
+                None => {
+                    let help = format!(
+                        "its `[uncertainty]` distribution reaches {end}: keep it within the values `{key}` accepts"
+                    );
+                    for e in &mut errs[at..] {
+                        e.help.get_or_insert_with(|| help.clone());
+                    }
+                }
+            }
+            break;
+        }
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let Some(n) = scenario.simulation.parameter_draws else {
+        return Some(None);
+    };
+    if inputs.is_empty() {
+        let path = [
+            Seg::Key("simulation".into()),
+            Seg::Key("parameter_draws".into()),
+        ];
+        let help = "declare the inputs to draw, e.g. `[uncertainty]` `\"demand.annual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }`";
+        errs.push(tree.locate(&path).error(
+            "simulation.parameter_draws",
+            format!(
+                "`simulation.parameter_draws` is {n}, but no `[uncertainty]` input is declared"
+            ),
+            Some(help.into()),
+        ));
+        return None;
+    }
+    let columns: Vec<_> = inputs
+        .iter()
+        .map(|i| (i.param.key.clone(), i.dist.clone()))
+        .collect();
+    let design = Design::latin_hypercube(scenario.simulation.seed, &columns, n);
+    let mut models = Vec::with_capacity(design.draws());
+    for values in &design.values {
+        let point: Vec<(String, f64)> = columns
+            .iter()
+            .map(|(k, _)| k.clone())
+            .zip(values.iter().copied())
+            .collect();
+        let (_, model) = build(&mut tree.clone(), drawn, &point, shape, errs)?;
+        if !central.same_shape(&model) {
+            let keys: Vec<&str> = columns.iter().map(|(k, _)| k.as_str()).collect();
+            let message = format!(
+                "the parameter draws change which KPIs, days or capacities the scenario has ({})",
+                keys.join(", ")
+            );
+            let help = "an uncertain input must leave the run's length and capacities as they are";
+            errs.push(drawn[0].param.at.error(keys[0], message, Some(help.into())));
+            return None;
+        }
+        models.push(model);
+    }
+    Some(Some(Draws { design, models }))
 }
 
 /// Puts a sweep point's values into the tree, then deserializes and validates the scenario,

@@ -15,6 +15,7 @@ mod publish;
 mod report;
 mod results;
 mod shard;
+mod solve;
 mod verdict;
 
 use clap::Parser;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
+        Command::Solve(args) => solve::solve(args),
         Command::Schema { markdown } => {
             if markdown {
                 say(&config::key_reference())

@@ -32,8 +32,8 @@ use draw::*;
 pub use fan::Marker;
 use fan::*;
 use levels::*;
-pub use sweep::sweep_charts;
 use sweep::*;
+pub use sweep::{solve_chart, sweep_charts, SolveChart};
 
 /// One chart in both formats.
 pub struct Chart {

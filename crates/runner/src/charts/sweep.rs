@@ -18,6 +18,8 @@ pub(super) struct SweepLines {
     pub(super) targets: Vec<(f64, String)>,
     /// Marked points: (x, y, label).
     pub(super) marks: Vec<(f64, f64, String)>,
+    /// A tick label for a parameter value.
+    pub(super) x_label: fn(f64) -> String,
 }
 
 impl Plot for SweepLines {
@@ -54,7 +56,7 @@ impl Plot for SweepLines {
         let x_ticks = xs
             .iter()
             .step_by(every)
-            .map(|&v| (v, number_exact(v)))
+            .map(|&v| (v, (self.x_label)(v)))
             .collect();
         let mut entries: Vec<(String, Swatch)> = Vec::new();
         let two_d = self.lines.len() > 1;
@@ -440,6 +442,7 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
                 lines,
                 targets,
                 marks,
+                x_label: number_exact,
             };
             charts.push(render(
                 format!("sweep_{}_{}", slug(family), metric.name()),
@@ -477,6 +480,39 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
         }
     }
     Ok(charts)
+}
+
+/// What `carepath solve` draws: the KPI at each value tried, the target and the answer.
+pub struct SolveChart {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub metric: Metric,
+    /// (value, mean, 95 % CI low, high), in any order.
+    pub points: Vec<LinePoint>,
+    /// The target and its label.
+    pub target: Option<(f64, String)>,
+    /// The answer: (value, mean, label).
+    pub answer: (f64, f64, String),
+    /// A tick label for a value (a date's day number as a month, say).
+    pub x_label: fn(f64) -> String,
+}
+
+/// The KPI against the varied value with the target line and the answer marked.
+pub fn solve_chart(c: SolveChart) -> Result<Chart, String> {
+    let mut points = c.points;
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let plot = SweepLines {
+        title: c.title.clone(),
+        x_desc: c.x_desc,
+        y_desc: c.y_desc,
+        metric: c.metric,
+        lines: vec![(String::new(), points)],
+        targets: c.target.into_iter().collect(),
+        marks: vec![c.answer],
+        x_label: c.x_label,
+    };
+    render("solve".into(), c.title, &plot)
 }
 
 /// `places` for `services.home_treatment.places`.

@@ -1,6 +1,6 @@
 //! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
 
-use crate::config::Check;
+use crate::config::{Check, SweepValue};
 use crate::inputs::InputFile;
 use carepath_engine::scenario::RoadmapChange;
 use carepath_engine::{Difference, Summary};
@@ -30,7 +30,7 @@ pub struct SweepPoint {
     /// The scenario the sweep varies (all its points share this).
     pub family: String,
     /// The swept key paths and their values at this point (one or two).
-    pub params: Vec<(String, f64)>,
+    pub params: Vec<(String, SweepValue)>,
 }
 
 impl ScenarioRun {

@@ -602,10 +602,7 @@ impl Solver {
         let label = format!("answer: {}", self.point_words(answer));
         let answer = (answer[0] as f64, y(answer), label);
         let x_label: fn(f64) -> String = if first.dates {
-            |v| {
-                NaiveDate::from_num_days_from_ce_opt(v as i32)
-                    .map_or_else(|| v.to_string(), |d| d.format("%b %Y").to_string())
-            }
+            charts::date_tick
         } else {
             |v| format!("{v}")
         };
@@ -839,9 +836,9 @@ mod tests {
 
     #[test]
     fn the_mean_rule_is_the_one_sided_t_bound() {
-        // Mean 10, sd 1, n 4: the 90 % upper bound is 10 + t(0.9; 3) × 0.5 = 10.8192.
+        // Mean 10, sd √(4/3), n 4: the 90 % upper bound is 10 + t(0.9; 3) × sd / 2 = 10.9456.
         let v = [9.0, 11.0, 9.0, 11.0];
-        let j = judge(&v, &target("oap_placements<=10.9"), Rule::Mean, 0.9);
+        let j = judge(&v, &target("oap_placements<=11.0"), Rule::Mean, 0.9);
         let sd = (v.iter().map(|x| (x - 10.0f64).powi(2)).sum::<f64>() / 3.0).sqrt();
         assert!((j.mean - 10.0).abs() < 1e-12);
         assert!((j.bound - (10.0 + 1.637_744_353_696_21 * sd / 2.0)).abs() < 1e-9);

@@ -33,7 +33,7 @@ pub use fan::Marker;
 use fan::*;
 use levels::*;
 use sweep::*;
-pub use sweep::{solve_chart, sweep_charts, SolveChart};
+pub use sweep::{date_tick, solve_chart, sweep_charts, SolveChart};
 
 /// One chart in both formats.
 pub struct Chart {

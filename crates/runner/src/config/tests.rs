@@ -590,8 +590,11 @@ fn cli_sweep_expands_in_grid_order_with_names() {
         Some(SweepPoint {
             family: "base".into(),
             params: vec![
-                ("wards.w.beds".into(), 8.0),
-                ("demand.referrals_per_year".into(), 150.5)
+                ("wards.w.beds".into(), SweepValue::Number(8.0)),
+                (
+                    "demand.referrals_per_year".into(),
+                    SweepValue::Number(150.5)
+                )
             ],
         })
     );
@@ -642,7 +645,7 @@ fn bad_sweeps_are_errors() {
 
     let path = write(&dir, "s.toml", MINIMAL);
     for (arg, expected) in [
-        ("wards.w.funding=1,2", "not a number, so it cannot be swept"),
+        ("wards.w.funding=1,2", "so it cannot be 1"),
         ("wards.w.beds=2.5,3", "takes whole numbers"),
         ("wards.w.bedz=1,2", "did you mean `beds`?"),
         (

@@ -29,18 +29,29 @@ pub struct Vary {
     /// The dotted key path as written (`wards.gau.beds`, `roadmap.new_picu.date`).
     pub key: String,
     pub lo: i64,
+    /// The last value: `lo` plus a whole number of steps.
     pub hi: i64,
+    /// Between values (in days for dates).
+    pub step: i64,
     /// Whether the values are dates (day numbers from the common era).
     pub dates: bool,
 }
 
 impl Vary {
-    /// Parses `key.path=lo..hi`, where `lo` and `hi` are whole numbers or `YYYY-MM-DD` dates.
+    /// Parses `key.path=lo..hi` or `key.path=lo..hi:step`, where `lo` and `hi` are whole
+    /// numbers or `YYYY-MM-DD` dates and `step` a whole number (of days for dates; default 1).
     pub fn parse(arg: &str) -> Result<Vary, String> {
-        const SYNTAX: &str = "expected `key.path=lo..hi`, e.g. `wards.gau.beds=10..40` or \
-             `roadmap.new_picu.date=2024-04-01..2026-04-01`";
+        const SYNTAX: &str = "expected `key.path=lo..hi[:step]`, e.g. `wards.gau.beds=10..40` or \
+             `roadmap.new_picu.date=2024-04-01..2026-04-01:30`";
         let (key, range) = arg.split_once('=').ok_or(SYNTAX)?;
-        let (lo, hi) = range.split_once("..").ok_or(SYNTAX)?;
+        let (lo, rest) = range.split_once("..").ok_or(SYNTAX)?;
+        let (hi, step) = rest.split_once(':').unwrap_or((rest, "1"));
+        let step = step
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|&s| s > 0)
+            .ok_or_else(|| format!("`{range}`: the step must be a whole number above 0"))?;
         let (lo, hi) = (lo.trim(), hi.trim());
         let whole = |s: &str| s.parse::<i64>().ok();
         let date = |s: &str| {
@@ -66,7 +77,8 @@ impl Vary {
         Ok(Vary {
             key: key.trim().to_string(),
             lo,
-            hi,
+            hi: lo + (hi - lo) / step * step,
+            step,
             dates,
         })
     }
@@ -332,12 +344,11 @@ impl Solver {
     /// fixed at `fixed`; `None` when even the most favourable end does not.
     fn boundary(&mut self, fixed: &[i64]) -> Result<Option<i64>, Failure> {
         let v = self.varies.last().expect("one or two varied keys");
-        let (mut pass, mut fail) = if self.largest {
-            (v.lo, v.hi)
-        } else {
-            (v.hi, v.lo)
-        };
-        let at = |x: i64| [fixed, &[x]].concat();
+        let (lo, step) = (v.lo, v.step);
+        let last = (v.hi - v.lo) / step;
+        // Bisect over step numbers; a point holds values.
+        let (mut pass, mut fail) = if self.largest { (0, last) } else { (last, 0) };
+        let at = |k: i64| [fixed, &[lo + k * step]].concat();
         if !self.meets(&at(pass))? {
             return Ok(None);
         }
@@ -352,7 +363,7 @@ impl Solver {
                 fail = mid;
             }
         }
-        Ok(Some(pass))
+        Ok(Some(lo + pass * step))
     }
 
     /// The answer: for one key its boundary; for two, the boundary of the second for each
@@ -364,7 +375,7 @@ impl Solver {
                 return Ok(None);
             };
             let v = &self.varies[0];
-            let near: Vec<Vec<i64>> = [x - 1, x + 1]
+            let near: Vec<Vec<i64>> = [x - v.step, x + v.step]
                 .into_iter()
                 .filter(|n| (v.lo..=v.hi).contains(n))
                 .map(|n| vec![n])
@@ -376,7 +387,7 @@ impl Solver {
         }
         let first = self.varies[0].clone();
         let mut frontier = Vec::new();
-        for a in first.lo..=first.hi {
+        for a in (first.lo..=first.hi).step_by(first.step as usize) {
             if let Some(b) = self.boundary(&[a])? {
                 frontier.push(vec![a, b]);
             }
@@ -392,7 +403,7 @@ impl Solver {
         };
         let near = frontier
             .iter()
-            .filter(|p| (p[0] - best[0]).abs() == 1)
+            .filter(|p| (p[0] - best[0]).abs() == first.step)
             .cloned()
             .collect();
         Ok(Some((best, near)))
@@ -704,7 +715,10 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         solver
             .varies
             .iter()
-            .map(|v| format!("{}..{}", v.show(v.lo), v.show(v.hi)))
+            .map(|v| match v.step {
+                1 => format!("{}..{}", v.show(v.lo), v.show(v.hi)),
+                s => format!("{}..{} every {s}", v.show(v.lo), v.show(v.hi)),
+            })
             .collect::<Vec<_>>()
             .join(" × "),
         solver.target.check,
@@ -827,8 +841,11 @@ mod tests {
         let v = Vary::parse("wards.gau.beds=10..40").unwrap();
         assert_eq!((v.lo, v.hi, v.dates), (10, 40, false));
         let d = Vary::parse("roadmap.new_picu.date=2024-04-01..2024-04-03").unwrap();
-        assert_eq!(d.hi - d.lo, 2);
+        assert_eq!((d.hi - d.lo, d.step), (2, 1));
         assert_eq!(d.show(d.lo + 1), "2024-04-02");
+        let d = Vary::parse("roadmap.new_picu.date=2024-04-01..2024-05-15:30").unwrap();
+        assert_eq!((d.show(d.hi), d.step), ("2024-05-01".to_string(), 30));
+        assert!(Vary::parse("x=1..5:0").unwrap_err().contains("step"));
         assert!(Vary::parse("x=3..1").unwrap_err().contains("ends before"));
         assert!(Vary::parse("x=1..2024-01-01").unwrap_err().contains("both"));
         assert!(Vary::parse("x").is_err());

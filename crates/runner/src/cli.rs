@@ -31,6 +31,9 @@ pub enum Command {
     /// The smallest (or largest) value of a parameter that meets a KPI target with stated
     /// confidence, or the cheapest combination of two; runs and publishes the chosen point.
     Solve(SolveArgs),
+    /// Is a run long enough? The warm-up each pool needs (MSER-5) and the replications each
+    /// headline KPI needs for a 95 % CI within ±5 % of its mean.
+    Advise(AdviseArgs),
     /// Merge the part files of a run split with `run --shard` into the outputs one machine
     /// would have written (byte for byte, the manifest and report timings aside).
     Merge(MergeArgs),
@@ -152,6 +155,15 @@ pub struct SolveArgs {
     /// the scenario's).
     #[arg(long, value_name = "N")]
     pub max_reps: Option<u32>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// Scenario files or directories of them.
+    #[arg(default_value = "scenarios")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: Common,
 }

@@ -4,6 +4,7 @@
 //! parallel, [`publish`] turns summaries into files (through [`output`], [`charts`] and
 //! [`report`]), and [`verdict`] evaluates `[[check]]` conditions.
 
+mod advice;
 mod charts;
 mod cli;
 mod config;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
         Command::Solve(args) => solve::solve(args),
+        Command::Advise(args) => advice::advise(args),
         Command::Schema { markdown } => {
             if markdown {
                 say(&config::key_reference())
@@ -173,6 +175,7 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
         baseline: args.baseline.as_deref(),
         json: args.common.json,
         out: &args.common.out,
+        threads: args.common.threads,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
 }
@@ -182,6 +185,7 @@ struct Finish<'a> {
     baseline: Option<&'a str>,
     json: bool,
     out: &'a std::path::Path,
+    threads: Option<usize>,
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -193,6 +197,7 @@ fn finish(
     timing: &exec::Timing,
     args: Finish,
 ) -> Result<(), Failure> {
+    let warmups = advice::warmups(scenarios, args.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         scenarios,
         summaries,
@@ -200,6 +205,7 @@ fn finish(
         cli_checks,
         timing,
         args.out,
+        warmups,
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -210,6 +216,7 @@ fn finish(
         ))?;
     } else {
         say(&publish::tables(&published))?;
+        say(&advice::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
             scenarios
@@ -304,6 +311,7 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
         baseline: inputs.baseline.as_deref(),
         json: args.json,
         out: &args.out,
+        threads: args.threads,
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -328,6 +336,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let baseline = scenarios[0].name.clone();
+    let warmups = advice::warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         &scenarios,
         summaries,
@@ -335,6 +344,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &checks,
         &timing,
         &args.common.out,
+        warmups,
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

@@ -134,10 +134,12 @@ struct SummaryJson<'a> {
     warmup_days: u32,
     periods: &'a [PeriodInfo],
     kpis: &'a [Kpi],
+    /// Is this run long enough? (see `advice`).
+    advice: &'a crate::advice::AdviceJson,
 }
 
 /// One scenario's KPIs as JSON (NaN, where a KPI is undefined, becomes `null`).
-pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
+pub fn summary_json(s: &Summary, description: &str, advice: &crate::advice::AdviceJson) -> Vec<u8> {
     let json = SummaryJson {
         scenario: &s.scenario,
         description,
@@ -148,6 +150,7 @@ pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
         warmup_days: s.warmup_days,
         periods: &s.periods,
         kpis: &s.kpis,
+        advice,
     };
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
     bytes.push(b'\n');

@@ -103,11 +103,13 @@ pub fn publish(
     cli_checks: &[Check],
     timing: &Timing,
     out: &Path,
+    warmups: Vec<Option<crate::advice::Warmup>>,
 ) -> Result<Published, String> {
     let runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
-        .map(|(s, summary)| ScenarioRun {
+        .zip(warmups.into_iter().chain(std::iter::repeat(None)))
+        .map(|((s, summary), warmup)| ScenarioRun {
             name: s.name.clone(),
             description: s.scenario.description.clone(),
             sweep: s.sweep.clone(),
@@ -115,6 +117,7 @@ pub fn publish(
             checks: s.checks.iter().chain(cli_checks).cloned().collect(),
             inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
             summary,
+            warmup,
         })
         .collect();
     let base = baseline_index(&runs, baseline)?;
@@ -148,7 +151,7 @@ pub fn publish(
         )?;
         put(
             format!("{dir}/summary.json"),
-            &output::summary_json(&run.summary, &run.description),
+            &output::summary_json(&run.summary, &run.description, &crate::advice::json(run)),
         )?;
         put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
         put(

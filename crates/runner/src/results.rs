@@ -22,6 +22,8 @@ pub struct ScenarioRun {
     pub inputs: Vec<InputFile>,
     /// The aggregated results.
     pub summary: Summary,
+    /// The warm-up its pools need (none for a sweep point or a run from a census).
+    pub warmup: Option<crate::advice::Warmup>,
 }
 
 /// One point of a parameter sweep.

@@ -749,6 +749,7 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         &cli_checks,
         &timing,
         &args.common.out,
+        Vec::new(),
     )
     .map_err(Failure::Io)?;
     let chart = solver.chart(&answer).map_err(Failure::Io)?;

@@ -18,6 +18,7 @@ fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
         checks: vec![],
         inputs: vec![],
         summary,
+        warmup: None,
     }
 }
 

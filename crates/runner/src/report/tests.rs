@@ -13,6 +13,7 @@ fn runs() -> (Vec<ScenarioRun>, Vec<Comparison>) {
             checks: vec![],
             inputs: vec![],
             summary: run(&s.validate().unwrap(), 0..4),
+            warmup: None,
         }
     };
     let runs = vec![mk("baseline", 24), mk("more_beds", 36)];

@@ -676,8 +676,7 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
             args.confidence
         )));
     }
-    let mut opts = crate::load_options(&args.common, Vec::new());
-    opts.sweeps.clear();
+    let opts = crate::load_options(&args.common, Vec::new());
     let mut solver = Solver {
         file: args.file.clone(),
         opts,
@@ -704,30 +703,26 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         .map_err(invalid)?;
     let start = std::time::Instant::now();
     let found = solver.solve()?;
-    let what = format!(
-        "{} {} in {} meeting {} ({})",
-        if solver.largest {
-            "largest"
-        } else {
-            "smallest"
-        },
-        solver.varies.last().map_or("", |v| v.key.as_str()),
-        solver
-            .varies
-            .iter()
-            .map(|v| match v.step {
-                1 => format!("{}..{}", v.show(v.lo), v.show(v.hi)),
-                s => format!("{}..{} every {s}", v.show(v.lo), v.show(v.hi)),
-            })
-            .collect::<Vec<_>>()
-            .join(" × "),
-        solver.target.check,
-        solver.rule_words()
-    );
+    let ranges = solver
+        .varies
+        .iter()
+        .map(|v| match v.step {
+            1 => format!("{} in {}..{}", v.key, v.show(v.lo), v.show(v.hi)),
+            s => format!("{} in {}..{} every {s}", v.key, v.show(v.lo), v.show(v.hi)),
+        })
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let goal = format!("{} ({})", solver.target.check, solver.rule_words());
+    let extreme = if solver.largest {
+        "largest"
+    } else {
+        "smallest"
+    };
+    let what = format!("the {extreme} {ranges} meeting {goal}");
     let Some((answer, near)) = found else {
         let rows: Vec<_> = solver.runs.iter().collect();
         eprint!("{}", solver.table(&rows, None));
-        eprintln!("no feasible value: no {what}");
+        eprintln!("no feasible value: no value of {ranges} meets {goal}");
         return Err(Failure::Checks);
     };
 

@@ -610,7 +610,14 @@ impl Solver {
                 )),
             ),
         };
-        let label = format!("answer: {}", self.point_words(answer));
+        let label = self
+            .varies
+            .iter()
+            .zip(answer)
+            .map(|(v, &x)| format!("{} = {}", leaf(&v.key), v.show(x)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let label = format!("answer: {label}");
         let answer = (answer[0] as f64, y(answer), label);
         let x_label: fn(f64) -> String = if first.dates {
             charts::date_tick

@@ -144,3 +144,42 @@ fn a_target_no_value_meets_is_exit_1_and_writes_nothing() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Two keys: for each price per bed-day, the smallest ward meeting the target is the Erlang B
+/// answer (the price changes no queue), and the cheaper price wins on cost.
+#[test]
+fn the_cheapest_pair_is_the_erlang_b_ward_at_the_lower_price() {
+    let blocking = 0.045;
+    let answer = (1..40).find(|&c| erlang_b(c, 10.0) <= blocking).unwrap();
+    let target = format!("oap_placements@2022/23<={}", 2.0 * 365.0 * blocking);
+    let dir = tempfile::tempdir().unwrap();
+    let out = carepath(&[
+        "solve",
+        &erlang_loss(),
+        "--vary",
+        "wards.ward.cost_per_bed_day_gbp=900..1100:200",
+        "--vary",
+        "wards.ward.beds=5..30",
+        "--target",
+        &target,
+        "--minimise",
+        "cost_gbp@2022/23",
+        "--json",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = json(&out);
+    assert_eq!(j["value"]["wards.ward.beds"], answer, "{j}");
+    assert_eq!(j["value"]["wards.ward.cost_per_bed_day_gbp"], 900, "{j}");
+    let csv = std::fs::read_to_string(dir.path().join("solve/solve.csv")).unwrap();
+    assert!(
+        csv.contains(&format!("1100,{answer},")),
+        "both prices were searched:\n{csv}"
+    );
+}

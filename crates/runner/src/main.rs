@@ -4,6 +4,7 @@
 //! parallel, [`publish`] turns summaries into files (through [`output`], [`charts`] and
 //! [`report`]), and [`verdict`] evaluates `[[check]]` conditions.
 
+mod advice;
 mod charts;
 mod cli;
 mod config;
@@ -16,6 +17,7 @@ mod publish;
 mod report;
 mod results;
 mod shard;
+mod solve;
 mod uncertainty;
 mod verdict;
 mod workbook;
@@ -43,6 +45,8 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
+        Command::Solve(args) => solve::solve(args),
+        Command::Advise(args) => advice::advise(args),
         Command::Schema { markdown, output } => {
             if markdown {
                 say(&config::key_reference())
@@ -194,6 +198,7 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
         json: args.common.json,
         out: &args.common.out,
         extra: &extra,
+        threads: args.common.threads,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
 }
@@ -205,6 +210,7 @@ struct Finish<'a> {
     out: &'a std::path::Path,
     /// Further files to publish with the rest (path in the output folder, bytes).
     extra: &'a [(String, Vec<u8>)],
+    threads: Option<usize>,
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -216,6 +222,7 @@ fn finish(
     timing: &exec::Timing,
     args: Finish,
 ) -> Result<(), Failure> {
+    let warmups = advice::warmups(scenarios, args.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         scenarios,
         summaries,
@@ -223,7 +230,10 @@ fn finish(
         cli_checks,
         timing,
         args.out,
-        args.extra,
+        publish::Extras {
+            warmups,
+            files: args.extra,
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -234,6 +244,7 @@ fn finish(
         ))?;
     } else {
         say(&publish::tables(&published))?;
+        say(&advice::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
             scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
@@ -326,6 +337,7 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
         json: args.json,
         out: &args.out,
         extra: &[],
+        threads: args.threads,
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -350,6 +362,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let baseline = scenarios[0].name.clone();
+    let warmups = advice::warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         &scenarios,
         summaries,
@@ -357,7 +370,10 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &checks,
         &timing,
         &args.common.out,
-        &[],
+        publish::Extras {
+            warmups,
+            ..Default::default()
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

@@ -143,10 +143,12 @@ pub struct SummaryJson<'a> {
     warmup_days: u32,
     periods: &'a [PeriodInfo],
     kpis: &'a [Kpi],
+    /// Is this run long enough? (see `advice`).
+    advice: &'a crate::advice::AdviceJson,
 }
 
 /// One scenario's KPIs as JSON (NaN, where a KPI is undefined, becomes `null`).
-pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
+pub fn summary_json(s: &Summary, description: &str, advice: &crate::advice::AdviceJson) -> Vec<u8> {
     let json = SummaryJson {
         schema_version: SCHEMA_VERSION,
         scenario: &s.scenario,
@@ -158,6 +160,7 @@ pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
         warmup_days: s.warmup_days,
         periods: &s.periods,
         kpis: &s.kpis,
+        advice,
     };
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
     bytes.push(b'\n');

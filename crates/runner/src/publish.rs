@@ -98,9 +98,17 @@ fn differences_chart(
     .map(Some)
 }
 
+/// What a run publishes beside its summaries.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Each scenario's warm-up advice, in the order of the scenarios (missing: none).
+    pub warmups: Vec<Option<crate::advice::Warmup>>,
+    /// Further files (path in the output folder, bytes), such as event logs.
+    pub files: &'a [(String, Vec<u8>)],
+}
+
 /// Builds every output and commits them to `out` together. `cli_checks` are the command
-/// line's targets, shown with each scenario's own; `extra` are further files (path in the
-/// output folder, bytes), such as event logs.
+/// line's targets, shown with each scenario's own.
 pub fn publish(
     scenarios: &[LoadedScenario],
     summaries: Vec<Summary>,
@@ -108,12 +116,13 @@ pub fn publish(
     cli_checks: &[Check],
     timing: &Timing,
     out: &Path,
-    extra: &[(String, Vec<u8>)],
+    extras: Extras,
 ) -> Result<Published, String> {
     let mut runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
-        .map(|(s, summary)| ScenarioRun {
+        .zip(extras.warmups.into_iter().chain(std::iter::repeat(None)))
+        .map(|((s, summary), warmup)| ScenarioRun {
             name: s.name.clone(),
             description: s.scenario.description.clone(),
             sweep: s.sweep.clone(),
@@ -122,6 +131,7 @@ pub fn publish(
             inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
             summary,
             uncertainty: None,
+            warmup,
         })
         .collect();
     let base = baseline_index(&runs, baseline)?;
@@ -157,7 +167,7 @@ pub fn publish(
         )?;
         put(
             format!("{dir}/summary.json"),
-            &output::summary_json(&run.summary, &run.description),
+            &output::summary_json(&run.summary, &run.description, &crate::advice::json(run)),
         )?;
         put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
         put(
@@ -244,7 +254,7 @@ pub fn publish(
         "results.xlsx".into(),
         &workbook::workbook(&runs, base, &comparisons)?,
     )?;
-    for (rel, bytes) in extra {
+    for (rel, bytes) in extras.files {
         put(rel.clone(), bytes)?;
     }
     put(

@@ -1,6 +1,6 @@
 //! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
 
-use crate::config::Check;
+use crate::config::{Check, SweepValue};
 use crate::inputs::InputFile;
 use carepath_engine::scenario::RoadmapChange;
 use carepath_engine::{Difference, Summary};
@@ -24,6 +24,8 @@ pub struct ScenarioRun {
     pub summary: Summary,
     /// What its parameter draws say, when it had any.
     pub uncertainty: Option<Uncertainty>,
+    /// The warm-up its pools need (none for a sweep point or a run from a census).
+    pub warmup: Option<crate::advice::Warmup>,
 }
 
 /// What a scenario's parameter draws say about each of its KPIs.
@@ -49,7 +51,7 @@ pub struct SweepPoint {
     /// The scenario the sweep varies (all its points share this).
     pub family: String,
     /// The swept key paths and their values at this point (one or two).
-    pub params: Vec<(String, f64)>,
+    pub params: Vec<(String, SweepValue)>,
 }
 
 impl ScenarioRun {

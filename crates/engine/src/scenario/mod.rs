@@ -414,6 +414,11 @@ pub struct Budget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoadmapChange {
+    /// A stable name for the change, unique in the roadmap, so that a sweep, `--set` or
+    /// `solve` can address it as `roadmap.<id>.date` whatever its position (positions shift
+    /// when a file that extends this one adds changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// When the change takes effect.
     pub date: NaiveDate,
     /// What the change is (shown in the report).

@@ -33,8 +33,8 @@ use draw::*;
 pub use fan::Marker;
 use fan::*;
 use levels::*;
-pub use sweep::sweep_charts;
 use sweep::*;
+pub use sweep::{date_tick, solve_chart, sweep_charts, SolveChart};
 pub use tornado::tornado_charts;
 
 /// One chart in both formats.

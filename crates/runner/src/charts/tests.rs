@@ -19,6 +19,7 @@ fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
         inputs: vec![],
         summary,
         uncertainty: None,
+        warmup: None,
     }
 }
 
@@ -42,9 +43,13 @@ fn sweep(grid: bool) -> Vec<ScenarioRun> {
             .chain((!grid).then_some(None))
         {
             let mut r = roadmap_run(&format!("p{places}"), places);
-            let mut params = vec![("services.home_treatment.places".to_string(), places as f64)];
+            let number = crate::config::SweepValue::Number;
+            let mut params = vec![(
+                "services.home_treatment.places".to_string(),
+                number(places as f64),
+            )];
             if let Some(v) = second {
-                params.push(("services.day_hospital.places".to_string(), v));
+                params.push(("services.day_hospital.places".to_string(), number(v)));
             }
             r.sweep = Some(SweepPoint {
                 family: "fam".into(),

@@ -38,6 +38,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
+pub(crate) use sweep::SweepValue;
 use tree::{path_string, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 
@@ -473,10 +474,10 @@ fn load_file(
             &[Seg::Key("name".into())],
             Node::scalar(toml::Value::String(name.clone()), name_at.clone()),
         );
-        let point: Vec<(String, f64)> = params
+        let point: Vec<(String, SweepValue)> = params
             .iter()
             .map(|p| p.key.clone())
-            .zip(values.iter().copied())
+            .zip(values.iter().cloned())
             .collect();
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
             continue;
@@ -537,8 +538,15 @@ fn apply_sets(
     errs: &mut Vec<ConfigError>,
 ) {
     for o in &overrides.sets {
-        match shape.resolve(tree, &o.path) {
-            Ok(_) => tree.insert(&o.path, o.value.clone()),
+        let at = match tree.by_name(&o.path) {
+            Ok(at) => at,
+            Err(m) => {
+                errs.push(o.value.at.error(&path_string(&o.path), m, None));
+                continue;
+            }
+        };
+        match shape.resolve(tree, &at) {
+            Ok(_) => tree.insert(&at, o.value.clone()),
             // A key the format has but this scenario lacks is this file's problem; a key the
             // format lacks is the argument's, reported once for all files.
             Err(e) if e.scenario_specific => errs.push(Loc::Implied(Rc::from(path)).error(
@@ -578,12 +586,14 @@ fn scenario_name(
 /// A swept key with its schema and whether its values must be whole numbers.
 struct Swept<'a> {
     param: &'a SweepParam,
+    /// Its path in this scenario, with elements named by `id` resolved to their index.
+    path: Vec<Seg>,
     schema: &'a serde_json::Value,
     whole: bool,
 }
 
-/// Checks that each swept (or uncertain: `verb`) key exists in this scenario and holds a
-/// number.
+/// Checks that each swept (or uncertain: `verb`) key exists in this scenario and that numeric
+/// keys get numbers (the schema checks every other value once it is in place).
 fn resolve_sweep<'a>(
     tree: &Node,
     params: &'a [SweepParam],
@@ -593,30 +603,57 @@ fn resolve_sweep<'a>(
 ) -> Vec<Swept<'a>> {
     let mut swept = Vec::new();
     for p in params {
-        let schema = match shape.resolve(tree, &p.path) {
-            Ok(s) => s,
-            Err(e) => {
-                errs.push(p.at.error(&p.key, e.message, e.help));
+        let resolved = tree
+            .by_name(&p.path)
+            .map_err(|m| (m, None))
+            .and_then(|path| {
+                let schema = shape
+                    .resolve(tree, &path)
+                    .map_err(|e| (e.message, e.help))?;
+                Ok((path, schema))
+            });
+        let (path, schema) = match resolved {
+            Ok(r) => r,
+            Err((message, help)) => {
+                errs.push(p.at.error(&p.key, message, help));
                 continue;
             }
         };
-        let Some(whole) = shape.numeric(schema) else {
-            let message = format!(
-                "`{}` is {}, not a number, so it cannot be {verb}",
-                p.key,
-                shape.describe(schema)
-            );
+        let numeric = shape.numeric(schema);
+        let wrong = match numeric {
+            Some(_) => p.values.iter().find(|v| v.number().is_none()),
+            None => p.values.iter().find(|v| v.number().is_some()),
+        };
+        if let Some(v) = wrong {
+            let message = match verb {
+                "swept" => format!(
+                    "`{}` is {}, so it cannot be {v}",
+                    p.key,
+                    shape.describe(schema)
+                ),
+                _ => format!(
+                    "`{}` is {}, not a number, so it cannot be {verb}",
+                    p.key,
+                    shape.describe(schema)
+                ),
+            };
             errs.push(p.at.error(&p.key, message, None));
             continue;
-        };
+        }
+        let whole = numeric == Some(true);
         // Beyond 2^53 an f64 no longer holds every whole number.
-        let not_whole = |v: &&f64| v.fract() != 0.0 || v.abs() > 9.0e15;
-        if let Some(v) = p.values.iter().find(|v| whole && not_whole(v)) {
+        let not_whole = |v: f64| v.fract() != 0.0 || v.abs() > 9.0e15;
+        if let Some(v) = p
+            .values
+            .iter()
+            .find(|v| whole && v.number().is_some_and(not_whole))
+        {
             let message = format!("`{}` takes whole numbers, so it cannot be {v}", p.key);
             errs.push(p.at.error(&p.key, message, None));
         }
         swept.push(Swept {
             param: p,
+            path,
             schema,
             whole,
         });
@@ -644,7 +681,7 @@ fn draw(
         let key = &s.param.key;
         for end in [low, high] {
             let at = errs.len();
-            let point = [(key.clone(), end)];
+            let point = [(key.clone(), SweepValue::Number(end))];
             match build(
                 &mut tree.clone(),
                 std::slice::from_ref(s),
@@ -697,10 +734,10 @@ fn draw(
     let design = Design::latin_hypercube(scenario.simulation.seed, &columns, n);
     let mut models = Vec::with_capacity(design.draws());
     for values in &design.values {
-        let point: Vec<(String, f64)> = columns
+        let point: Vec<(String, SweepValue)> = columns
             .iter()
             .map(|(k, _)| k.clone())
-            .zip(values.iter().copied())
+            .zip(values.iter().map(|&v| SweepValue::Number(v)))
             .collect();
         let (_, model) = build(&mut tree.clone(), drawn, &point, shape, errs)?;
         if !central.same_shape(&model) {
@@ -723,19 +760,15 @@ fn draw(
 fn build(
     tree: &mut Node,
     swept: &[Swept],
-    point: &[(String, f64)],
+    point: &[(String, SweepValue)],
     shape: &Shape,
     errs: &mut Vec<ConfigError>,
 ) -> Option<(Scenario, Model)> {
     let before = errs.len();
     for (s, (_, v)) in swept.iter().zip(point) {
-        let value = if s.whole {
-            toml::Value::Integer(*v as i64)
-        } else {
-            toml::Value::Float(*v)
-        };
-        tree.insert(&s.param.path, Node::scalar(value, s.param.at.clone()));
-        shape.check_at(tree, &s.param.path, s.schema, errs);
+        let value = v.to_toml(s.whole);
+        tree.insert(&s.path, Node::scalar(value, s.param.at.clone()));
+        shape.check_at(tree, &s.path, s.schema, errs);
     }
     if errs.len() > before {
         return None;

@@ -14,6 +14,7 @@ fn runs() -> (Vec<ScenarioRun>, Vec<Comparison>) {
             inputs: vec![],
             summary: run(&s.validate().unwrap(), 0..4),
             uncertainty: None,
+            warmup: None,
         }
     };
     let runs = vec![mk("baseline", 24), mk("more_beds", 36)];

@@ -4,9 +4,11 @@
 //! parallel, [`publish`] turns summaries into files (through [`output`], [`charts`] and
 //! [`report`]), and [`verdict`] evaluates `[[check]]` conditions.
 
+mod advice;
 mod charts;
 mod cli;
 mod config;
+mod events;
 mod exec;
 mod format;
 mod inputs;
@@ -17,7 +19,10 @@ mod publish;
 mod report;
 mod results;
 mod shard;
+mod solve;
+mod uncertainty;
 mod verdict;
+mod workbook;
 
 use clap::Parser;
 use cli::{Cli, Command, Common};
@@ -45,9 +50,16 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
-        Command::Schema { markdown } => {
+        Command::Solve(args) => solve::solve(args),
+        Command::Advise(args) => advice::advise(args),
+        Command::Schema { markdown, output } => {
             if markdown {
                 say(&config::key_reference())
+            } else if output {
+                say(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&publish::output_schema()).unwrap_or_default()
+                ))
             } else {
                 say(&format!(
                     "{}\n",
@@ -180,12 +192,25 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
         return run_shard(&args, spec, &opts, &scenarios);
     }
     publish::check_baseline(&scenarios, args.baseline.as_deref()).map_err(invalid)?;
+    let trace = args.trace.map(|replication| events::Trace {
+        replication,
+        scenario: args.trace_scenario.as_deref(),
+    });
+    if let Some(t) = &trace {
+        t.check(&scenarios).map_err(invalid)?;
+    }
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
+    let extra = match &trace {
+        Some(t) => t.files(&scenarios).map_err(Failure::Io)?,
+        None => Vec::new(),
+    };
     let out = Finish {
         baseline: args.baseline.as_deref(),
         json: args.common.json,
         dir: &dir,
+        extra: &extra,
+        threads: args.common.threads,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
 }
@@ -222,6 +247,9 @@ struct Finish<'a> {
     baseline: Option<&'a str>,
     json: bool,
     dir: &'a outdir::OutDir,
+    /// Further files to publish with the rest (path in the output folder, bytes).
+    extra: &'a [(String, Vec<u8>)],
+    threads: Option<usize>,
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -233,6 +261,7 @@ fn finish(
     timing: &exec::Timing,
     args: Finish,
 ) -> Result<(), Failure> {
+    let warmups = advice::warmups(scenarios, args.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         scenarios,
         summaries,
@@ -240,6 +269,10 @@ fn finish(
         cli_checks,
         timing,
         args.dir,
+        publish::Extras {
+            warmups,
+            files: args.extra,
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -250,12 +283,10 @@ fn finish(
         ))?;
     } else {
         say(&publish::tables(&published))?;
+        say(&advice::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
-            scenarios
-                .iter()
-                .map(|s| s.model.replications() as u64)
-                .sum::<u64>(),
+            scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,
@@ -338,6 +369,8 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
         baseline: inputs.baseline.as_deref(),
         json: args.json,
         dir: &dir,
+        extra: &[],
+        threads: args.threads,
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -369,6 +402,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
     let baseline = scenarios[0].name.clone();
+    let warmups = advice::warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         &scenarios,
         summaries,
@@ -376,6 +410,10 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &checks,
         &timing,
         &dir,
+        publish::Extras {
+            warmups,
+            ..Default::default()
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

@@ -14,6 +14,7 @@ mod output;
 mod publish;
 mod report;
 mod results;
+mod serve;
 mod shard;
 mod verdict;
 
@@ -40,6 +41,13 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
+        Command::Serve(args) => serve::serve(args).map_err(|e| match e {
+            serve::Failure::Invalid(errors) => {
+                report_errors(&errors);
+                Failure::Invalid
+            }
+            serve::Failure::Io(message) => Failure::Io(message),
+        }),
         Command::Schema { markdown } => {
             if markdown {
                 say(&config::key_reference())

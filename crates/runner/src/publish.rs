@@ -48,7 +48,7 @@ fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Option<us
 
 /// The summary chart: paired differences against the reference for the headline KPIs, a
 /// year.
-fn differences_chart(
+pub fn differences_chart(
     runs: &[ScenarioRun],
     reference: &ScenarioRun,
     comparisons: &[Comparison],

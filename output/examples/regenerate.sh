@@ -13,4 +13,7 @@ cp "$tmp/roadmap/charts/differences.png" \
    "$tmp/sweep/charts/sweep_iht_places_cost_gbp.png" \
    "$tmp/sweep/charts/sweep_iht_places_oap_placements.png" \
    output/examples/
+# The workshop page, as its browser test leaves it after a change.
+CAREPATH_SCREENSHOT="$PWD/output/examples/workshop.png" \
+    cargo test --release --quiet -p carepath-runner --test serve >/dev/null
 echo "updated output/examples/"

@@ -338,7 +338,7 @@ pub fn comparisons(runs: &[ScenarioRun]) -> Vec<Comparison> {
         .collect()
 }
 
-/// The file a scenario was loaded from, relative to the folder of `beside`.
+/// The file's name, as `extends` in a file beside it names it.
 pub fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())

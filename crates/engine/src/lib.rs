@@ -36,6 +36,8 @@ pub mod scenario;
 mod sim;
 mod stats;
 mod time;
+pub mod trace;
+pub mod uncertainty;
 
 pub use layout::CostCategory;
 pub use model::Model;

@@ -200,6 +200,15 @@ impl Model {
         &self.kpi_keys
     }
 
+    /// Whether `other` reports the same KPIs over the same days with pools of the same
+    /// largest sizes, so that its replications can be aggregated with this model's (as the
+    /// parameter draws of one scenario are).
+    pub fn same_shape(&self, other: &Model) -> bool {
+        self.kpi_keys == other.kpi_keys
+            && self.cal.days == other.cal.days
+            && self.pools().map(|p| p.max).eq(other.pools().map(|p| p.max))
+    }
+
     /// Expected referrals (excluding readmissions) between two dates: the integral of the rate.
     pub fn expected_referrals(&self, from: NaiveDate, to: NaiveDate) -> f64 {
         self.arrivals

@@ -10,7 +10,9 @@
 use crate::layout::CostCategory;
 use crate::scenario::UrgencyClass;
 use chrono::NaiveDate;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A financial year, April to March, named by the calendar year it starts in.
@@ -57,8 +59,22 @@ impl Serialize for Period {
     }
 }
 
+impl JsonSchema for Period {
+    fn schema_name() -> Cow<'static, str> {
+        "Period".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^(overall|[0-9]{4}/[0-9]{2})$",
+            "description": "`overall` (the whole reported period) or a financial year such as `2025/26`."
+        })
+    }
+}
+
 /// A reporting period and the dates it covers inside the horizon.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PeriodInfo {
     /// The period.
     pub period: Period,
@@ -273,6 +289,21 @@ impl Serialize for Metric {
     }
 }
 
+impl JsonSchema for Metric {
+    fn schema_name() -> Cow<'static, str> {
+        "Metric".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        json_schema!({
+            "type": "string",
+            "enum": names,
+            "description": "A KPI's name; README's KPI table defines each."
+        })
+    }
+}
+
 /// What a KPI is about: the whole pathway, or one group, ward, service, urgency or cost
 /// category (which the metric's definition says). Written in CSV, JSON and `[[check]]` as that
 /// thing's key, and the whole pathway as the empty string, so a subject reads as it always did;
@@ -325,6 +356,19 @@ impl Serialize for Subject {
     }
 }
 
+impl JsonSchema for Subject {
+    fn schema_name() -> Cow<'static, str> {
+        "Subject".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "What the KPI is about: a group, ward, service, urgency or cost category key, `out_of_area`, or empty for the whole pathway."
+        })
+    }
+}
+
 impl PartialEq for Subject {
     fn eq(&self, other: &Subject) -> bool {
         self.as_str() == other.as_str()
@@ -370,7 +414,7 @@ impl PartialEq<String> for Subject {
 }
 
 /// Identifies one KPI.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct KpiKey {
     /// What is measured.
     pub metric: Metric,
@@ -381,28 +425,36 @@ pub struct KpiKey {
 }
 
 /// A quantity estimated across replications.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Estimate {
     /// Mean across replications.
+    #[schemars(with = "Option<f64>")]
     pub mean: f64,
     /// Sample standard deviation across replications.
+    #[schemars(with = "Option<f64>")]
     pub sd: f64,
     /// Lower end of the 95 % confidence interval for the mean (Student t).
+    #[schemars(with = "Option<f64>")]
     pub ci_low: f64,
     /// Upper end of the 95 % confidence interval for the mean.
+    #[schemars(with = "Option<f64>")]
     pub ci_high: f64,
     /// 5th percentile across replications.
+    #[schemars(with = "Option<f64>")]
     pub p5: f64,
     /// Median across replications.
+    #[schemars(with = "Option<f64>")]
     pub p50: f64,
     /// 95th percentile across replications.
+    #[schemars(with = "Option<f64>")]
     pub p95: f64,
     /// Replications that had a value (a mean wait has none when nobody waited).
     pub n: u32,
 }
 
-/// One KPI aggregated across replications.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One KPI aggregated across replications (in JSON, a number that does not exist, such as
+/// the mean wait when nobody waited, is `null`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Kpi {
     /// Which KPI.
     #[serde(flatten)]
@@ -537,7 +589,7 @@ impl Summary {
 }
 
 /// A paired difference `b − a` of one KPI between two scenarios run with the same seeds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Difference {
     /// Which KPI.
     #[serde(flatten)]
@@ -545,16 +597,22 @@ pub struct Difference {
     /// Its unit.
     pub unit: &'static str,
     /// Mean in the first scenario.
+    #[schemars(with = "Option<f64>")]
     pub mean_a: f64,
     /// Mean in the second scenario.
+    #[schemars(with = "Option<f64>")]
     pub mean_b: f64,
     /// Mean of the per-replication differences b − a.
+    #[schemars(with = "Option<f64>")]
     pub diff_mean: f64,
     /// 95 % CI of the paired difference (Student t on the differences).
+    #[schemars(with = "Option<f64>")]
     pub ci_low: f64,
     /// Upper end of that CI.
+    #[schemars(with = "Option<f64>")]
     pub ci_high: f64,
     /// Half-width the CI would have if the runs were independent (Welch), for comparison.
+    #[schemars(with = "Option<f64>")]
     pub unpaired_half_width: f64,
     /// Replication pairs with a value in both scenarios.
     pub n: u32,

@@ -12,7 +12,7 @@
 //! that differ only in capacity see exactly the same referrals with the same needs (common
 //! random numbers), and a paired comparison measures the change, not the noise.
 
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 
 /// The SplitMix64 output function: a bijective 64-bit mixer.
@@ -43,6 +43,7 @@ const ARRIVALS: u64 = 1;
 const REFERRAL: u64 = 2;
 const CENSUS: u64 = 3;
 const READMISSION: u64 = 4;
+const DESIGN: u64 = 5;
 
 /// The random attributes of a patient. Each has its own stream.
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +133,28 @@ pub fn uniform(key: u64, attr: Attr) -> f64 {
     (combine(key, attr.key()) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// One column of a Latin hypercube: `n` numbers in (0, 1), exactly one in each of the strata
+/// `[k/n, (k+1)/n)`, in an order and at positions within their strata drawn from (seed, name).
+///
+/// Keyed by the input's *name*, not its position: every scenario that declares an input gets
+/// the same column for it, whatever else it declares, so draw `d` of two scenarios shares its
+/// values (paired comparisons across parameter draws).
+pub fn latin_column(seed: u64, name: &str, n: u32) -> Vec<f64> {
+    let mut rng = SplitMix64::seed_from_u64(combine(combine(mix(seed), DESIGN), name_key(name)));
+    let mut next = || (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    let mut strata: Vec<u32> = (0..n).collect();
+    // Fisher–Yates, written out so that the order is fixed by this crate, not by `rand`'s.
+    for i in (1..strata.len()).rev() {
+        let j = ((next() * (i + 1) as f64) as usize).min(i);
+        strata.swap(i, j);
+    }
+    strata
+        .into_iter()
+        // Midpoint-open jitter: never exactly on a stratum's lower edge, so never 0.
+        .map(|k| (k as f64 + (next() + 0.5 / (1u64 << 53) as f64)) / n as f64)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +182,18 @@ mod tests {
         assert_ne!(Seeds::new(1, 0).referral(0), Seeds::new(1, 1).referral(0));
         assert_ne!(Seeds::new(1, 0).referral(0), Seeds::new(2, 0).referral(0));
         assert_eq!(Seeds::new(1, 3).referral(9), Seeds::new(1, 3).referral(9));
+    }
+
+    #[test]
+    fn a_latin_column_has_one_value_per_stratum() {
+        let n = 50;
+        let col = latin_column(7, "demand.annual_growth", n);
+        let mut strata: Vec<u32> = col.iter().map(|u| (u * n as f64) as u32).collect();
+        strata.sort_unstable();
+        assert_eq!(strata, (0..n).collect::<Vec<_>>());
+        assert!(col.iter().all(|&u| u > 0.0 && u < 1.0));
+        assert_eq!(col, latin_column(7, "demand.annual_growth", n));
+        assert_ne!(col, latin_column(7, "groups.general.los_days.mean", n));
+        assert_ne!(col, latin_column(8, "demand.annual_growth", n));
     }
 }

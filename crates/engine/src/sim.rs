@@ -25,6 +25,7 @@ use crate::model::{CensusEntry, Model};
 use crate::record::{Recorder, Replication};
 use crate::rng::{self, Attr, Seeds};
 use crate::scenario::{ServiceKind, UrgencyClass};
+use crate::trace::{Activity, Resource, TraceEvent};
 use dary_heap::QuaternaryHeap;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -48,6 +49,8 @@ enum Place {
 #[derive(Debug, Clone, Copy)]
 struct Patient {
     key: u64,
+    /// The young person, for the event log: kept across readmissions.
+    case: u64,
     group: u16,
     urgency: UrgencyClass,
     place: Place,
@@ -80,6 +83,7 @@ struct Patient {
 /// What a readmission carries over from the young person's last stay.
 #[derive(Debug, Clone, Copy)]
 struct Prior {
+    case: u64,
     group: usize,
     ever_placed: bool,
     /// When they were discharged.
@@ -212,6 +216,10 @@ struct Sim<'m> {
     placed: Vec<u32>,
     share_cursor: usize,
     events: u64,
+    /// Young people seen so far (the next case number).
+    cases: u64,
+    /// The event log, when one is asked for.
+    trace: Option<Vec<TraceEvent>>,
 }
 
 impl Model {
@@ -219,10 +227,30 @@ impl Model {
     pub fn run_replication(&self, index: u32) -> Replication {
         replicate(self, index)
     }
+
+    /// Runs replication `index` and logs every step of every journey. Its [`Replication`]
+    /// is identical to [`Model::run_replication`]'s.
+    pub fn trace_replication(&self, index: u32) -> (Replication, Vec<TraceEvent>) {
+        replicate_traced(self, index)
+    }
 }
 
 /// Runs replication `rep` of `model`.
 fn replicate(m: &Model, rep: u32) -> Replication {
+    simulate(m, rep, None).0
+}
+
+/// Runs replication `rep` of `model` and logs every step of every journey.
+fn replicate_traced(m: &Model, rep: u32) -> (Replication, Vec<TraceEvent>) {
+    let (replication, trace) = simulate(m, rep, Some(Vec::with_capacity(1 << 16)));
+    (replication, trace.unwrap_or_default())
+}
+
+fn simulate(
+    m: &Model,
+    rep: u32,
+    trace: Option<Vec<TraceEvent>>,
+) -> (Replication, Option<Vec<TraceEvent>>) {
     let seeds = Seeds::new(m.seed, rep);
     let capacity_hint: usize = m.pools().map(|p| p.max as usize).sum::<usize>() * 2 + 256;
     let mut sim = Sim {
@@ -256,6 +284,8 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
         share_cursor: 0,
         events: 0,
+        cases: 0,
+        trace,
     };
     sim.start_census(&seeds);
 
@@ -320,8 +350,10 @@ fn replicate(m: &Model, rep: u32) -> Replication {
         .iter()
         .filter(|p| !matches!(p.place, Place::Free | Place::AwaitingReadmission))
         .count() as u64;
-    let Sim { rec, events, .. } = sim;
-    rec.finish(m, rep, events)
+    let Sim {
+        rec, events, trace, ..
+    } = sim;
+    (rec.finish(m, rep, events), trace)
 }
 
 impl Sim<'_> {
@@ -343,9 +375,37 @@ impl Sim<'_> {
         self.patients[p as usize].timer = NO_TIMER;
     }
 
-    fn new_patient(&mut self, key: u64, group: usize, urgency: UrgencyClass) -> u32 {
+    /// Logs a step of patient `p`'s journey, when a log is kept.
+    fn note(&mut self, p: u32, t: f64, activity: Activity, resource: Option<Resource>) {
+        if let Some(log) = self.trace.as_mut() {
+            let pat = &self.patients[p as usize];
+            log.push(TraceEvent {
+                time: t,
+                case: pat.case,
+                activity,
+                resource,
+                group: pat.group,
+                urgency: pat.urgency,
+            });
+        }
+    }
+
+    /// A new patient slot for a young person; `case` is theirs when they were seen before
+    /// (a readmission), else a new one is numbered.
+    fn new_patient(
+        &mut self,
+        key: u64,
+        case: Option<u64>,
+        group: usize,
+        urgency: UrgencyClass,
+    ) -> u32 {
+        let case = case.unwrap_or_else(|| {
+            self.cases += 1;
+            self.cases - 1
+        });
         let p = Patient {
             key,
+            case,
             group: group as u16,
             urgency,
             place: Place::Free,
@@ -406,6 +466,7 @@ impl Sim<'_> {
             Ev::Readmission => {
                 let pat = self.patients[p as usize];
                 let prior = Prior {
+                    case: pat.case,
                     group: pat.group as usize,
                     ever_placed: pat.ever_placed,
                     discharged: pat.entered,
@@ -435,7 +496,12 @@ impl Sim<'_> {
             .into_iter()
             .find(|&c| u < m.urgency_cum[c])
             .unwrap_or(UrgencyClass::Routine);
-        let p = self.new_patient(key, group, urgency);
+        let p = self.new_patient(key, prior.map(|r| r.case), group, urgency);
+        let activity = match prior {
+            Some(_) => Activity::Readmission,
+            None => Activity::Referral,
+        };
+        self.note(p, t, activity, None);
         self.rec.ledger.referrals += 1;
         if let Some(prior) = prior {
             self.patients[p as usize].ever_placed = prior.ever_placed;
@@ -452,6 +518,7 @@ impl Sim<'_> {
         if rng::uniform(key, Attr::Decline) < g.decline {
             self.rec.ledger.declined += 1;
             self.rec.add(m, t, |tot| tot.declined += 1.0);
+            self.note(p, t, Activity::Declined, None);
             self.release(p);
             return;
         }
@@ -470,6 +537,7 @@ impl Sim<'_> {
         }
         match (suitable, m.alternative_wait) {
             (Some(s), Some(wait)) => {
+                self.note(p, t, Activity::CommunityWait, Some(Resource::Service(s)));
                 self.patients[p as usize].place = Place::CommunityWait(s as u16);
                 self.service_queues[s].push(p);
                 self.schedule(t + wait, p, Ev::AlternativeWaitOver);
@@ -495,6 +563,7 @@ impl Sim<'_> {
         let pool = m.layout.service(s);
         self.occupy(pool, t, 1);
         self.rec.enter(pool, t);
+        self.note(p, t, Activity::EpisodeStart, Some(Resource::Service(s)));
         let pat = &mut self.patients[p as usize];
         pat.place = Place::Community(s as u16);
         pat.entered = t;
@@ -529,6 +598,12 @@ impl Sim<'_> {
             return;
         };
         self.leave_service(p, s as usize, t);
+        self.note(
+            p,
+            t,
+            Activity::EpisodeEnd,
+            Some(Resource::Service(s as usize)),
+        );
         self.rec.ledger.avoided += 1;
         self.rec
             .add(self.m, t, |tot| tot.avoided[s as usize] += 1.0);
@@ -540,6 +615,12 @@ impl Sim<'_> {
             return;
         };
         self.leave_service(p, s as usize, t);
+        self.note(
+            p,
+            t,
+            Activity::Escalation,
+            Some(Resource::Service(s as usize)),
+        );
         self.rec
             .add(self.m, t, |tot| tot.escalations[s as usize] += 1.0);
         self.request_bed(p, t);
@@ -553,6 +634,12 @@ impl Sim<'_> {
         if let Some(i) = queue.iter().position(|&q| q == p) {
             queue.remove(i);
         }
+        self.note(
+            p,
+            t,
+            Activity::CommunityWaitOver,
+            Some(Resource::Service(s as usize)),
+        );
         self.rec.add(self.m, t, |tot| tot.avoidable += 1.0);
         self.request_bed(p, t);
     }
@@ -571,6 +658,7 @@ impl Sim<'_> {
 
     fn request_bed(&mut self, p: u32, t: f64) {
         let m = self.m;
+        self.note(p, t, Activity::BedRequest, None);
         let pat = &mut self.patients[p as usize];
         pat.requested = t;
         let group = pat.group as usize;
@@ -620,6 +708,7 @@ impl Sim<'_> {
         }
         pat.breached = true;
         let urgency = pat.urgency;
+        self.note(p, t, Activity::TargetPassed, None);
         self.over_target.set(t, self.over_target.value + 1);
         self.rec
             .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
@@ -629,6 +718,7 @@ impl Sim<'_> {
     fn join_bed_queue(&mut self, p: u32, t: f64) {
         let urgency = self.patients[p as usize].urgency;
         self.patients[p as usize].place = Place::BedWait;
+        self.note(p, t, Activity::BedWait, None);
         self.bed_queue.push(p);
         self.waiting.set(t, self.bed_queue.len() as u32);
         self.rec.add(self.m, t, |tot| tot.bed_waits[urgency] += 1.0);
@@ -684,6 +774,7 @@ impl Sim<'_> {
     }
 
     fn ready(&mut self, p: u32, t: f64) {
+        self.note(p, t, Activity::Ready, None);
         self.patients[p as usize].in_delay = true;
         self.delayed.set(t, self.delayed.value + 1);
         let stay_end = self.patients[p as usize].stay_end;
@@ -702,6 +793,7 @@ impl Sim<'_> {
     fn admit(&mut self, p: u32, w: usize, t: f64) {
         let m = self.m;
         self.enter_ward(p, w, t);
+        self.note(p, t, Activity::Admission, Some(Resource::Ward(w)));
         self.rec.add(m, t, |tot| tot.admissions[w] += 1.0);
         let (key, group) = (
             self.patients[p as usize].key,
@@ -749,6 +841,12 @@ impl Sim<'_> {
         pat.stay_end = t + los + delay;
         pat.distance = distance;
         pat.ever_placed |= first_time;
+        self.note(
+            p,
+            t,
+            Activity::OutOfAreaPlacement,
+            Some(Resource::OutOfArea),
+        );
         let v = self.oap[group].value + 1;
         self.oap[group].set(t, v);
         self.rec.enter(m.layout.out_of_area(), t);
@@ -813,6 +911,7 @@ impl Sim<'_> {
             let pat = self.patients[p as usize];
             self.leave_out_of_area(p, t);
             self.enter_ward(p, w, t);
+            self.note(p, t, Activity::Repatriation, Some(Resource::Ward(w)));
             let days_left = (pat.stay_end - t).max(0.0);
             self.rec.add(m, t, |tot| {
                 tot.repatriations += 1.0;
@@ -862,6 +961,12 @@ impl Sim<'_> {
             return;
         }
         self.leave_bed(p, t);
+        self.note(
+            p,
+            t,
+            Activity::StepDown,
+            Some(Resource::Service(sd.service)),
+        );
         self.rec.add(m, t, |tot| tot.step_downs += 1.0);
         self.occupy(pool, t, 1);
         self.rec.enter(pool, t);
@@ -875,6 +980,12 @@ impl Sim<'_> {
     }
 
     fn discharge(&mut self, p: u32, t: f64) {
+        let from = match self.patients[p as usize].place {
+            Place::Ward(w) => Some(Resource::Ward(w as usize)),
+            Place::OutOfArea => Some(Resource::OutOfArea),
+            _ => None,
+        };
+        self.note(p, t, Activity::Discharge, from);
         self.leave_bed(p, t);
         self.end_journey(p, t);
     }
@@ -884,6 +995,12 @@ impl Sim<'_> {
             return;
         };
         self.leave_service(p, s as usize, t);
+        self.note(
+            p,
+            t,
+            Activity::StepDownEnd,
+            Some(Resource::Service(s as usize)),
+        );
         self.end_journey(p, t);
     }
 
@@ -931,8 +1048,9 @@ impl Sim<'_> {
             self.rec.ledger.initial += 1;
             match entry {
                 CensusEntry::InWard { ward, group, days } => {
-                    let p = self.new_patient(key, group, UrgencyClass::Routine);
+                    let p = self.new_patient(key, None, group, UrgencyClass::Routine);
                     self.enter_ward(p, ward, 0.0);
+                    self.note(p, 0.0, Activity::InBedAtStart, Some(Resource::Ward(ward)));
                     let total = m.groups[group].los[ward]
                         .sample_beyond(&mut rng::draw(key, Attr::Los), days);
                     let pat = &mut self.patients[p as usize];
@@ -942,7 +1060,13 @@ impl Sim<'_> {
                     self.schedule(total - days, p, Ev::Discharge);
                 }
                 CensusEntry::OutOfArea { group, days } => {
-                    let p = self.new_patient(key, group, UrgencyClass::Routine);
+                    let p = self.new_patient(key, None, group, UrgencyClass::Routine);
+                    self.note(
+                        p,
+                        0.0,
+                        Activity::OutOfAreaAtStart,
+                        Some(Resource::OutOfArea),
+                    );
                     let total = m.groups[group]
                         .oap_los
                         .sample_beyond(&mut rng::draw(key, Attr::OutOfAreaLos), days);
@@ -964,7 +1088,8 @@ impl Sim<'_> {
                     urgency,
                     days,
                 } => {
-                    let p = self.new_patient(key, group, urgency);
+                    let p = self.new_patient(key, None, group, urgency);
+                    self.note(p, 0.0, Activity::WaitingAtStart, None);
                     self.patients[p as usize].requested = -days;
                     self.patients[p as usize].place = Place::BedWait;
                     self.bed_queue.push(p);

@@ -478,7 +478,7 @@ pub(crate) fn estimate(values: &[f64]) -> Estimate {
 }
 
 /// Mean and sample standard deviation (NaN when undefined).
-fn mean_sd(v: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     if v.is_empty() {
         return (f64::NAN, f64::NAN);
@@ -493,7 +493,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 }
 
 /// Type-7 (linear interpolation) quantile of sorted values; NaN when empty.
-fn quantile_sorted(v: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile_sorted(v: &[f64], p: f64) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }

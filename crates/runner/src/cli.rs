@@ -28,6 +28,12 @@ pub enum Command {
     },
     /// Paired differences of every KPI between two scenarios run with the same seeds.
     Compare(CompareArgs),
+    /// The smallest (or largest) value of a parameter that meets a KPI target with stated
+    /// confidence, or the cheapest combination of two; runs and publishes the chosen point.
+    Solve(SolveArgs),
+    /// Is a run long enough? The warm-up each pool needs (MSER-5) and the replications each
+    /// headline KPI needs for a 95 % CI within ±5 % of its mean.
+    Advise(AdviseArgs),
     /// Merge the part files of a run split with `run --shard` into the outputs one machine
     /// would have written (byte for byte, the manifest and report timings aside).
     Merge(MergeArgs),
@@ -39,6 +45,10 @@ pub enum Command {
         /// Print the key reference as a Markdown table instead.
         #[arg(long)]
         markdown: bool,
+        /// Print the JSON Schema of the JSON outputs instead (`summary.json`, `manifest.json`,
+        /// `--json`), for scripts that check what they read.
+        #[arg(long, conflicts_with = "markdown")]
+        output: bool,
     },
 }
 
@@ -91,6 +101,13 @@ pub struct RunArgs {
     /// many there are (Kubernetes `JOB_COMPLETION_INDEX`, AWS Batch).
     #[arg(long, value_name = "N", requires = "shard")]
     pub shard_count: Option<u32>,
+    /// Also write the event log of replication R (counted from 0) as
+    /// `<scenario>/events.csv`: one row per step of every young person's journey.
+    #[arg(long, value_name = "R", conflicts_with = "shard")]
+    pub trace: Option<u32>,
+    /// With `--trace`: write only this scenario's event log.
+    #[arg(long, value_name = "NAME", requires = "trace")]
+    pub trace_scenario: Option<String>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -149,4 +166,48 @@ pub struct ServeArgs {
     /// Where "export report" writes the outputs, as `run --out` does.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// The scenario file.
+    pub file: PathBuf,
+    /// A whole-number or date parameter and its range: `--vary wards.gau.beds=10..40`,
+    /// `--vary roadmap.new_picu.date=2024-04-01..2026-04-01`. A second `--vary` (the first
+    /// varies slowest) needs `--minimise`.
+    #[arg(long = "vary", value_name = "KEY=LO..HI", required = true)]
+    pub vary: Vec<String>,
+    /// The target, in the `--check` syntax with one bound: `oap_placements@2026/27<=10`.
+    #[arg(long, value_name = "CHECK")]
+    pub target: String,
+    /// Confidence q that the target is met (0.5 up to, not including, 1).
+    #[arg(long, default_value_t = 0.9)]
+    pub confidence: f64,
+    /// Judge by the share of replications meeting the target (at least q) instead of the
+    /// one-sided q confidence bound of the mean.
+    #[arg(long)]
+    pub per_replication: bool,
+    /// Find the largest value that meets the target (e.g. the latest opening date) instead of
+    /// the smallest.
+    #[arg(long)]
+    pub largest: bool,
+    /// With two `--vary` keys: the KPI whose mean the chosen combination minimises, e.g.
+    /// `cost_gbp@2026/27`.
+    #[arg(long, value_name = "KPI")]
+    pub minimise: Option<String>,
+    /// The most replications a candidate gets while its answer is undecided (default: 8 times
+    /// the scenario's).
+    #[arg(long, value_name = "N")]
+    pub max_reps: Option<u32>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// Scenario files or directories of them.
+    #[arg(default_value = "scenarios")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
 }

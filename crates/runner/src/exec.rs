@@ -1,4 +1,6 @@
-//! Running loaded scenarios: every (scenario, replication) pair is one job for rayon.
+//! Running loaded scenarios: every (scenario, replication) pair is one job for rayon; with
+//! parameter draws, replication `d × replications + r` runs draw `d`'s model, so the jobs
+//! stay (scenario, draw, replication) triples, all in parallel.
 //!
 //! Each worker folds the replications it runs into its own partial [`Aggregator`]s (one per
 //! scenario it touched) and the partials are merged pairwise at the end. Merging is exact and
@@ -65,15 +67,12 @@ pub fn aggregate<'a>(
     shard: Shard,
 ) -> (Vec<Option<Aggregator<'a>>>, Timing) {
     let start = Instant::now();
-    let all: usize = scenarios
-        .iter()
-        .map(|s| s.model.replications() as usize)
-        .sum();
+    let all: usize = scenarios.iter().map(|s| s.runs() as usize).sum();
     let mine = shard.jobs(all);
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
+        .flat_map(|(i, s)| (0..s.runs()).map(move |r| (i, r)))
         .skip(mine.start)
         .take(mine.len())
         .collect();
@@ -82,7 +81,7 @@ pub fn aggregate<'a>(
     let partials = pool.install(|| {
         jobs.par_iter()
             .fold(empty, |mut acc, &(i, r)| {
-                let rep = scenarios[i].model.run_replication(r);
+                let rep = scenarios[i].model_for(r).run_replication(r);
                 acc[i]
                     .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
                     .push(rep);

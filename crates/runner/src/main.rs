@@ -4,9 +4,11 @@
 //! parallel, [`publish`] turns summaries into files (through [`output`], [`charts`] and
 //! [`report`]), and [`verdict`] evaluates `[[check]]` conditions.
 
+mod advice;
 mod charts;
 mod cli;
 mod config;
+mod events;
 mod exec;
 mod format;
 mod inputs;
@@ -16,7 +18,10 @@ mod report;
 mod results;
 mod serve;
 mod shard;
+mod solve;
+mod uncertainty;
 mod verdict;
+mod workbook;
 
 use clap::Parser;
 use cli::{Cli, Command, Common};
@@ -48,9 +53,16 @@ fn main() -> ExitCode {
             }
             serve::Failure::Io(message) => Failure::Io(message),
         }),
-        Command::Schema { markdown } => {
+        Command::Solve(args) => solve::solve(args),
+        Command::Advise(args) => advice::advise(args),
+        Command::Schema { markdown, output } => {
             if markdown {
                 say(&config::key_reference())
+            } else if output {
+                say(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&publish::output_schema()).unwrap_or_default()
+                ))
             } else {
                 say(&format!(
                     "{}\n",
@@ -173,12 +185,28 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
     if let Some(spec) = &args.shard {
         return run_shard(&args, spec, &opts, &scenarios);
     }
+    let trace = args.trace.map(|replication| events::Trace {
+        replication,
+        scenario: args.trace_scenario.as_deref(),
+    });
+    if let Some(t) = &trace {
+        t.check(&scenarios).map_err(|message| {
+            eprintln!("error: {message}");
+            Failure::Invalid
+        })?;
+    }
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let extra = match &trace {
+        Some(t) => t.files(&scenarios).map_err(Failure::Io)?,
+        None => Vec::new(),
+    };
     let out = Finish {
         baseline: args.baseline.as_deref(),
         json: args.common.json,
         out: &args.common.out,
+        extra: &extra,
+        threads: args.common.threads,
     };
     finish(&scenarios, &cli_checks, summaries, &timing, out)
 }
@@ -188,6 +216,9 @@ struct Finish<'a> {
     baseline: Option<&'a str>,
     json: bool,
     out: &'a std::path::Path,
+    /// Further files to publish with the rest (path in the output folder, bytes).
+    extra: &'a [(String, Vec<u8>)],
+    threads: Option<usize>,
 }
 
 /// Publishes summaries, prints the tables (or JSON) and evaluates the checks: the end of
@@ -199,6 +230,7 @@ fn finish(
     timing: &exec::Timing,
     args: Finish,
 ) -> Result<(), Failure> {
+    let warmups = advice::warmups(scenarios, args.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         scenarios,
         summaries,
@@ -206,6 +238,10 @@ fn finish(
         cli_checks,
         timing,
         args.out,
+        publish::Extras {
+            warmups,
+            files: args.extra,
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
@@ -216,12 +252,10 @@ fn finish(
         ))?;
     } else {
         say(&publish::tables(&published))?;
+        say(&advice::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
-            scenarios
-                .iter()
-                .map(|s| s.model.replications() as u64)
-                .sum::<u64>(),
+            scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
             scenarios.len(),
             timing.elapsed.as_secs_f64(),
             timing.threads,
@@ -310,6 +344,8 @@ fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
         baseline: inputs.baseline.as_deref(),
         json: args.json,
         out: &args.out,
+        extra: &[],
+        threads: args.threads,
     };
     finish(&scenarios, &checks, summaries, &timing, out)
 }
@@ -334,6 +370,7 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
     let (summaries, timing) =
         exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let baseline = scenarios[0].name.clone();
+    let warmups = advice::warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     let published = publish::publish(
         &scenarios,
         summaries,
@@ -341,6 +378,10 @@ fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
         &checks,
         &timing,
         &args.common.out,
+        publish::Extras {
+            warmups,
+            ..Default::default()
+        },
     )
     .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(&scenarios, &published.runs, &checks);

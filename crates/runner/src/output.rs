@@ -8,6 +8,7 @@
 //! thread counts; volatile facts (run time, threads) live in `manifest.json` alone.
 
 use carepath_engine::{Difference, Kpi, PeriodInfo, Summary};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::fs;
 use std::io;
@@ -69,7 +70,7 @@ impl Staging {
 }
 
 /// A number for CSV: shortest round-trip form; empty when undefined.
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")
     } else {
@@ -77,7 +78,7 @@ fn num(x: f64) -> String {
     }
 }
 
-fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+pub(crate) fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to memory cannot fail.
     let _ = w.write_record(header);
@@ -122,9 +123,17 @@ pub fn summary_csv(summaries: &[&Summary]) -> Vec<u8> {
     )
 }
 
-/// The JSON form of one scenario's KPIs.
-#[derive(Serialize)]
-struct SummaryJson<'a> {
+/// The version of the shape of every JSON output (`summary.json`, `manifest.json`, `--json`),
+/// written in each as `schema_version`. It changes when a field is renamed, removed or changes
+/// meaning; a new field does not change it. `carepath schema --output` prints the shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON form of one scenario's KPIs: `<scenario>/summary.json`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ScenarioSummary")]
+pub struct SummaryJson<'a> {
+    /// The version of this shape ([`SCHEMA_VERSION`]).
+    schema_version: u32,
     scenario: &'a str,
     description: &'a str,
     replications: u32,
@@ -134,11 +143,14 @@ struct SummaryJson<'a> {
     warmup_days: u32,
     periods: &'a [PeriodInfo],
     kpis: &'a [Kpi],
+    /// Is this run long enough? (see `advice`).
+    advice: &'a crate::advice::AdviceJson,
 }
 
 /// One scenario's KPIs as JSON (NaN, where a KPI is undefined, becomes `null`).
-pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
+pub fn summary_json(s: &Summary, description: &str, advice: &crate::advice::AdviceJson) -> Vec<u8> {
     let json = SummaryJson {
+        schema_version: SCHEMA_VERSION,
         scenario: &s.scenario,
         description,
         replications: s.replications,
@@ -148,6 +160,7 @@ pub fn summary_json(s: &Summary, description: &str) -> Vec<u8> {
         warmup_days: s.warmup_days,
         periods: &s.periods,
         kpis: &s.kpis,
+        advice,
     };
     let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
     bytes.push(b'\n');
@@ -271,14 +284,14 @@ pub fn comparison_csv(rows: &[(&str, &str, &[Difference])]) -> Vec<u8> {
 }
 
 /// One input file and its hash.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct Source {
     pub path: String,
     pub sha256: String,
 }
 
 /// What a scenario was run with.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct ManifestScenario {
     pub name: String,
     pub file: String,
@@ -290,9 +303,11 @@ pub struct ManifestScenario {
     pub warmup_days: u32,
 }
 
-/// Enough to reproduce a run.
-#[derive(Serialize)]
+/// Enough to reproduce a run: `manifest.json`.
+#[derive(Serialize, JsonSchema)]
 pub struct Manifest {
+    /// The version of this shape ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
     pub carepath_version: &'static str,
     pub command: Vec<String>,
     pub started_utc: String,

@@ -9,8 +9,12 @@ use crate::inputs;
 use crate::output::{self, Manifest, ManifestScenario, Source, Staging};
 use crate::report;
 use crate::results::{Comparison, Methods, ScenarioRun};
+use crate::uncertainty;
 use crate::verdict::Outcome;
+use crate::workbook;
 use carepath_engine::{compare, Metric, Period, Summary};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -94,6 +98,15 @@ pub fn differences_chart(
     .map(Some)
 }
 
+/// What a run publishes beside its summaries.
+#[derive(Default)]
+pub struct Extras<'a> {
+    /// Each scenario's warm-up advice, in the order of the scenarios (missing: none).
+    pub warmups: Vec<Option<crate::advice::Warmup>>,
+    /// Further files (path in the output folder, bytes), such as event logs.
+    pub files: &'a [(String, Vec<u8>)],
+}
+
 /// Builds every output and commits them to `out` together. `cli_checks` are the command
 /// line's targets, shown with each scenario's own.
 pub fn publish(
@@ -103,11 +116,13 @@ pub fn publish(
     cli_checks: &[Check],
     timing: &Timing,
     out: &Path,
+    extras: Extras,
 ) -> Result<Published, String> {
-    let runs: Vec<ScenarioRun> = scenarios
+    let mut runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
-        .map(|(s, summary)| ScenarioRun {
+        .zip(extras.warmups.into_iter().chain(std::iter::repeat(None)))
+        .map(|((s, summary), warmup)| ScenarioRun {
             name: s.name.clone(),
             description: s.scenario.description.clone(),
             sweep: s.sweep.clone(),
@@ -115,9 +130,12 @@ pub fn publish(
             checks: s.checks.iter().chain(cli_checks).cloned().collect(),
             inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
             summary,
+            uncertainty: None,
+            warmup,
         })
         .collect();
     let base = baseline_index(&runs, baseline)?;
+    uncertainty::attach(&mut runs, scenarios, base);
     let comparisons: Vec<Comparison> = match base {
         Some(b) => runs
             .iter()
@@ -140,6 +158,7 @@ pub fn publish(
     let staging = Staging::new(out).map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
     let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
+    let mut tornado_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
     for (i, (run, s)) in runs.iter().zip(scenarios).enumerate() {
         let dir = &run.name;
         put(
@@ -148,7 +167,7 @@ pub fn publish(
         )?;
         put(
             format!("{dir}/summary.json"),
-            &output::summary_json(&run.summary, &run.description),
+            &output::summary_json(&run.summary, &run.description, &crate::advice::json(run)),
         )?;
         put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
         put(
@@ -167,6 +186,29 @@ pub fn publish(
             }
             scenario_charts.push((i, charts));
         }
+        if let Some(u) = &run.uncertainty {
+            let json = serde_json::to_vec_pretty(&uncertainty::json(run, u)).unwrap_or_default();
+            put(format!("{dir}/uncertainty.json"), &json)?;
+            let charts = charts::tornado_charts(run, u)?;
+            for chart in &charts {
+                put(
+                    format!("{dir}/charts/{}.svg", chart.name),
+                    chart.svg.as_bytes(),
+                )?;
+                put(format!("{dir}/charts/{}.png", chart.name), &chart.png)?;
+            }
+            tornado_charts.push((i, charts));
+        }
+    }
+    if runs.iter().any(|r| r.uncertainty.is_some()) {
+        put(
+            "uncertainty.csv".into(),
+            &uncertainty::uncertainty_csv(&runs),
+        )?;
+        put(
+            "sensitivity.csv".into(),
+            &uncertainty::sensitivity_csv(&runs),
+        )?;
     }
     let summaries: Vec<&Summary> = runs.iter().map(|r| &r.summary).collect();
     put("summary.csv".into(), &output::summary_csv(&summaries))?;
@@ -204,9 +246,17 @@ pub fn publish(
         differences: summary_chart.as_ref(),
         sweep_charts: &sweep_charts,
         scenario_charts: &scenario_charts,
+        tornado_charts: &tornado_charts,
         methods: &methods,
     });
     put("report.html".into(), html.as_bytes())?;
+    put(
+        "results.xlsx".into(),
+        &workbook::workbook(&runs, base, &comparisons)?,
+    )?;
+    for (rel, bytes) in extras.files {
+        put(rel.clone(), bytes)?;
+    }
     put(
         "manifest.json".into(),
         &manifest(scenarios, timing)?.to_bytes(),
@@ -246,6 +296,7 @@ fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, S
         });
     }
     Ok(Manifest {
+        schema_version: output::SCHEMA_VERSION,
         carepath_version: env!("CARGO_PKG_VERSION"),
         command: std::env::args().collect(),
         started_utc: (chrono::Utc::now() - timing.elapsed).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -259,32 +310,96 @@ fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, S
 
 /// `--json`: every scenario's KPIs, the comparisons and the checks, on one document.
 pub fn json_summary(p: &Published, outcomes: &[Outcome]) -> String {
-    let scenarios: Vec<_> = p
-        .runs
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "scenario": r.name,
-                "replications": r.summary.replications,
-                "seed": r.summary.seed,
-                "kpis": r.summary.kpis,
+    let doc = RunJson {
+        schema_version: output::SCHEMA_VERSION,
+        carepath_version: env!("CARGO_PKG_VERSION"),
+        output_dir: p.out.display().to_string(),
+        scenarios: p
+            .runs
+            .iter()
+            .map(|r| RunScenario {
+                scenario: &r.name,
+                replications: r.summary.replications,
+                seed: r.summary.seed,
+                kpis: &r.summary.kpis,
+                uncertainty: r.uncertainty.as_ref().map(|u| uncertainty::json(r, u)),
             })
-        })
-        .collect();
-    let comparisons: Vec<_> = p
-        .comparisons
-        .iter()
-        .map(|c| serde_json::json!({"baseline": c.baseline, "scenario": c.scenario, "differences": c.differences}))
-        .collect();
-    let doc = serde_json::json!({
-        "carepath_version": env!("CARGO_PKG_VERSION"),
-        "output_dir": p.out.display().to_string(),
-        "scenarios": scenarios,
-        "comparisons": comparisons,
-        "checks": outcomes,
-        "checks_passed": outcomes.iter().all(|o| o.passed),
-    });
+            .collect(),
+        comparisons: p
+            .comparisons
+            .iter()
+            .map(|c| RunComparison {
+                baseline: &c.baseline,
+                scenario: &c.scenario,
+                differences: &c.differences,
+            })
+            .collect(),
+        checks: outcomes,
+        checks_passed: outcomes.iter().all(|o| o.passed),
+    };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The JSON Schema (2020-12) of every JSON output, for `carepath schema --output`: one
+/// document whose `$defs` hold `ScenarioSummary` (`<scenario>/summary.json`), `RunJson`
+/// (`--json`) and `Manifest` (`manifest.json`); a document is valid when it is one of them.
+/// Made from the types that write them, so it cannot drift from the files.
+pub fn output_schema() -> serde_json::Value {
+    let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let shapes = [
+        generator.subschema_for::<output::SummaryJson>(),
+        generator.subschema_for::<RunJson>(),
+        generator.subschema_for::<Manifest>(),
+    ];
+    let defs = generator.take_definitions(true);
+    serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "carepath outputs",
+        "description": format!(
+            "summary.json, manifest.json and the --json document of carepath {}, shape version {}.",
+            env!("CARGO_PKG_VERSION"),
+            output::SCHEMA_VERSION
+        ),
+        "anyOf": shapes,
+        "$defs": defs,
+    })
+}
+
+/// What `run --json` and `merge --json` print.
+#[derive(Serialize, JsonSchema)]
+pub struct RunJson<'a> {
+    /// The version of this shape.
+    schema_version: u32,
+    carepath_version: &'a str,
+    /// Where the files were written.
+    output_dir: String,
+    scenarios: Vec<RunScenario<'a>>,
+    /// Paired differences of each scenario from the reference.
+    comparisons: Vec<RunComparison<'a>>,
+    /// Every check on every scenario.
+    checks: &'a [Outcome],
+    /// Whether every check passed (the exit code is 1 otherwise).
+    checks_passed: bool,
+}
+
+/// One scenario's KPIs in `--json`.
+#[derive(Serialize, JsonSchema)]
+struct RunScenario<'a> {
+    scenario: &'a str,
+    replications: u32,
+    seed: u64,
+    kpis: &'a [carepath_engine::Kpi],
+    /// With `simulation.parameter_draws`: the KPIs over parameter draws, as in
+    /// `<scenario>/uncertainty.json`; otherwise null.
+    uncertainty: Option<serde_json::Value>,
+}
+
+/// One scenario against the reference in `--json` (the rows of `comparison.csv`).
+#[derive(Serialize, JsonSchema)]
+struct RunComparison<'a> {
+    baseline: &'a str,
+    scenario: &'a str,
+    differences: &'a [carepath_engine::Difference],
 }
 
 /// Words cut into lines of at most `width` characters (breaking after `_` in names, and

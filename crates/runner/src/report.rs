@@ -6,6 +6,7 @@
 //! occupancy (per-ward charts collapsed), precision, assumptions and sources, methods. Nothing in it depends
 //! on the machine or the clock, so the same run gives the same bytes.
 
+use crate::advice;
 use crate::charts::{self, Chart, SUMMARY_KPIS};
 use crate::format::{self, interval, per_year, shown, signed, unit_words, value};
 use crate::results::{Comparison, Methods, ScenarioRun};
@@ -76,6 +77,8 @@ pub struct Report<'a> {
     pub sweep_charts: &'a [Chart],
     /// Each scenario's own charts, by index in `runs`.
     pub scenario_charts: &'a [(usize, Vec<Chart>)],
+    /// Per scenario with parameter draws: a tornado chart per summary KPI.
+    pub tornado_charts: &'a [(usize, Vec<Chart>)],
     pub methods: &'a Methods,
 }
 
@@ -357,8 +360,82 @@ fn summary(h: &mut String, r: &Report) {
     if let Some(c) = r.differences {
         figure(h, c, "summary-chart");
     }
+    uncertain(h, r);
     targets(h, r);
     h.push_str("</section>\n");
+}
+
+/// With parameter draws: each headline KPI's mean a year with its 95 % uncertainty interval
+/// over the draws and P(better) than the reference, then the tornado charts, collapsed.
+fn uncertain(h: &mut String, r: &Report) {
+    let runs: Vec<_> = r
+        .runs
+        .iter()
+        .filter_map(|x| x.uncertainty.as_ref().map(|u| (x, u)))
+        .collect();
+    let Some((_, first)) = runs.first() else {
+        return;
+    };
+    let mut inputs: Vec<String> = Vec::new();
+    for key in runs.iter().flat_map(|(_, u)| &u.inputs) {
+        let code = format!("<code>{}</code>", esc(key));
+        if !inputs.contains(&code) {
+            inputs.push(code);
+        }
+    }
+    let _ = writeln!(
+        h,
+        "<p>With uncertain inputs ({}): {} parameter draws × {} replications. Each cell: the mean a year, then          (grey) its 95 % uncertainty interval, the middle 95 % of the draws' means, and the share of draws in          which the option is better than the reference.</p><table><tr><th class=l>Scenario</th>{}</tr>",
+        join_words(&inputs),
+        first.draws,
+        first.replications,
+        SUMMARY_KPIS
+            .iter()
+            .map(|m| format!("<th>{}</th>", esc(m.label())))
+            .collect::<String>()
+    );
+    for (x, u) in &runs {
+        let _ = write!(h, "<tr><td class=l>{}</td>", esc(&x.display_name()));
+        for m in SUMMARY_KPIS {
+            let Some(i) = x.summary.kpis.iter().position(|k| {
+                k.key.metric == m && k.key.subject.is_empty() && k.key.period == Period::Overall
+            }) else {
+                h.push_str("<td>–</td>");
+                continue;
+            };
+            let f = |v| value(m, shown(m, &x.summary, v));
+            let k = &u.kpis[i];
+            let p = match &u.p_better {
+                Some((_, p)) if p[i].is_finite() => {
+                    format!(
+                        "<span class=ci>better in {} %</span>",
+                        format::number((100.0 * p[i]).round())
+                    )
+                }
+                _ => String::new(),
+            };
+            let _ = write!(
+                h,
+                "<td>{}<span class=ci>{} to {}</span>{p}</td>",
+                f(x.summary.kpis[i].estimate.mean),
+                f(k.ui_low),
+                f(k.ui_high)
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    for (i, cs) in r.tornado_charts {
+        let _ = writeln!(
+            h,
+            "<details><summary>{}: which inputs drive each KPI (tornado charts)</summary><div class=grid>",
+            esc(&r.runs[*i].display_name())
+        );
+        for c in cs {
+            figure(h, c, "");
+        }
+        h.push_str("</div></details>\n");
+    }
 }
 
 /// At most this many sentences; a longer list (a sweep) is cut to the telling ones.
@@ -885,7 +962,8 @@ fn sweep(h: &mut String, r: &Report) {
 }
 
 /// Whether the run is long enough: the CI half-width of each headline KPI as a share of its
-/// mean, and the replications that would bring it to ±5 %.
+/// mean and the replications that bring it to ±5 % (see `advice`), then the warm-up each
+/// scenario's pools need against the one it used.
 fn precision(h: &mut String, r: &Report) {
     let Some(x) = r.reference.map(|i| &r.runs[i]).or(r.runs.first()) else {
         return;
@@ -894,38 +972,64 @@ fn precision(h: &mut String, r: &Report) {
         h,
         "<section id=precision><h2>Is this run long enough?</h2><p>For <b>{}</b>: how precisely {} replications pin \
          down each mean. A CI within ±5 % of the mean is usually enough to rank options; the last column is the number \
-         of replications that would reach it (the CI narrows with the square root of the replications).</p>\
+         of replications after which it stays there (the sequential rule of Hoad, Robinson &amp; Davies 2010), or, marked \
+         ≈, an estimate when this run never got there.</p>\
          <table><tr><th class=l>KPI</th><th>Mean</th><th>95 % CI ±</th><th>± % of the mean</th><th>Replications for ±5 %</th></tr>",
         esc(&x.display_name()),
         x.summary.replications
     );
-    for m in SUMMARY_KPIS {
-        let Some(k) = x.summary.kpi(m, "", Period::Overall) else {
-            continue;
-        };
-        let e = &k.estimate;
-        let half = (e.ci_high - e.ci_low) / 2.0;
-        let rel = 100.0 * half / e.mean.abs();
-        let need = if rel.is_finite() && rel > 0.0 {
-            let n = (e.n as f64 * (rel / 5.0).powi(2)).ceil().max(2.0);
-            format!("{n:.0}")
-        } else {
-            "–".into()
+    for (m, p) in advice::precision(&x.summary) {
+        let need = match p.needed {
+            Some(n) if n.reached => format!("{}", n.replications),
+            Some(n) => format!("≈ {}", format::number(f64::from(n.replications))),
+            None => "–".into(),
         };
         let _ = writeln!(
             h,
             "<tr><td class=l>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{need}</td></tr>",
             esc(m.label()),
-            value(m, shown(m, &x.summary, e.mean)),
-            value(m, shown(m, &x.summary, half)),
-            if rel.is_finite() {
-                format!("{} %", format::number(rel))
+            value(m, shown(m, &x.summary, p.mean)),
+            value(m, shown(m, &x.summary, p.half_width)),
+            if p.relative.is_finite() {
+                format!("{} %", format::number(100.0 * p.relative))
             } else {
                 "–".into()
             }
         );
     }
-    h.push_str("</table></section>\n");
+    h.push_str("</table>\n");
+    let warmups: Vec<(&ScenarioRun, &advice::Warmup, &advice::PoolWarmup)> = r
+        .runs
+        .iter()
+        .filter_map(|x| {
+            let w = x.warmup.as_ref()?;
+            Some((x, w, w.recommended()?))
+        })
+        .collect();
+    if let Some((_, first, _)) = warmups.first() {
+        let _ = writeln!(
+            h,
+            "<details><summary>Warm-up: the days each scenario discards against the days MSER-5 suggests</summary>\
+             <p>A pilot of {} replications starts each scenario from empty beds, without its roadmap changes or demand \
+             growth; MSER-5 (White 1997) truncates each ward's, service's and out-of-area daily occupancy where the mean of \
+             the rest is most precise. The longest pool sets the suggestion.</p>\
+             <table><tr><th class=l>Scenario</th><th>Warm-up used</th><th>MSER-5 suggests</th><th class=l>Longest pool</th></tr>",
+            first.pilot_replications
+        );
+        for (x, w, p) in &warmups {
+            let _ = writeln!(
+                h,
+                "<tr><td class=l>{}</td><td>{} days</td><td>{}{} days</td><td class=l>{}</td></tr>",
+                esc(&x.display_name()),
+                format::number(f64::from(w.used_days)),
+                if w.too_short() { "⚠ " } else { "" },
+                format::number(f64::from(p.days)),
+                esc(&p.label)
+            );
+        }
+        h.push_str("</table></details>\n");
+    }
+    h.push_str("</section>\n");
 }
 
 fn inputs(h: &mut String, r: &Report) {

@@ -1,6 +1,6 @@
 //! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
 
-use crate::config::Check;
+use crate::config::{Check, SweepValue};
 use crate::inputs::InputFile;
 use carepath_engine::scenario::RoadmapChange;
 use carepath_engine::{Difference, Summary};
@@ -22,6 +22,27 @@ pub struct ScenarioRun {
     pub inputs: Vec<InputFile>,
     /// The aggregated results.
     pub summary: Summary,
+    /// What its parameter draws say, when it had any.
+    pub uncertainty: Option<Uncertainty>,
+    /// The warm-up its pools need (none for a sweep point or a run from a census).
+    pub warmup: Option<crate::advice::Warmup>,
+}
+
+/// What a scenario's parameter draws say about each of its KPIs.
+#[derive(Debug, Clone)]
+pub struct Uncertainty {
+    /// Parameter draws, each run `replications` times.
+    pub draws: u32,
+    pub replications: u32,
+    /// The uncertain inputs' dotted keys.
+    pub inputs: Vec<String>,
+    /// Each draw's values of the inputs.
+    pub values: Vec<Vec<f64>>,
+    /// Per KPI, in the summary's order.
+    pub kpis: Vec<carepath_engine::uncertainty::KpiUncertainty>,
+    /// The reference and, per KPI, the share of draws in which this scenario is better;
+    /// `None` for the reference itself or when the two did not run the same draws.
+    pub p_better: Option<(String, Vec<f64>)>,
 }
 
 /// One point of a parameter sweep.
@@ -30,7 +51,7 @@ pub struct SweepPoint {
     /// The scenario the sweep varies (all its points share this).
     pub family: String,
     /// The swept key paths and their values at this point (one or two).
-    pub params: Vec<(String, f64)>,
+    pub params: Vec<(String, SweepValue)>,
 }
 
 impl ScenarioRun {

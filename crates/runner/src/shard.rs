@@ -221,7 +221,16 @@ struct Part {
 /// `extends`, `--set`, sweeps, `--reps` and `--seed`) and the baseline, in hex.
 pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<String, String> {
     use sha2::{Digest, Sha256};
-    let resolved: Vec<_> = scenarios.iter().map(|s| (&s.name, &s.scenario)).collect();
+    let resolved: Vec<_> = scenarios
+        .iter()
+        .map(|s| {
+            let draws = s
+                .draws
+                .as_ref()
+                .map(|d| (&d.design.inputs, &d.design.values));
+            (&s.name, &s.scenario, draws)
+        })
+        .collect();
     let bytes = serde_json::to_vec(&(env!("CARGO_PKG_VERSION"), baseline, resolved))
         .map_err(|e| format!("cannot hash the scenarios: {e}"))?;
     Ok(Sha256::digest(bytes)
@@ -466,12 +475,12 @@ impl Merged {
             }
         }
         for (agg, s) in aggregators.iter().zip(scenarios) {
-            if agg.len() != s.model.replications() as usize {
+            if agg.len() != s.runs() as usize {
                 return Err(format!(
                     "scenario `{}`: the shards hold {} of its {} replications",
                     s.name,
                     agg.len(),
-                    s.model.replications()
+                    s.runs()
                 ));
             }
         }

@@ -6,10 +6,12 @@ use crate::Failure;
 use serde::Serialize;
 
 /// The result of one check on one scenario.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub scenario: String,
+    /// The check as written (`oap_placements@2026/27<=10`).
     pub check: String,
+    /// The KPI's mean (null when it has no value).
     pub mean: Option<f64>,
     pub ci_low: Option<f64>,
     pub ci_high: Option<f64>,

@@ -33,6 +33,22 @@ pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
             format!("must be between 1 and 100000, got {}", sim.replications),
         );
     }
+    if let Some(draws) = sim.parameter_draws {
+        if draws == 0 || draws > 10_000 {
+            c.err(
+                path.key("parameter_draws"),
+                format!("must be between 1 and 10000, got {draws}"),
+            );
+        } else if u64::from(draws) * u64::from(sim.replications) > 10_000_000 {
+            c.err(
+                path.key("parameter_draws"),
+                format!(
+                    "{draws} draws × {} replications is more than 10,000,000 replications",
+                    sim.replications
+                ),
+            );
+        }
+    }
     if sim.warmup_days > 36_525 {
         c.err(
             path.key("warmup_days"),

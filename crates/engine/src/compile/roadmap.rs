@@ -30,6 +30,31 @@ pub(super) fn roadmap(
     let end_date = cal.date_of_offset(cal.days as i64);
     let layout = Layout::new(wards.len(), services.len());
     // Applied in date order; changes on the same date in the order written.
+    let mut ids: Vec<&str> = Vec::new();
+    for (i, id) in s
+        .roadmap
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| Some((i, r.id.as_deref()?)))
+    {
+        let path = KeyPath::root("roadmap").index(i).key("id");
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            c.err(
+                path,
+                format!("`{id}` cannot be an id: use letters, digits, `_` or `-`"),
+            );
+        } else if ids.contains(&id) {
+            c.err(
+                path,
+                format!("another roadmap change already has the id `{id}`"),
+            );
+        }
+        ids.push(id);
+    }
     let mut changes: Vec<(usize, &RoadmapChange)> = s.roadmap.iter().enumerate().collect();
     changes.sort_by_key(|(i, r)| (r.date, *i));
     let mut capacity_now: Vec<u32> = wards

@@ -47,6 +47,7 @@ pub fn erlang_loss(
             years: 10.0,
             warmup_days: (mean_los_days * 10.0) as u32,
             replications,
+            parameter_draws: None,
             seed: 1,
         },
         demand: Demand {

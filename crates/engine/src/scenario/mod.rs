@@ -75,6 +75,10 @@ pub struct Simulation {
     /// Independent replications; 30 or more give useful confidence intervals.
     #[serde(default = "default_replications")]
     pub replications: u32,
+    /// Parameter sets drawn from `[uncertainty]` by Latin hypercube, each run `replications`
+    /// times (second-order Monte Carlo). Omit to run once with the inputs as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_draws: Option<u32>,
     /// Seed for all random streams. The same seed gives the same results.
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -410,6 +414,11 @@ pub struct Budget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoadmapChange {
+    /// A stable name for the change, unique in the roadmap, so that a sweep, `--set` or
+    /// `solve` can address it as `roadmap.<id>.date` whatever its position (positions shift
+    /// when a file that extends this one adds changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// When the change takes effect.
     pub date: NaiveDate,
     /// What the change is (shown in the report).

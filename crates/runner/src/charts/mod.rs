@@ -24,6 +24,7 @@ mod draw;
 mod fan;
 mod levels;
 mod sweep;
+mod tornado;
 
 pub use cost::cost_label;
 use cost::*;
@@ -32,8 +33,9 @@ use draw::*;
 pub use fan::Marker;
 use fan::*;
 use levels::*;
-pub use sweep::sweep_charts;
 use sweep::*;
+pub use sweep::{date_tick, solve_chart, sweep_charts, SolveChart};
+pub use tornado::tornado_charts;
 
 /// One chart in both formats.
 pub struct Chart {

@@ -1,6 +1,7 @@
 //! Sweeps: a KPI against one swept parameter, or a heatmap over two.
 
 use super::*;
+use crate::config::SweepValue;
 
 /// A point of a sweep line: parameter value, mean, CI low, CI high.
 pub(super) type LinePoint = (f64, f64, f64, f64);
@@ -18,6 +19,8 @@ pub(super) struct SweepLines {
     pub(super) targets: Vec<(f64, String)>,
     /// Marked points: (x, y, label).
     pub(super) marks: Vec<(f64, f64, String)>,
+    /// A tick label for a parameter value.
+    pub(super) x_label: fn(f64) -> String,
 }
 
 impl Plot for SweepLines {
@@ -54,7 +57,7 @@ impl Plot for SweepLines {
         let x_ticks = xs
             .iter()
             .step_by(every)
-            .map(|&v| (v, number_exact(v)))
+            .map(|&v| (v, (self.x_label)(v)))
             .collect();
         let mut entries: Vec<(String, Swatch)> = Vec::new();
         let two_d = self.lines.len() > 1;
@@ -310,6 +313,19 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
         let Some(sweep) = first.sweep.as_ref() else {
             continue;
         };
+        // Words and true/false have no axis: their points are compared in the tables.
+        let unplaced = |r: &&ScenarioRun| {
+            r.sweep
+                .as_ref()
+                .is_some_and(|p| p.params.iter().any(|(_, v)| v.axis().is_none()))
+        };
+        if points.iter().any(unplaced) {
+            continue;
+        }
+        let x_label: fn(f64) -> String = match sweep.params[0].1 {
+            SweepValue::Date(_) => date_tick,
+            _ => number_exact,
+        };
         let x_key = sweep.params[0].0.clone();
         let y_key = sweep.params.get(1).map(|p| p.0.clone());
         let x_desc = key_label(&x_key, &first.summary);
@@ -317,7 +333,8 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
             r.sweep
                 .as_ref()
                 .and_then(|p| p.params.get(i))
-                .map_or(f64::NAN, |p| p.1)
+                .and_then(|p| p.1.axis())
+                .unwrap_or(f64::NAN)
         };
         let mut seconds: Vec<f64> = points.iter().map(|r| value(r, 1)).collect();
         seconds.sort_by(f64::total_cmp);
@@ -440,6 +457,7 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
                 lines,
                 targets,
                 marks,
+                x_label,
             };
             charts.push(render(
                 format!("sweep_{}_{}", slug(family), metric.name()),
@@ -477,6 +495,45 @@ pub fn sweep_charts(runs: &[ScenarioRun]) -> Result<Vec<Chart>, String> {
         }
     }
     Ok(charts)
+}
+
+/// A date's day number (from the common era) as `Apr 2024`.
+pub fn date_tick(v: f64) -> String {
+    chrono::NaiveDate::from_num_days_from_ce_opt(v as i32)
+        .map_or_else(|| number_exact(v), |d| d.format("%b %Y").to_string())
+}
+
+/// What `carepath solve` draws: the KPI at each value tried, the target and the answer.
+pub struct SolveChart {
+    pub title: String,
+    pub x_desc: String,
+    pub y_desc: String,
+    pub metric: Metric,
+    /// (value, mean, 95 % CI low, high), in any order.
+    pub points: Vec<LinePoint>,
+    /// The target and its label.
+    pub target: Option<(f64, String)>,
+    /// The answer: (value, mean, label).
+    pub answer: (f64, f64, String),
+    /// A tick label for a value (a date's day number as a month, say).
+    pub x_label: fn(f64) -> String,
+}
+
+/// The KPI against the varied value with the target line and the answer marked.
+pub fn solve_chart(c: SolveChart) -> Result<Chart, String> {
+    let mut points = c.points;
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let plot = SweepLines {
+        title: c.title.clone(),
+        x_desc: c.x_desc,
+        y_desc: c.y_desc,
+        metric: c.metric,
+        lines: vec![(String::new(), points)],
+        targets: c.target.into_iter().collect(),
+        marks: vec![c.answer],
+        x_label: c.x_label,
+    };
+    render("solve".into(), c.title, &plot)
 }
 
 /// `places` for `services.home_treatment.places`.

@@ -18,6 +18,8 @@ fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
         checks: vec![],
         inputs: vec![],
         summary,
+        uncertainty: None,
+        warmup: None,
     }
 }
 
@@ -41,9 +43,13 @@ fn sweep(grid: bool) -> Vec<ScenarioRun> {
             .chain((!grid).then_some(None))
         {
             let mut r = roadmap_run(&format!("p{places}"), places);
-            let mut params = vec![("services.home_treatment.places".to_string(), places as f64)];
+            let number = crate::config::SweepValue::Number;
+            let mut params = vec![(
+                "services.home_treatment.places".to_string(),
+                number(places as f64),
+            )];
             if let Some(v) = second {
-                params.push(("services.day_hospital.places".to_string(), v));
+                params.push(("services.day_hospital.places".to_string(), number(v)));
             }
             r.sweep = Some(SweepPoint {
                 family: "fam".into(),
@@ -94,7 +100,58 @@ fn every_chart() -> Vec<Chart> {
         })
         .unwrap(),
     );
+    let drawn = with_draws(roadmap_run("drawn", 4));
+    let u = drawn.uncertainty.as_ref().unwrap();
+    charts.extend(tornado_charts(&drawn, u).unwrap());
     charts
+}
+
+/// `run` with 12 parameter draws × 2 replications of its referral rate and GAU stay.
+fn with_draws(mut r: ScenarioRun) -> ScenarioRun {
+    use carepath_engine::dist::Dist;
+    use carepath_engine::scenario::Distribution;
+    use carepath_engine::uncertainty::{self, Design};
+    let mut s = examples::roadmap(2);
+    for svc in s.services.values_mut() {
+        svc.places = 4;
+    }
+    let uniform = |min, max| Dist::new(&Distribution::Uniform { min, max }).unwrap();
+    let inputs = [
+        (
+            "demand.referrals_per_year".to_string(),
+            uniform(200.0, 340.0),
+        ),
+        (
+            "groups.gau.los_days.median".to_string(),
+            uniform(30.0, 50.0),
+        ),
+    ];
+    let design = Design::latin_hypercube(1, &inputs, 12);
+    let models: Vec<_> = design
+        .values
+        .iter()
+        .map(|v| {
+            let mut d = s.clone();
+            d.demand.referrals_per_year = v[0];
+            d.groups.get_mut("gau").unwrap().los_days = Distribution::Lognormal {
+                median: Some(v[1]),
+                sigma: Some(0.8),
+                mean: None,
+                sd: None,
+            };
+            d.validate().unwrap()
+        })
+        .collect();
+    r.summary = uncertainty::run(&s.validate().unwrap(), &models, 2);
+    r.uncertainty = Some(crate::results::Uncertainty {
+        draws: 12,
+        replications: 2,
+        inputs: design.inputs.clone(),
+        values: design.values.clone(),
+        kpis: uncertainty::analyse(&r.summary, &design),
+        p_better: None,
+    });
+    r
 }
 
 fn kinds(charts: &[Chart]) -> BTreeSet<String> {
@@ -134,6 +191,7 @@ fn no_chart_draws_data_outside_its_plot() {
             "levels",
             "occupancy",
             "sweep",
+            "tornado",
             "waiting"
         ]
         .into_iter()

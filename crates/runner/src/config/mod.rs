@@ -20,6 +20,7 @@ mod schema;
 mod shape;
 mod sweep;
 mod tree;
+mod uncertainty;
 
 #[allow(unused_imports)]
 pub use checks::{parse_check_arg, Check};
@@ -28,6 +29,7 @@ pub use error::ConfigError;
 pub use schema::{key_reference, schema};
 
 use crate::results::SweepPoint;
+use carepath_engine::uncertainty::{support, Design};
 use carepath_engine::{Model, Scenario};
 use serde::Deserialize;
 use shape::Shape;
@@ -36,10 +38,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
+pub(crate) use sweep::SweepValue;
 use tree::{path_string, Loc, Node, Seg};
+use uncertainty::UncertainInput;
 
 /// Keys that only the runner reads, which `--set` cannot change.
-const RUNNER_KEYS: [&str; 3] = ["extends", "sweep", "check"];
+const RUNNER_KEYS: [&str; 4] = ["extends", "sweep", "check", "uncertainty"];
 
 /// Command-line changes applied to every scenario loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +75,32 @@ pub struct LoadedScenario {
     pub checks: Vec<Check>,
     /// Its point in a sweep, if swept.
     pub sweep: Option<SweepPoint>,
+    /// Its parameter draws, with `simulation.parameter_draws` and `[uncertainty]`.
+    pub draws: Option<Draws>,
+}
+
+/// The parameter sets of a scenario with uncertain inputs, and the model of each.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    pub design: Design,
+    pub models: Vec<Model>,
+}
+
+impl LoadedScenario {
+    /// Replications in all: `replications`, times the parameter draws when there are any.
+    pub fn runs(&self) -> u32 {
+        let draws = self.draws.as_ref().map_or(1, |d| d.models.len() as u32);
+        draws * self.model.replications()
+    }
+
+    /// The model that replication `index` (of [`Self::runs`]) runs: its draw's, or the
+    /// scenario's own.
+    pub fn model_for(&self, index: u32) -> &Model {
+        match &self.draws {
+            Some(d) => &d.models[(index / self.model.replications()) as usize],
+            None => &self.model,
+        }
+    }
 }
 
 /// Loads scenario files, and every `*.toml` file of directories (each after the file it
@@ -398,6 +428,7 @@ fn load_file(
     shape.check_root(&tree, errs);
     let checks = checks::from_tree(tree.remove("check").as_ref(), errs);
     let file_sweep = tree.remove("sweep");
+    let inputs = uncertainty::from_tree(tree.remove("uncertainty").as_ref(), errs);
     let params = match &overrides.sweeps {
         Some(params) => params.clone(),
         None => sweep::from_tree(file_sweep.as_ref(), errs),
@@ -410,7 +441,21 @@ fn load_file(
         errs.push(at.error("sweep", m, None));
     }
     let (base, name_at) = scenario_name(&tree, path, errs.len() == before, errs);
-    let swept = resolve_sweep(&tree, &params, shape, errs);
+    let swept = resolve_sweep(&tree, &params, shape, "swept", errs);
+    let uncertain: Vec<SweepParam> = inputs.iter().map(|i| i.param.clone()).collect();
+    let drawn = resolve_sweep(&tree, &uncertain, shape, "uncertain", errs);
+    for d in &drawn {
+        let key = &d.param.key;
+        if d.whole {
+            let message = format!("`{key}` takes whole numbers, so it cannot be uncertain");
+            let help = "draws are continuous; sweep a whole number such as a capacity instead";
+            errs.push(d.param.at.error(key, message, Some(help.into())));
+        }
+        if params.iter().any(|p| p.path == d.param.path) {
+            let message = format!("`{key}` is both swept and uncertain");
+            errs.push(d.param.at.error(key, message, None));
+        }
+    }
     if errs.len() > before {
         return Vec::new();
     }
@@ -429,12 +474,15 @@ fn load_file(
             &[Seg::Key("name".into())],
             Node::scalar(toml::Value::String(name.clone()), name_at.clone()),
         );
-        let point: Vec<(String, f64)> = params
+        let point: Vec<(String, SweepValue)> = params
             .iter()
             .map(|p| p.key.clone())
-            .zip(values.iter().copied())
+            .zip(values.iter().cloned())
             .collect();
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
+            continue;
+        };
+        let Some(draws) = draw(&tree, &drawn, &inputs, &scenario, &model, shape, errs) else {
             continue;
         };
         let sweep = (!params.is_empty()).then(|| SweepPoint {
@@ -449,6 +497,7 @@ fn load_file(
             model,
             checks: checks.clone(),
             sweep,
+            draws,
         };
         loaded.push((scenario, name_at.clone()));
     }
@@ -489,8 +538,15 @@ fn apply_sets(
     errs: &mut Vec<ConfigError>,
 ) {
     for o in &overrides.sets {
-        match shape.resolve(tree, &o.path) {
-            Ok(_) => tree.insert(&o.path, o.value.clone()),
+        let at = match tree.by_name(&o.path) {
+            Ok(at) => at,
+            Err(m) => {
+                errs.push(o.value.at.error(&path_string(&o.path), m, None));
+                continue;
+            }
+        };
+        match shape.resolve(tree, &at) {
+            Ok(_) => tree.insert(&at, o.value.clone()),
             // A key the format has but this scenario lacks is this file's problem; a key the
             // format lacks is the argument's, reported once for all files.
             Err(e) if e.scenario_specific => errs.push(Loc::Implied(Rc::from(path)).error(
@@ -530,43 +586,74 @@ fn scenario_name(
 /// A swept key with its schema and whether its values must be whole numbers.
 struct Swept<'a> {
     param: &'a SweepParam,
+    /// Its path in this scenario, with elements named by `id` resolved to their index.
+    path: Vec<Seg>,
     schema: &'a serde_json::Value,
     whole: bool,
 }
 
-/// Checks that each swept key exists in this scenario and holds a number.
+/// Checks that each swept (or uncertain: `verb`) key exists in this scenario and that numeric
+/// keys get numbers (the schema checks every other value once it is in place).
 fn resolve_sweep<'a>(
     tree: &Node,
     params: &'a [SweepParam],
     shape: &'a Shape,
+    verb: &str,
     errs: &mut Vec<ConfigError>,
 ) -> Vec<Swept<'a>> {
     let mut swept = Vec::new();
     for p in params {
-        let schema = match shape.resolve(tree, &p.path) {
-            Ok(s) => s,
-            Err(e) => {
-                errs.push(p.at.error(&p.key, e.message, e.help));
+        let resolved = tree
+            .by_name(&p.path)
+            .map_err(|m| (m, None))
+            .and_then(|path| {
+                let schema = shape
+                    .resolve(tree, &path)
+                    .map_err(|e| (e.message, e.help))?;
+                Ok((path, schema))
+            });
+        let (path, schema) = match resolved {
+            Ok(r) => r,
+            Err((message, help)) => {
+                errs.push(p.at.error(&p.key, message, help));
                 continue;
             }
         };
-        let Some(whole) = shape.numeric(schema) else {
-            let message = format!(
-                "`{}` is {}, not a number, so it cannot be swept",
-                p.key,
-                shape.describe(schema)
-            );
+        let numeric = shape.numeric(schema);
+        let wrong = match numeric {
+            Some(_) => p.values.iter().find(|v| v.number().is_none()),
+            None => p.values.iter().find(|v| v.number().is_some()),
+        };
+        if let Some(v) = wrong {
+            let message = match verb {
+                "swept" => format!(
+                    "`{}` is {}, so it cannot be {v}",
+                    p.key,
+                    shape.describe(schema)
+                ),
+                _ => format!(
+                    "`{}` is {}, not a number, so it cannot be {verb}",
+                    p.key,
+                    shape.describe(schema)
+                ),
+            };
             errs.push(p.at.error(&p.key, message, None));
             continue;
-        };
+        }
+        let whole = numeric == Some(true);
         // Beyond 2^53 an f64 no longer holds every whole number.
-        let not_whole = |v: &&f64| v.fract() != 0.0 || v.abs() > 9.0e15;
-        if let Some(v) = p.values.iter().find(|v| whole && not_whole(v)) {
+        let not_whole = |v: f64| v.fract() != 0.0 || v.abs() > 9.0e15;
+        if let Some(v) = p
+            .values
+            .iter()
+            .find(|v| whole && v.number().is_some_and(not_whole))
+        {
             let message = format!("`{}` takes whole numbers, so it cannot be {v}", p.key);
             errs.push(p.at.error(&p.key, message, None));
         }
         swept.push(Swept {
             param: p,
+            path,
             schema,
             whole,
         });
@@ -574,24 +661,114 @@ fn resolve_sweep<'a>(
     swept
 }
 
+/// The parameter draws of a scenario whose tree (sweep values in place) is `tree`, each
+/// validated: `Some(None)` without `simulation.parameter_draws`, `None` after reporting errors.
+/// Before drawing, the scenario is validated at each end of each input's distribution (the
+/// others as written), so that an interval reaching outside a key's valid values is reported
+/// as such, whatever the draws happen to be.
+fn draw(
+    tree: &Node,
+    drawn: &[Swept],
+    inputs: &[UncertainInput],
+    scenario: &Scenario,
+    central: &Model,
+    shape: &Shape,
+    errs: &mut Vec<ConfigError>,
+) -> Option<Option<Draws>> {
+    let before = errs.len();
+    for (s, input) in drawn.iter().zip(inputs) {
+        let (low, high) = support(&input.dist);
+        let key = &s.param.key;
+        for end in [low, high] {
+            let at = errs.len();
+            let point = [(key.clone(), SweepValue::Number(end))];
+            match build(
+                &mut tree.clone(),
+                std::slice::from_ref(s),
+                &point,
+                shape,
+                errs,
+            ) {
+                Some((_, model)) if central.same_shape(&model) => continue,
+                Some(_) => {
+                    let message = format!("`{key}` changes which KPIs, days or capacities the scenario has, so it cannot be uncertain");
+                    errs.push(s.param.at.error(key, message, None));
+                }
+                None => {
+                    let help = format!(
+                        "its `[uncertainty]` distribution reaches {end}: keep it within the values `{key}` accepts"
+                    );
+                    for e in &mut errs[at..] {
+                        e.help.get_or_insert_with(|| help.clone());
+                    }
+                }
+            }
+            break;
+        }
+    }
+    if errs.len() > before {
+        return None;
+    }
+    let Some(n) = scenario.simulation.parameter_draws else {
+        return Some(None);
+    };
+    if inputs.is_empty() {
+        let path = [
+            Seg::Key("simulation".into()),
+            Seg::Key("parameter_draws".into()),
+        ];
+        let help = "declare the inputs to draw, e.g. `[uncertainty]` `\"demand.annual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }`";
+        errs.push(tree.locate(&path).error(
+            "simulation.parameter_draws",
+            format!(
+                "`simulation.parameter_draws` is {n}, but no `[uncertainty]` input is declared"
+            ),
+            Some(help.into()),
+        ));
+        return None;
+    }
+    let columns: Vec<_> = inputs
+        .iter()
+        .map(|i| (i.param.key.clone(), i.dist.clone()))
+        .collect();
+    let design = Design::latin_hypercube(scenario.simulation.seed, &columns, n);
+    let mut models = Vec::with_capacity(design.draws());
+    for values in &design.values {
+        let point: Vec<(String, SweepValue)> = columns
+            .iter()
+            .map(|(k, _)| k.clone())
+            .zip(values.iter().map(|&v| SweepValue::Number(v)))
+            .collect();
+        let (_, model) = build(&mut tree.clone(), drawn, &point, shape, errs)?;
+        if !central.same_shape(&model) {
+            let keys: Vec<&str> = columns.iter().map(|(k, _)| k.as_str()).collect();
+            let message = format!(
+                "the parameter draws change which KPIs, days or capacities the scenario has ({})",
+                keys.join(", ")
+            );
+            let help = "an uncertain input must leave the run's length and capacities as they are";
+            errs.push(drawn[0].param.at.error(keys[0], message, Some(help.into())));
+            return None;
+        }
+        models.push(model);
+    }
+    Some(Some(Draws { design, models }))
+}
+
 /// Puts a sweep point's values into the tree, then deserializes and validates the scenario,
 /// mapping validation errors back to where their keys are written.
 fn build(
     tree: &mut Node,
     swept: &[Swept],
-    point: &[(String, f64)],
+    point: &[(String, SweepValue)],
     shape: &Shape,
     errs: &mut Vec<ConfigError>,
 ) -> Option<(Scenario, Model)> {
     let before = errs.len();
     for (s, (_, v)) in swept.iter().zip(point) {
-        let value = if s.whole {
-            toml::Value::Integer(*v as i64)
-        } else {
-            toml::Value::Float(*v)
-        };
-        tree.insert(&s.param.path, Node::scalar(value, s.param.at.clone()));
-        shape.check_at(tree, &s.param.path, s.schema, errs);
+        let value = v.to_toml(s.whole);
+        tree.insert(&s.path, Node::scalar(value, s.param.at.clone()));
+        shape.check_at(tree, &s.path, s.schema, errs);
     }
     if errs.len() > before {
         return None;

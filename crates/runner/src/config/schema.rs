@@ -27,6 +27,12 @@ struct RunnerKeys {
     /// Conditions on KPIs tested after the run.
     #[serde(default)]
     check: Vec<CheckSpec>,
+    /// Inputs whose values are uncertain: dotted key paths, as in `sweep`, each with a
+    /// distribution (`"demand.annual_growth" = { dist = "triangular", min = 0.0, mode = 0.03,
+    /// max = 0.07 }`). With `simulation.parameter_draws` the scenario runs that many parameter
+    /// sets drawn by Latin hypercube; without it, the values written elsewhere are used.
+    #[serde(default)]
+    uncertainty: BTreeMap<String, carepath_engine::scenario::Distribution>,
 }
 
 /// The JSON Schema (draft 2020-12) of a scenario file: the engine's `Scenario` plus the runner's

@@ -590,8 +590,11 @@ fn cli_sweep_expands_in_grid_order_with_names() {
         Some(SweepPoint {
             family: "base".into(),
             params: vec![
-                ("wards.w.beds".into(), 8.0),
-                ("demand.referrals_per_year".into(), 150.5)
+                ("wards.w.beds".into(), SweepValue::Number(8.0)),
+                (
+                    "demand.referrals_per_year".into(),
+                    SweepValue::Number(150.5)
+                )
             ],
         })
     );
@@ -642,7 +645,7 @@ fn bad_sweeps_are_errors() {
 
     let path = write(&dir, "s.toml", MINIMAL);
     for (arg, expected) in [
-        ("wards.w.funding=1,2", "not a number, so it cannot be swept"),
+        ("wards.w.funding=1,2", "so it cannot be 1"),
         ("wards.w.beds=2.5,3", "takes whole numbers"),
         ("wards.w.bedz=1,2", "did you mean `beds`?"),
         (
@@ -915,4 +918,40 @@ fn an_engine_error_under_a_dotted_key_is_located_at_its_line() {
         .expect("the unknown group is reported");
     assert_eq!(e.key, "wards.\"picu.x\".accepts[0]");
     assert_eq!(e.line, Some(line_of(&text, "[\"nobody\"]")), "{e}");
+}
+
+#[test]
+fn roadmap_changes_are_addressed_by_their_id() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "{MINIMAL}\n[[roadmap]]\nid = \"first\"\ndate = 2020-06-01\nward = \"w\"\ncapacity = 4\n\n\
+         [[roadmap]]\nid = \"cut\"\ndate = 2020-09-01\nward = \"w\"\ncapacity = 3\n"
+    );
+    let path = write(&dir, "r.toml", &text);
+    let set = |arg: &str| LoadOptions {
+        sets: vec![arg.into()],
+        ..LoadOptions::default()
+    };
+    let s = &load_ok(&[&path], set("roadmap.cut.date=2020-10-01"))[0];
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(s.scenario.roadmap[1].date, date("2020-10-01"));
+    assert_eq!(s.scenario.roadmap[0].date, date("2020-06-01"));
+    let errs = load_err(&[&path], set("roadmap.cutt.date=2020-10-01"));
+    assert!(errs[0].message.contains("did you mean `cut`?"), "{errs:?}");
+    let sweep = LoadOptions {
+        sweeps: vec!["roadmap.cut.date=2020-07-01,2020-08-01".into()],
+        ..LoadOptions::default()
+    };
+    let loaded = load_ok(&[&path], sweep);
+    assert_eq!(loaded[1].name, "r__date=2020-08-01");
+    assert_eq!(loaded[1].scenario.roadmap[1].date, date("2020-08-01"));
+
+    let twice = write(&dir, "d.toml", &text.replace("\"first\"", "\"cut\""));
+    let errs = load_err(&[&twice], LoadOptions::default());
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("already has the id `cut`")
+                && e.line == Some(line_of(&text, "id = \"cut\""))),
+        "{errs:?}"
+    );
 }

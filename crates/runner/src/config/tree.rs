@@ -143,6 +143,48 @@ impl Node {
         &node.at
     }
 
+    /// `path` with every key that names an array element by its `id` (`roadmap.new_picu`)
+    /// replaced by that element's index (`roadmap[2]`), so that a change keeps its address
+    /// when a file that extends this one adds changes before it.
+    pub(crate) fn by_name(&self, path: &[Seg]) -> Result<Vec<Seg>, String> {
+        let mut node = Some(self);
+        let mut out = Vec::with_capacity(path.len());
+        for seg in path {
+            let seg = match (seg, node.map(|n| &n.item)) {
+                (Seg::Key(k), Some(Item::Array(items))) => {
+                    let ids: Vec<&str> = items
+                        .iter()
+                        .filter_map(|n| n.get("id").and_then(Node::as_str))
+                        .collect();
+                    let Some(i) = items
+                        .iter()
+                        .position(|n| n.get("id").and_then(Node::as_str) == Some(k))
+                    else {
+                        let within = path_string(&out);
+                        return Err(match super::error::closest(k, ids.iter().copied()) {
+                            _ if ids.is_empty() => format!(
+                                "no entry of `{within}` has an `id`; give one `id = \"{k}\"` or \
+                                 address it by position (`{within}[0]`)"
+                            ),
+                            Some(c) => format!(
+                                "no entry of `{within}` has `id = \"{k}\"`; did you mean `{c}`?"
+                            ),
+                            None => format!(
+                                "no entry of `{within}` has `id = \"{k}\"`; ids are {}",
+                                ids.join(", ")
+                            ),
+                        });
+                    };
+                    Seg::Index(i)
+                }
+                (seg, _) => seg.clone(),
+            };
+            node = node.and_then(|n| n.child(&seg));
+            out.push(seg);
+        }
+        Ok(out)
+    }
+
     /// Puts `value` at `path`, creating missing tables on the way (located where `value` is).
     /// Steps through anything that is not a table or array are replaced, so callers check the
     /// path first (see `Shape::resolve`).

@@ -13,6 +13,8 @@ fn runs() -> (Vec<ScenarioRun>, Vec<Comparison>) {
             checks: vec![],
             inputs: vec![],
             summary: run(&s.validate().unwrap(), 0..4),
+            uncertainty: None,
+            warmup: None,
         }
     };
     let runs = vec![mk("baseline", 24), mk("more_beds", 36)];
@@ -43,6 +45,7 @@ fn report_is_self_contained_and_says_what_changed() {
         differences: None,
         sweep_charts: &[],
         scenario_charts: &[],
+        tornado_charts: &[],
         methods: &methods(),
     });
     assert!(!html.contains("<script"));

@@ -446,6 +446,7 @@ fn export_run(
         &[],
         &timing,
         &w.out,
+        publish::Extras::default(),
     )
     .map_err(fail)?;
     Ok(

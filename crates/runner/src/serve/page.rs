@@ -122,6 +122,7 @@ pub fn results(w: &Workshop, o: &Outcome) -> Result<String, String> {
         differences: chart.as_ref(),
         sweep_charts: &[],
         scenario_charts: &[],
+        tornado_charts: &[],
         methods: &methods,
     });
     let mut widths = Vec::new();

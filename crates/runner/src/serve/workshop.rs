@@ -311,6 +311,8 @@ pub fn run_of(s: &LoadedScenario, summary: Summary) -> ScenarioRun {
         checks: s.checks.clone(),
         inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
         summary,
+        uncertainty: None,
+        warmup: None,
     }
 }
 

@@ -1,0 +1,417 @@
+//! Is this run long enough? The warm-up each pool needs, by MSER-5, and the replications each
+//! headline KPI needs for a 95 % confidence interval within ±5 % of its mean.
+//!
+//! **Warm-up.** A pilot runs the scenario from empty wards with no warm-up, without its
+//! roadmap changes and without demand growth (a step or a trend after the warm-up would read
+//! as a transient: the warm-up is for the bias of starting empty), for as
+//! long as the run simulates in all, with up to [`PILOT_REPLICATIONS`] replications. Each
+//! pool's daily occupancy, averaged over the pilot's replications, is truncated by MSER-5
+//! (White 1997, "An effective truncation heuristic for bias reduction in simulation output",
+//! *Simulation* 69(6); with batches of five, White, Cobb & Spratt 2000): the truncation that
+//! minimises the squared standard error of the mean of what is left, searched over the first
+//! half of the series. A scenario that starts from a census has no warm-up to advise on.
+//!
+//! **Replications.** The sequential rule of Hoad, Robinson & Davies (2010), as in sim-tools'
+//! `ReplicationsAlgorithm`: the smallest n ≥ 3 whose relative half-width
+//! t(0.975; n − 1) · s / (√n · |mean|) is within 5 % and stays within for the next
+//! `5` replications (5 n / 100 beyond 100). When the run's replications never meet it, the
+//! estimate is n = ⌈(t(0.975; N − 1) · s / (0.05 · |mean|))²⌉ from the N it has.
+
+use crate::charts::SUMMARY_KPIS;
+use crate::config::LoadedScenario;
+use crate::exec;
+use crate::format;
+use crate::results::ScenarioRun;
+use carepath_engine::{Measure, Metric, Period, PoolKind, Summary};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use std::fmt::Write as _;
+
+/// Replications of the warm-up pilot (fewer when the run has fewer).
+pub const PILOT_REPLICATIONS: u32 = 10;
+/// Observations per MSER batch.
+const BATCH: usize = 5;
+/// The precision the replication advice aims at: half-width within 5 % of the mean.
+pub const PRECISION: f64 = 0.05;
+/// Replications that must stay within the precision after the one that first meets it.
+const LOOK_AHEAD: usize = 5;
+
+/// MSER-5: the number of leading observations to discard (a multiple of 5), or `None` for a
+/// series of fewer than four batches.
+pub fn mser5(series: &[f64]) -> Option<usize> {
+    let batches: Vec<f64> = series
+        .chunks_exact(BATCH)
+        .map(|c| c.iter().sum::<f64>() / BATCH as f64)
+        .collect();
+    let n = batches.len();
+    if n < 4 {
+        return None;
+    }
+    // Sums and sums of squares of every tail, so each truncation costs O(1).
+    let mut tails = vec![(0.0, 0.0); n + 1];
+    for i in (0..n).rev() {
+        tails[i] = (
+            tails[i + 1].0 + batches[i],
+            tails[i + 1].1 + batches[i] * batches[i],
+        );
+    }
+    let mser = |d: usize| {
+        let (s, ss) = tails[d];
+        let m = (n - d) as f64;
+        (ss - s * s / m).max(0.0) / (m * m)
+    };
+    (0..=n / 2)
+        .min_by(|&a, &b| mser(a).total_cmp(&mser(b)))
+        .map(|d| d * BATCH)
+}
+
+/// The replications a KPI needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Needed {
+    pub replications: u32,
+    /// Whether the run's own replications met the rule (else the number is extrapolated).
+    pub reached: bool,
+}
+
+fn half_width(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0).map_or(f64::NAN, |d| d.inverse_cdf(0.975));
+    (mean, t * sd / n.sqrt())
+}
+
+/// The replications needed for a 95 % CI within ±5 % of the mean, from a run's replication
+/// values in replication order; `None` when the mean is zero or a value is undefined.
+pub fn replications_needed(values: &[f64]) -> Option<Needed> {
+    if values.len() < 3
+        || values.iter().any(|v| !v.is_finite())
+        || values.iter().sum::<f64>() == 0.0
+    {
+        return None;
+    }
+    let deviation = |n: usize| {
+        let (mean, half) = half_width(&values[..n]);
+        if half == 0.0 {
+            0.0
+        } else {
+            half / mean.abs()
+        }
+    };
+    let within: Vec<bool> = (0..=values.len())
+        .map(|n| n >= 3 && deviation(n) <= PRECISION)
+        .collect();
+    let ahead = |n: usize| {
+        if n <= 100 {
+            LOOK_AHEAD
+        } else {
+            LOOK_AHEAD * n / 100
+        }
+    };
+    let reached = (3..=values.len())
+        .find(|&n| n + ahead(n) <= values.len() && within[n..=n + ahead(n)].iter().all(|&w| w));
+    if let Some(n) = reached {
+        return Some(Needed {
+            replications: n as u32,
+            reached: true,
+        });
+    }
+    let (mean, half) = half_width(values);
+    let n = values.len() as f64;
+    let need = (half * n.sqrt() / (PRECISION * mean.abs())).powi(2).ceil();
+    need.is_finite().then(|| Needed {
+        replications: need.max(3.0) as u32,
+        reached: false,
+    })
+}
+
+/// The warm-up a scenario's pools need, from a pilot run.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Warmup {
+    /// The scenario's `warmup_days`.
+    pub used_days: u32,
+    /// Replications of the pilot.
+    pub pilot_replications: u32,
+    /// Per ward, service and out of area: (subject, label, days to discard).
+    pub pools: Vec<PoolWarmup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct PoolWarmup {
+    pub subject: String,
+    pub label: String,
+    pub days: u32,
+}
+
+impl Warmup {
+    /// The longest warm-up any pool needs, and that pool.
+    pub fn recommended(&self) -> Option<&PoolWarmup> {
+        self.pools.iter().max_by_key(|p| p.days)
+    }
+
+    pub fn too_short(&self) -> bool {
+        self.recommended().is_some_and(|p| p.days > self.used_days)
+    }
+}
+
+/// Runs the warm-up pilot of each scenario that is not a sweep point and does not start from
+/// a census (`None` for the others).
+pub fn warmups(
+    scenarios: &[LoadedScenario],
+    threads: Option<usize>,
+) -> Result<Vec<Option<Warmup>>, String> {
+    scenarios
+        .iter()
+        .map(|s| {
+            if s.sweep.is_some() || s.scenario.census.is_some() {
+                return Ok(None);
+            }
+            warmup(s, threads).map(Some)
+        })
+        .collect()
+}
+
+fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Warmup, String> {
+    let mut pilot = s.clone();
+    let sim = &mut pilot.scenario.simulation;
+    let used = sim.warmup_days;
+    sim.years += f64::from(used) / 365.25;
+    sim.warmup_days = 0;
+    sim.replications = sim.replications.min(PILOT_REPLICATIONS);
+    let replications = sim.replications;
+    pilot.scenario.roadmap.clear();
+    pilot.scenario.demand.annual_growth = 0.0;
+    pilot.model = pilot
+        .scenario
+        .validate()
+        .map_err(|e| format!("the warm-up pilot of `{}` is invalid: {e:?}", s.name))?;
+    let (summaries, _) = exec::run_all(std::slice::from_ref(&pilot), threads)?;
+    let pools = summaries
+        .iter()
+        .flat_map(|summary| &summary.daily)
+        .filter(|d| d.measure == Measure::Occupied && d.kind != PoolKind::Pathway)
+        .filter_map(|d| {
+            Some(PoolWarmup {
+                subject: d.subject.clone(),
+                label: d.label.clone(),
+                days: mser5(&d.mean)? as u32,
+            })
+        })
+        .collect();
+    Ok(Warmup {
+        used_days: used,
+        pilot_replications: replications,
+        pools,
+    })
+}
+
+/// The replication advice for one headline KPI.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct KpiPrecision {
+    pub metric: &'static str,
+    #[schemars(with = "Option<f64>")]
+    pub mean: f64,
+    /// Half-width of the 95 % CI.
+    #[schemars(with = "Option<f64>")]
+    pub half_width: f64,
+    /// Half-width as a share of the mean.
+    #[schemars(with = "Option<f64>")]
+    pub relative: f64,
+    pub needed: Option<Needed>,
+}
+
+/// The replication advice for each headline KPI over the whole reported period.
+pub fn precision(s: &Summary) -> Vec<(Metric, KpiPrecision)> {
+    SUMMARY_KPIS
+        .iter()
+        .filter_map(|&m| {
+            let k = s.kpi(m, "", Period::Overall)?;
+            let e = &k.estimate;
+            let half = (e.ci_high - e.ci_low) / 2.0;
+            Some((
+                m,
+                KpiPrecision {
+                    metric: m.name(),
+                    mean: e.mean,
+                    half_width: half,
+                    relative: half / e.mean.abs(),
+                    needed: replications_needed(&k.values),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The advice as `summary.json` carries it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AdviceJson {
+    pub warmup: Option<Warmup>,
+    pub replications: u32,
+    pub precision: Vec<KpiPrecision>,
+}
+
+pub fn json(run: &ScenarioRun) -> AdviceJson {
+    advice_json(&run.summary, run.warmup.as_ref())
+}
+
+fn advice_json(summary: &Summary, warmup: Option<&Warmup>) -> AdviceJson {
+    AdviceJson {
+        warmup: warmup.cloned(),
+        replications: summary.replications,
+        precision: precision(summary).into_iter().map(|(_, p)| p).collect(),
+    }
+}
+
+/// A line per scenario for the terminal, a warning where the run is too short.
+pub fn text(runs: &[ScenarioRun]) -> String {
+    runs.iter()
+        .map(|r| line(&r.display_name(), &r.summary, r.warmup.as_ref()))
+        .collect()
+}
+
+fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
+    {
+        let mut line = format!("Is {name} long enough? ");
+        let mut warn = false;
+        if let Some(w) = warmup {
+            if let Some(p) = w.recommended() {
+                let _ = write!(
+                    line,
+                    "warm-up {} days, MSER-5 suggests {} ({}); ",
+                    w.used_days, p.days, p.label
+                );
+                warn |= w.too_short();
+            }
+        }
+        let precision = precision(summary);
+        let most = precision
+            .iter()
+            .filter_map(|(m, p)| Some((m, p.needed?)))
+            .max_by_key(|(_, n)| n.replications);
+        if let Some((m, n)) = most {
+            let _ = write!(
+                line,
+                "{} replications, ±5 % needs {}{} ({})",
+                summary.replications,
+                if n.reached { "" } else { "about " },
+                format::number(f64::from(n.replications)),
+                m.label()
+            );
+            warn |= n.replications > summary.replications;
+        }
+        if warn {
+            line = format!("warning: {line}");
+        }
+        format!("{}\n", line.trim_end_matches("; "))
+    }
+}
+
+/// `carepath advise`: runs the scenarios and their warm-up pilots and prints only the advice.
+pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
+    use crate::Failure;
+    let opts = crate::load_options(&args.common, Vec::new());
+    let scenarios = crate::config::load(&args.files, &opts).map_err(|e| {
+        crate::report_errors(&e);
+        Failure::Invalid
+    })?;
+    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    if args.common.json {
+        let all: Vec<serde_json::Value> = scenarios
+            .iter()
+            .zip(&summaries)
+            .zip(&warmups)
+            .map(|((s, summary), w)| {
+                serde_json::json!({ "scenario": s.name, "advice": advice_json(summary, w.as_ref()) })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&all).unwrap_or_default();
+        crate::say(&format!("{text}\n"))
+    } else {
+        let text: String = scenarios
+            .iter()
+            .zip(&summaries)
+            .zip(&warmups)
+            .map(|((s, summary), w)| line(&s.name, summary, w.as_ref()))
+            .collect();
+        crate::say(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mser_cuts_a_transient_and_keeps_a_flat_series() {
+        // 100 days rising linearly to 10, then 900 days alternating about 10.
+        let series: Vec<f64> = (0..1000)
+            .map(|i| {
+                if i < 100 {
+                    i as f64 / 10.0
+                } else {
+                    10.0 + if i % 2 == 0 { 0.5 } else { -0.5 }
+                }
+            })
+            .collect();
+        let d = mser5(&series).unwrap();
+        assert!((80..=110).contains(&d), "{d}");
+        let flat: Vec<f64> = (0..1000).map(|i| (i % 7) as f64).collect();
+        assert!(mser5(&flat).unwrap() <= 50);
+        assert_eq!(mser5(&[1.0; 19]), None);
+    }
+
+    /// M/M/c/c started empty with 60-day stays: occupancy rises as 30 (1 − e^(−t/60)), within
+    /// 5 % of its level after 60 ln 20 ≈ 180 days. MSER-5 of the replication-averaged series
+    /// cuts within a factor 2 of that.
+    #[test]
+    fn mser_finds_the_warm_up_of_an_empty_loss_system() {
+        let mut s = carepath_engine::examples::erlang_loss(0.5, 60.0, 45, 20);
+        s.simulation.warmup_days = 0;
+        s.simulation.years = 3.0;
+        let summary = carepath_engine::run(&s.validate().unwrap(), 0..20);
+        let ward = summary
+            .daily
+            .iter()
+            .find(|d| d.kind == PoolKind::Ward)
+            .unwrap();
+        let settled = 60.0 * 20f64.ln();
+        let d = mser5(&ward.mean).unwrap() as f64;
+        assert!(
+            settled / 2.0 <= d && d <= 2.0 * settled,
+            "MSER-5 cut {d} days"
+        );
+    }
+
+    #[test]
+    fn replication_advice_is_the_sequential_rule_or_else_the_formula() {
+        // Deterministic values about 100 with sd ≈ 10: the rule needs about (1.96 × 10 / 5)² ≈ 16.
+        let noise = |i: usize| ((i * 7919 % 101) as f64 - 50.0) / 50.0 * 17.0;
+        let values: Vec<f64> = (0..60).map(|i| 100.0 + noise(i)).collect();
+        let n = replications_needed(&values).unwrap();
+        assert!(n.reached);
+        let within = |k: usize| {
+            let (mean, half) = half_width(&values[..k]);
+            half / mean <= PRECISION
+        };
+        let k = n.replications as usize;
+        assert!((k..=k + LOOK_AHEAD).all(within), "meets the rule at {k}");
+        assert!(
+            (3..k).all(|j| !(j..=j + LOOK_AHEAD).all(within)),
+            "and at no smaller n"
+        );
+        // Ten values: never within ±5 %, so the formula from all ten.
+        let few = &values[..10];
+        let n = replications_needed(few).unwrap();
+        assert!(!n.reached);
+        let mean = few.iter().sum::<f64>() / 10.0;
+        let sd = (few.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 9.0).sqrt();
+        let formula = (2.262_157_162_740_99 * sd / (0.05 * mean)).powi(2).ceil();
+        assert_eq!(f64::from(n.replications), formula);
+        assert_eq!(
+            replications_needed(&[0.0; 10]),
+            None,
+            "a zero mean has no ±5 %"
+        );
+    }
+}

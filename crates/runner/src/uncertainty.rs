@@ -1,0 +1,192 @@
+//! What parameter draws say, per scenario: the engine's analysis of each scenario's draws,
+//! P(better) against the reference over paired draws, and their tidy CSV and JSON.
+
+use crate::config::LoadedScenario;
+use crate::output::{csv_bytes, num};
+use crate::results::{ScenarioRun, Uncertainty};
+use carepath_engine::uncertainty::{analyse, p_better};
+use serde_json::{json, Value};
+
+/// Fills in each run's [`Uncertainty`]; P(better) needs the reference to have run the same
+/// number of draws and replications with the same seed (so its draws pair with the run's).
+pub fn attach(runs: &mut [ScenarioRun], scenarios: &[LoadedScenario], reference: Option<usize>) {
+    for (run, s) in runs.iter_mut().zip(scenarios) {
+        let Some(d) = &s.draws else { continue };
+        run.uncertainty = Some(Uncertainty {
+            draws: d.design.draws() as u32,
+            replications: s.model.replications(),
+            inputs: d.design.inputs.clone(),
+            values: d.design.values.clone(),
+            kpis: analyse(&run.summary, &d.design),
+            p_better: None,
+        });
+    }
+    let Some(b) = reference else { return };
+    let paired = |x: &ScenarioRun, y: &ScenarioRun| match (&x.uncertainty, &y.uncertainty) {
+        (Some(u), Some(v)) => {
+            u.draws == v.draws
+                && u.replications == v.replications
+                && x.summary.seed == y.summary.seed
+        }
+        _ => false,
+    };
+    let reference = runs[b].clone();
+    for (i, run) in runs.iter_mut().enumerate() {
+        if i == b || !paired(&reference, run) {
+            continue;
+        }
+        let draws = run.uncertainty.as_ref().map_or(0, |u| u.draws as usize);
+        let p: Vec<f64> = run
+            .summary
+            .kpis
+            .iter()
+            .map(|k| {
+                reference
+                    .summary
+                    .kpis
+                    .iter()
+                    .find(|r| r.key == k.key)
+                    .map_or(f64::NAN, |r| p_better(r, k, draws))
+            })
+            .collect();
+        if let Some(u) = run.uncertainty.as_mut() {
+            u.p_better = Some((reference.name.clone(), p));
+        }
+    }
+}
+
+/// Runs that had parameter draws, with them.
+fn drawn(runs: &[ScenarioRun]) -> impl Iterator<Item = (&ScenarioRun, &Uncertainty)> {
+    runs.iter()
+        .filter_map(|r| r.uncertainty.as_ref().map(|u| (r, u)))
+}
+
+/// `uncertainty.csv`: one row per scenario with draws × KPI.
+pub fn uncertainty_csv(runs: &[ScenarioRun]) -> Vec<u8> {
+    let header = [
+        "scenario",
+        "metric",
+        "label",
+        "subject",
+        "period",
+        "unit",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "draws",
+        "replications_per_draw",
+        "ui_low",
+        "ui_high",
+        "reference",
+        "p_better",
+    ];
+    let rows = drawn(runs).flat_map(|(r, u)| {
+        r.summary
+            .kpis
+            .iter()
+            .zip(&u.kpis)
+            .enumerate()
+            .map(move |(i, (k, x))| {
+                let e = &k.estimate;
+                let (reference, p) = match &u.p_better {
+                    Some((name, p)) => (name.clone(), num(p[i])),
+                    None => (String::new(), String::new()),
+                };
+                vec![
+                    r.name.clone(),
+                    k.key.metric.name().to_string(),
+                    k.key.metric.label().to_string(),
+                    k.key.subject.to_string(),
+                    k.key.period.to_string(),
+                    k.unit.to_string(),
+                    num(e.mean),
+                    num(e.ci_low),
+                    num(e.ci_high),
+                    x.draws.to_string(),
+                    u.replications.to_string(),
+                    num(x.ui_low),
+                    num(x.ui_high),
+                    reference,
+                    p,
+                ]
+            })
+    });
+    csv_bytes(&header, rows)
+}
+
+/// `sensitivity.csv`: one row per scenario with draws × KPI × uncertain input.
+pub fn sensitivity_csv(runs: &[ScenarioRun]) -> Vec<u8> {
+    let header = [
+        "scenario",
+        "metric",
+        "subject",
+        "period",
+        "input",
+        "share",
+        "mean_at_low",
+        "mean_at_high",
+    ];
+    let rows = drawn(runs).flat_map(|(r, u)| {
+        u.kpis.iter().flat_map(move |x| {
+            u.inputs.iter().zip(&x.effects).map(move |(input, e)| {
+                vec![
+                    r.name.clone(),
+                    x.key.metric.name().to_string(),
+                    x.key.subject.to_string(),
+                    x.key.period.to_string(),
+                    input.clone(),
+                    num(e.share),
+                    num(e.mean_at_low),
+                    num(e.mean_at_high),
+                ]
+            })
+        })
+    });
+    csv_bytes(&header, rows)
+}
+
+/// The JSON form of a run's uncertainty (`<scenario>/uncertainty.json` and `--json`);
+/// undefined values are `null`.
+pub fn json(r: &ScenarioRun, u: &Uncertainty) -> Value {
+    let kpis: Vec<Value> = r
+        .summary
+        .kpis
+        .iter()
+        .zip(&u.kpis)
+        .enumerate()
+        .map(|(i, (k, x))| {
+            let shares: serde_json::Map<String, Value> = u
+                .inputs
+                .iter()
+                .zip(&x.effects)
+                .map(|(input, e)| (input.clone(), json!(e.share)))
+                .collect();
+            json!({
+                "metric": k.key.metric.name(),
+                "subject": k.key.subject.to_string(),
+                "period": k.key.period.to_string(),
+                "mean": k.estimate.mean,
+                "ci_low": k.estimate.ci_low,
+                "ci_high": k.estimate.ci_high,
+                "ui_low": x.ui_low,
+                "ui_high": x.ui_high,
+                "p_better": u.p_better.as_ref().map(|(_, p)| p[i]),
+                "shares": shares,
+            })
+        })
+        .collect();
+    let inputs: Vec<Value> = u
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(j, key)| json!({"key": key, "draws": u.values.iter().map(|v| v[j]).collect::<Vec<_>>()}))
+        .collect();
+    json!({
+        "scenario": r.name,
+        "draws": u.draws,
+        "replications_per_draw": u.replications,
+        "reference": u.p_better.as_ref().map(|(name, _)| name),
+        "inputs": inputs,
+        "kpis": kpis,
+    })
+}

@@ -1,0 +1,260 @@
+//! Uncertain inputs through the `carepath` command: parameter draws give the same bytes on
+//! any number of threads and from merged shards, fixed inputs give the certain run, and every
+//! bad `[uncertainty]` entry is located and stops the run before anything is written.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn carepath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carepath"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scenario file in `dir` extending the engine's roadmap example with `extra` TOML.
+fn scenario(dir: &Path, file: &str, extra: &str) -> PathBuf {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/src/examples/roadmap.toml");
+    let path = dir.join(file);
+    let body = format!(
+        "extends = {:?}\nname = \"roadmap\"\n{extra}",
+        example.display().to_string()
+    );
+    fs::write(&path, body).unwrap();
+    path
+}
+
+const UNCERTAIN: &str = r#"
+simulation.parameter_draws = 6
+[uncertainty]
+"demand.annual_growth" = { dist = "triangular", min = 0.0, mode = 0.03, max = 0.07 }
+"groups.gau.los_days.median" = { dist = "uniform", min = 30, max = 50 }
+"#;
+
+/// Every file under `dir` but the manifest (which holds the run time), path → contents.
+fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.ends_with("manifest.json") && !p.ends_with("report.html") {
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn run(file: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--reps",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = carepath(&args);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn parameter_draws_give_the_same_bytes_on_one_two_and_seven_threads_and_from_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario(tmp.path(), "u.toml", UNCERTAIN);
+    let dirs: Vec<PathBuf> = ["1", "2", "7"]
+        .iter()
+        .map(|t| tmp.path().join(format!("t{t}")))
+        .collect();
+    for (dir, threads) in dirs.iter().zip(["1", "2", "7"]) {
+        run(&file, dir, &["--threads", threads]);
+    }
+    let first = outputs(&dirs[0]);
+    let names: Vec<String> = first.iter().map(|(p, _)| p.display().to_string()).collect();
+    for expected in [
+        "uncertainty.csv",
+        "sensitivity.csv",
+        "roadmap/uncertainty.json",
+        "roadmap/charts/tornado_oap_placements.png",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let csv = text(&fs::read(dirs[0].join("uncertainty.csv")).unwrap());
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("roadmap,oap_placements,"))
+        .unwrap();
+    assert!(row.contains(",6,3,"), "6 draws of 3 replications: {row}");
+    for dir in &dirs[1..] {
+        assert!(
+            outputs(dir) == first,
+            "{} differs from one thread",
+            dir.display()
+        );
+    }
+    // The report too, byte for byte.
+    let report = |d: &Path| fs::read(d.join("report.html")).unwrap();
+    assert_eq!(report(&dirs[0]), report(&dirs[2]));
+
+    // The same run cut into 4 shards (uneven: 18 jobs) and merged.
+    let parts = tmp.path().join("parts");
+    fs::create_dir_all(&parts).unwrap();
+    for k in 1..=4 {
+        let shard = format!("{k}/4");
+        let o = carepath(&[
+            "run",
+            file.to_str().unwrap(),
+            "--reps",
+            "3",
+            "--shard",
+            &shard,
+            "--out",
+            parts.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let merged = tmp.path().join("merged");
+    let o = carepath(&[
+        "merge",
+        parts.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        outputs(&merged) == first,
+        "merged shards differ from one machine"
+    );
+}
+
+#[test]
+fn fixed_inputs_give_the_certain_run_with_draws_times_replications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixed = r#"
+simulation.parameter_draws = 4
+[uncertainty]
+"demand.referrals_per_year" = { dist = "fixed", value = 270 }
+"#;
+    let drawn = scenario(tmp.path(), "drawn.toml", fixed);
+    let certain = scenario(tmp.path(), "certain.toml", "");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&drawn, &a, &[]);
+    let o = carepath(&[
+        "run",
+        certain.to_str().unwrap(),
+        "--reps",
+        "12",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for file in [
+        "summary.csv",
+        "roadmap/daily.csv",
+        "roadmap/occupancy.csv",
+        "roadmap/summary.json",
+    ] {
+        let (x, y) = (
+            fs::read(a.join(file)).unwrap(),
+            fs::read(b.join(file)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{file} differs from the certain run with 12 replications"
+        );
+    }
+    // Every draw is the same, so no input explains anything.
+    let shares = text(&fs::read(a.join("sensitivity.csv")).unwrap());
+    assert!(
+        shares
+            .lines()
+            .skip(1)
+            .all(|l| matches!(l.split(',').nth(5), Some("0" | ""))),
+        "{}",
+        &shares[..300]
+    );
+}
+
+/// Runs `extra` and returns stderr, checking exit 2 and that nothing was written.
+fn refused(extra: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = scenario(tmp.path(), "bad.toml", extra);
+    let out = tmp.path().join("out");
+    let o = carepath(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(!out.exists(), "something was written");
+    text(&o.stderr)
+}
+
+#[test]
+fn bad_uncertain_inputs_are_located_and_explained() {
+    let e = refused(
+        "[uncertainty]\n\"demand.anual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }\n",
+    );
+    assert!(
+        e.contains("bad.toml:4:") && e.contains("did you mean `annual_growth`?"),
+        "{e}"
+    );
+    let e =
+        refused("[uncertainty]\n\"groups.gau.label\" = { dist = \"uniform\", min = 1, max = 2 }\n");
+    assert!(
+        e.contains("bad.toml:4:") && e.contains("not a number, so it cannot be uncertain"),
+        "{e}"
+    );
+    let e =
+        refused("[uncertainty]\n\"wards.gau.beds\" = { dist = \"uniform\", min = 10, max = 20 }\n");
+    assert!(
+        e.contains("takes whole numbers, so it cannot be uncertain"),
+        "{e}"
+    );
+    // An interval that reaches outside the key's valid values, whatever the draws.
+    let e = refused("[uncertainty]\n\"groups.gau.decline_probability\" = { dist = \"uniform\", min = 0.5, max = 1.5 }\n");
+    assert!(
+        e.contains("bad.toml:4:")
+            && e.contains("between 0 and 1")
+            && e.contains("distribution reaches 1.4"),
+        "{e}"
+    );
+    let e = refused("[uncertainty]\n\"demand.referrals_per_year\" = { dist = \"uniform\", min = 300, max = 200 }\n");
+    assert!(
+        e.contains("bad.toml:4:") && e.contains("must be greater than `min`"),
+        "{e}"
+    );
+    let e = refused("[uncertainty]\n\"demand.referrals_per_year\" = { dist = \"unifrom\", min = 200, max = 300 }\n");
+    assert!(e.contains("bad.toml:4:") && e.contains("uniform"), "{e}");
+    let e = refused("simulation.parameter_draws = 5\n");
+    assert!(
+        e.contains("bad.toml:3:") && e.contains("no `[uncertainty]` input"),
+        "{e}"
+    );
+    let e = refused("simulation.parameter_draws = 0\n[uncertainty]\n\"demand.annual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }\n");
+    assert!(
+        e.contains("bad.toml:3:") && e.contains("between 1 and 10000"),
+        "{e}"
+    );
+    let e =
+        refused("[uncertainty]\n\"simulation.years\" = { dist = \"uniform\", min = 4, max = 5 }\n");
+    assert!(e.contains("cannot be uncertain"), "{e}");
+}

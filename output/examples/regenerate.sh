@@ -15,5 +15,8 @@ cp "$tmp/roadmap/charts/differences.png" \
    "$tmp/sweep/charts/sweep_iht_places_cost_gbp.png" \
    "$tmp/sweep/charts/sweep_iht_places_oap_placements.png" \
    output/examples/
+# The workshop page, as its browser test leaves it after a change.
+CAREPATH_SCREENSHOT="$PWD/output/examples/workshop.png" \
+    cargo test --release --quiet -p carepath-runner --test serve >/dev/null
 cp "$tmp/uncertain/day_hospital/charts/tornado_oap_placements.png" output/examples/tornado_day_hospital_oap_placements.png
 echo "updated output/examples/"

@@ -37,6 +37,9 @@ pub enum Command {
     /// Merge the part files of a run split with `run --shard` into the outputs one machine
     /// would have written (byte for byte, the manifest and report timings aside).
     Merge(MergeArgs),
+    /// Serve a workshop page: pick a scenario, change its beds, places, demand or roadmap,
+    /// and see the summary re-run against the reference while the room waits.
+    Serve(ServeArgs),
     /// Print the JSON Schema of scenario files (for editor completion and checking).
     Schema {
         /// Print the key reference as a Markdown table instead.
@@ -133,6 +136,36 @@ pub struct CompareArgs {
     pub b: PathBuf,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scenario files or directories of them (`*.toml`, not recursive).
+    #[arg(default_value = "scenarios")]
+    pub files: Vec<PathBuf>,
+    /// Port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. The default, 127.0.0.1, is this machine only; `0.0.0.0` lets
+    /// anyone on the network open the page and change and save scenarios.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Replications per re-run (default: as many as take about half a second here).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// The scenario the others are compared against (default: `baseline` if present, else
+    /// the first).
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Where "export report" writes the outputs, as `run --out` does.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ use carepath_engine::{Aggregator, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// What a run produced, besides the summaries.
@@ -91,21 +92,7 @@ pub fn aggregate<'a>(
                 progress.inc(1);
                 acc
             })
-            .reduce(empty, |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    match (x.as_mut(), y) {
-                        (Some(x), Some(y)) => {
-                            // Each job runs once, so two partials never share a replication.
-                            if let Err(r) = x.merge(y) {
-                                unreachable!("replication {r} ran twice");
-                            }
-                        }
-                        (None, y) => *x = y,
-                        (Some(_), None) => {}
-                    }
-                }
-                a
-            })
+            .reduce(empty, merge_partials)
     });
     progress.finish_and_clear();
     let timing = Timing {
@@ -114,6 +101,64 @@ pub fn aggregate<'a>(
         threads: pool.current_num_threads(),
     };
     (partials, timing)
+}
+
+/// Merges two workers' partial aggregates.
+fn merge_partials<'a>(mut a: Partials<'a>, b: Partials<'a>) -> Partials<'a> {
+    for (x, y) in a.iter_mut().zip(b) {
+        match (x.as_mut(), y) {
+            (Some(x), Some(y)) => {
+                // Each job runs once, so two partials never share a replication.
+                if let Err(r) = x.merge(y) {
+                    unreachable!("replication {r} ran twice");
+                }
+            }
+            (None, y) => *x = y,
+            (Some(_), None) => {}
+        }
+    }
+    a
+}
+
+/// Runs every replication of every scenario on `pool`, as [`run_all`] does, but gives up
+/// (`None`) as soon as `stop` says so: it is asked before each replication, so a run that a
+/// newer one supersedes ends within a replication per worker. `done` counts the replications
+/// finished, for a progress display.
+pub fn run_until(
+    pool: &rayon::ThreadPool,
+    scenarios: &[LoadedScenario],
+    stop: &(dyn Fn() -> bool + Sync),
+    done: &AtomicUsize,
+) -> Option<Vec<Summary>> {
+    let jobs: Vec<(usize, u32)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
+        .collect();
+    let empty = || -> Partials { scenarios.iter().map(|_| None).collect() };
+    pool.install(|| {
+        let partials = jobs
+            .par_iter()
+            .try_fold(empty, |mut acc, &(i, r)| {
+                if stop() {
+                    return None;
+                }
+                let rep = scenarios[i].model.run_replication(r);
+                acc[i]
+                    .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                    .push(rep);
+                done.fetch_add(1, Ordering::Relaxed);
+                Some(acc)
+            })
+            .try_reduce(empty, |a, b| Some(merge_partials(a, b)))?;
+        Some(
+            partials
+                .into_par_iter()
+                .zip(scenarios)
+                .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
+                .collect(),
+        )
+    })
 }
 
 /// A progress bar on stderr when it is a terminal (and `NO_COLOR`/`CI` are unset); hidden

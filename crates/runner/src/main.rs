@@ -18,6 +18,7 @@ mod output;
 mod publish;
 mod report;
 mod results;
+mod serve;
 mod shard;
 mod solve;
 mod uncertainty;
@@ -44,12 +45,23 @@ enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    interrupt::install();
+    // The workshop server stops on Ctrl-C itself; every other command finishes its outputs
+    // or abandons them whole.
+    if !matches!(cli.command, Command::Serve(_)) {
+        interrupt::install();
+    }
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { files } => validate(&files),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args),
+        Command::Serve(args) => serve::serve(args).map_err(|e| match e {
+            serve::Failure::Invalid(errors) => {
+                report_errors(&errors);
+                Failure::Invalid
+            }
+            serve::Failure::Io(message) => Failure::Io(message),
+        }),
         Command::Solve(args) => solve::solve(args),
         Command::Advise(args) => advice::advise(args),
         Command::Schema { markdown, output } => {

@@ -71,7 +71,7 @@ pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Resu
 
 /// The summary chart: paired differences against the reference for the headline KPIs, a
 /// year.
-fn differences_chart(
+pub fn differences_chart(
     runs: &[ScenarioRun],
     reference: &ScenarioRun,
     comparisons: &[Comparison],

@@ -14,7 +14,7 @@ use carepath_engine::{Difference, Direction, Metric, Period, PoolKind, Summary};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-const STYLE: &str = "
+pub const STYLE: &str = "
 :root{--ink:#1b1b1b;--muted:#555;--rule:#c8d2dc;--head:#eef3f8;--better:#007a5a;--worse:#b34700}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:17px;line-height:1.45;color:var(--ink);max-width:1280px;margin:0 auto;padding:.8rem 1.2rem}
@@ -222,6 +222,17 @@ pub fn render(r: &Report) -> String {
     methods(&mut h, r);
     h.push_str("</body></html>\n");
     // A line never breaks between a minus sign and its number (U+2060 word joiner).
+    h.replace('−', "−\u{2060}")
+}
+
+/// The report's first screen on its own: the summary (sentences, the chart of differences,
+/// targets) and the outcome KPIs of every scenario side by side. The workshop page redraws it
+/// after each change, so the page and the report cannot drift apart.
+pub fn first_screen(r: &Report) -> String {
+    let mut h = String::new();
+    summary(&mut h, r);
+    let (outcomes, _) = split_metrics(pathway_metrics(r));
+    kpi_table(&mut h, r, &outcomes);
     h.replace('−', "−\u{2060}")
 }
 

@@ -173,11 +173,14 @@ pub fn warmups(
 
 fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Warmup, String> {
     let mut pilot = s.clone();
+    // The pilot runs the scenario's central inputs only, never its parameter draws.
+    pilot.draws = None;
     let sim = &mut pilot.scenario.simulation;
     let used = sim.warmup_days;
     sim.years += f64::from(used) / 365.25;
     sim.warmup_days = 0;
-    sim.replications = sim.replications.min(PILOT_REPLICATIONS);
+    // As many as the run has (all draws together), up to the pilot's size.
+    sim.replications = s.runs().min(PILOT_REPLICATIONS);
     let replications = sim.replications;
     pilot.scenario.roadmap.clear();
     pilot.scenario.demand.annual_growth = 0.0;

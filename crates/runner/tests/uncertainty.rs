@@ -44,6 +44,10 @@ fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     while let Some(d) = stack.pop() {
         for e in fs::read_dir(&d).unwrap() {
             let p = e.unwrap().path();
+            // The run's own folder (named by a run id) is what the links show.
+            if p.ends_with(".carepath") {
+                continue;
+            }
             if p.is_dir() {
                 stack.push(p);
             } else if !p.ends_with("manifest.json") && !p.ends_with("report.html") {

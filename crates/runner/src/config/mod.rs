@@ -633,6 +633,16 @@ fn resolve_sweep<'a>(
             }
         };
         let numeric = shape.numeric(schema);
+        // Draws are numbers: an uncertain key must hold one.
+        if verb != "swept" && numeric.is_none() {
+            let message = format!(
+                "`{}` is {}, not a number, so it cannot be {verb}",
+                p.key,
+                shape.describe(schema)
+            );
+            errs.push(p.at.error(&p.key, message, None));
+            continue;
+        }
         let wrong = match numeric {
             Some(_) => p.values.iter().find(|v| v.number().is_none()),
             None => p.values.iter().find(|v| v.number().is_some()),

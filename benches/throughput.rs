@@ -25,11 +25,11 @@ fn bench(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("replication");
     for (name, model) in &cases {
-        let events = model.run_replication(0).events;
+        let events = model.run_replication(0).unwrap().events;
         eprintln!("{name}: {events} events per replication");
         group.throughput(Throughput::Elements(events));
         group.bench_function(*name, |b| {
-            b.iter(|| black_box(model.run_replication(black_box(0))))
+            b.iter(|| black_box(model.run_replication(black_box(0)).unwrap()))
         });
     }
     group.finish();

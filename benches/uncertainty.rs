@@ -73,13 +73,13 @@ fn bench(c: &mut Criterion) {
                 .iter()
                 .map(|v| with_draw(&base, &design, v).validate().expect("valid draw"))
                 .collect();
-            let summary = uncertainty::run(&central, &models, REPS);
+            let summary = uncertainty::run(&central, &models, REPS).unwrap();
             black_box(uncertainty::analyse(&summary, &design))
         })
     });
     // The same 1,000 replications of the baseline as written, for the cost of the draws.
     group.bench_function("baseline_1000_replications_certain", |b| {
-        b.iter(|| black_box(carepath_engine::run(&central, 0..DRAWS * REPS)))
+        b.iter(|| black_box(carepath_engine::run(&central, 0..DRAWS * REPS).unwrap()))
     });
     group.finish();
 }

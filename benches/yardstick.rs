@@ -70,7 +70,7 @@ fn bench(c: &mut Criterion) {
     let model = model();
     let warmup = model.warmup_days() as f64;
     let end = warmup + model.days() as f64;
-    let events = model.run_replication(0).events;
+    let events = model.run_replication(0).unwrap().events;
     eprintln!(
         "M/M/c/c: {events} carepath events a replication, {warmup} + {} days",
         model.days()
@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("mmcc_carepath", |b| {
         b.iter(|| {
             rep = rep.wrapping_add(1);
-            agg.push(model.run_replication(black_box(rep)));
+            agg.push(model.run_replication(black_box(rep)).unwrap());
         })
     });
     group.finish();
@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
         black_box(handwritten(1000 + i as u64, warmup, end));
         hand.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        agg.push(model.run_replication(1000 + i));
+        agg.push(model.run_replication(1000 + i).unwrap());
         ours.push(t.elapsed().as_secs_f64());
     }
     let median = |v: &mut Vec<f64>| {

@@ -9,7 +9,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let scenario = carepath_engine::examples::erlang_loss(0.5, 60.0, 30, 2);
 //! let model = scenario.validate()?;              // every check happens here
-//! let summary = carepath_engine::run(&model, 0..model.replications());
+//! let summary = carepath_engine::run(&model, 0..model.replications())?; // or a runaway waiting list
 //! let blocked = summary.kpi(carepath_engine::Metric::OapPlacements, "", carepath_engine::Period::Overall);
 //! # assert!(blocked.is_some());
 //! # Ok(()) }
@@ -44,7 +44,8 @@ pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
     DailySeries, Difference, Direction, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
-    OccupancyDistribution, OccupancySegment, Period, PeriodInfo, PoolKind, Subject, Summary,
+    OccupancyDistribution, OccupancySegment, Overload, Period, PeriodInfo, PoolKind, Subject,
+    Summary,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
 pub use stats::{compare, run, AggregateState, Aggregator};

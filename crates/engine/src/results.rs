@@ -631,3 +631,34 @@ mod tests {
         assert_eq!(labels.len(), Metric::ALL.len(), "two metrics share a label");
     }
 }
+
+/// A replication that stopped early because a waiting list outgrew
+/// [`crate::scenario::limits::MAX_WAITING`]: referrals outrun capacity and nothing (no wait
+/// target, no limit on a community wait) ends a wait. Its tallies are incomplete, so it has no
+/// results; the run it belongs to is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overload {
+    /// The replication that stopped.
+    pub replication: u32,
+    /// The day the list passed the limit.
+    pub date: chrono::NaiveDate,
+    /// What the young people were waiting for: "a bed (wards gau, picu)" or "service
+    /// `home_treatment`".
+    pub waiting_for: String,
+}
+
+impl std::fmt::Display for Overload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "replication {} stopped on {}: more than {} young people were waiting for {} at once, \
+             a waiting list that grows without bound",
+            self.replication,
+            self.date,
+            crate::scenario::limits::MAX_WAITING,
+            self.waiting_for
+        )
+    }
+}
+
+impl std::error::Error for Overload {}

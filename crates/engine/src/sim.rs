@@ -23,8 +23,9 @@
 use crate::layout::{Pool, PoolId};
 use crate::model::{CensusEntry, Model};
 use crate::record::{Recorder, Replication};
+use crate::results::Overload;
 use crate::rng::{self, Attr, Seeds};
-use crate::scenario::{ServiceKind, UrgencyClass};
+use crate::scenario::{limits, ServiceKind, UrgencyClass};
 use crate::trace::{Activity, Resource, TraceEvent};
 use dary_heap::QuaternaryHeap;
 use rand::Rng;
@@ -220,37 +221,51 @@ struct Sim<'m> {
     cases: u64,
     /// The event log, when one is asked for.
     trace: Option<Vec<TraceEvent>>,
+    /// Set when a waiting list outgrows [`limits::MAX_WAITING`]: when, and for what.
+    overload: Option<(f64, Queue)>,
+}
+
+/// A waiting list: for a bed, or for service `s`.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    Beds,
+    Service(usize),
 }
 
 impl Model {
-    /// Runs replication `index`: a pure function of the model and the index.
-    pub fn run_replication(&self, index: u32) -> Replication {
-        replicate(self, index)
+    /// Runs replication `index`: a pure function of the model and the index. It stops early,
+    /// with no results, if a waiting list grows past [`limits::MAX_WAITING`].
+    pub fn run_replication(&self, index: u32) -> Result<Replication, Overload> {
+        simulate(self, index, None).map(|(r, _)| r)
     }
 
     /// Runs replication `index` and logs every step of every journey. Its [`Replication`]
     /// is identical to [`Model::run_replication`]'s.
-    pub fn trace_replication(&self, index: u32) -> (Replication, Vec<TraceEvent>) {
-        replicate_traced(self, index)
+    pub fn trace_replication(
+        &self,
+        index: u32,
+    ) -> Result<(Replication, Vec<TraceEvent>), Overload> {
+        simulate(self, index, Some(Vec::with_capacity(1 << 16)))
+            .map(|(r, trace)| (r, trace.unwrap_or_default()))
     }
-}
 
-/// Runs replication `rep` of `model`.
-fn replicate(m: &Model, rep: u32) -> Replication {
-    simulate(m, rep, None).0
-}
-
-/// Runs replication `rep` of `model` and logs every step of every journey.
-fn replicate_traced(m: &Model, rep: u32) -> (Replication, Vec<TraceEvent>) {
-    let (replication, trace) = simulate(m, rep, Some(Vec::with_capacity(1 << 16)));
-    (replication, trace.unwrap_or_default())
+    /// What a waiting list is for, in words.
+    fn queue_name(&self, queue: Queue) -> String {
+        match queue {
+            Queue::Beds => {
+                let wards: Vec<&str> = self.wards.iter().map(|w| w.key.as_str()).collect();
+                format!("a bed (wards {})", wards.join(", "))
+            }
+            Queue::Service(s) => format!("service `{}`", self.services[s].key),
+        }
+    }
 }
 
 fn simulate(
     m: &Model,
     rep: u32,
     trace: Option<Vec<TraceEvent>>,
-) -> (Replication, Option<Vec<TraceEvent>>) {
+) -> Result<(Replication, Option<Vec<TraceEvent>>), Overload> {
     let seeds = Seeds::new(m.seed, rep);
     let capacity_hint: usize = m.pools().map(|p| p.max as usize).sum::<usize>() * 2 + 256;
     let mut sim = Sim {
@@ -286,6 +301,7 @@ fn simulate(
         events: 0,
         cases: 0,
         trace,
+        overload: None,
     };
     sim.start_census(&seeds);
 
@@ -333,6 +349,10 @@ fn simulate(
             sim.events += 1;
             sim.refer(t, seeds.referral(referral_no), None);
             referral_no += 1;
+            // Waiting lists grow only as referrals arrive, so this is where to stop one.
+            if sim.overload.is_some() {
+                break;
+            }
             next_arrival = m
                 .arrivals
                 .next(&mut segment, t, Exp1.sample(&mut arrivals))
@@ -350,10 +370,17 @@ fn simulate(
         .iter()
         .filter(|p| !matches!(p.place, Place::Free | Place::AwaitingReadmission))
         .count() as u64;
+    if let Some((t, queue)) = sim.overload {
+        return Err(Overload {
+            replication: rep,
+            date: m.cal.date_of_offset((t - m.cal.warmup).floor() as i64),
+            waiting_for: m.queue_name(queue),
+        });
+    }
     let Sim {
         rec, events, trace, ..
     } = sim;
-    (rec.finish(m, rep, events), trace)
+    Ok((rec.finish(m, rep, events), trace))
 }
 
 impl Sim<'_> {
@@ -540,6 +567,7 @@ impl Sim<'_> {
                 self.note(p, t, Activity::CommunityWait, Some(Resource::Service(s)));
                 self.patients[p as usize].place = Place::CommunityWait(s as u16);
                 self.service_queues[s].push(p);
+                self.check_queue(self.service_queues[s].len(), t, Queue::Service(s));
                 self.schedule(t + wait, p, Ev::AlternativeWaitOver);
             }
             (Some(_), None) => {
@@ -721,7 +749,15 @@ impl Sim<'_> {
         self.note(p, t, Activity::BedWait, None);
         self.bed_queue.push(p);
         self.waiting.set(t, self.bed_queue.len() as u32);
+        self.check_queue(self.bed_queue.len(), t, Queue::Beds);
         self.rec.add(self.m, t, |tot| tot.bed_waits[urgency] += 1.0);
+    }
+
+    /// Notes the first time a waiting list outgrows [`limits::MAX_WAITING`].
+    fn check_queue(&mut self, len: usize, t: f64, queue: Queue) {
+        if len > limits::MAX_WAITING && self.overload.is_none() {
+            self.overload = Some((t, queue));
+        }
     }
 
     fn leave_bed_queue(&mut self, i: usize, t: f64) -> u32 {
@@ -1094,6 +1130,7 @@ impl Sim<'_> {
                     self.patients[p as usize].place = Place::BedWait;
                     self.bed_queue.push(p);
                     self.waiting.set(0.0, self.bed_queue.len() as u32);
+                    self.check_queue(self.bed_queue.len(), 0.0, Queue::Beds);
                     self.wait_clock(p, 0.0);
                 }
             }

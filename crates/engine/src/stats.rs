@@ -16,7 +16,7 @@ use crate::model::Model;
 use crate::record::Replication;
 use crate::results::{
     DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, OccupancySegment,
-    PoolKind, Summary,
+    Overload, PoolKind, Summary,
 };
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -441,12 +441,12 @@ pub struct AggregateState {
 
 /// Runs replications `reps` of `model` one after another and aggregates them. The runner does
 /// the same in parallel; both give identical results.
-pub fn run(model: &Model, reps: Range<u32>) -> Summary {
+pub fn run(model: &Model, reps: Range<u32>) -> Result<Summary, Overload> {
     let mut agg = Aggregator::new(model);
     for r in reps {
-        agg.push(model.run_replication(r));
+        agg.push(model.run_replication(r)?);
     }
-    agg.finish()
+    Ok(agg.finish())
 }
 
 /// Two-sided 95 % Student t critical value with `df` degrees of freedom.
@@ -600,7 +600,7 @@ mod tests {
         s.simulation.years = 2.0;
         s.roadmap
             .push(toml::from_str("date = \"2021-04-01\"\nward = \"ward\"\ncapacity = 20").unwrap());
-        let summary = run(&s.validate().unwrap(), 0..2);
+        let summary = run(&s.validate().unwrap(), 0..2).unwrap();
         let o = &summary.occupancy[0];
         let caps: Vec<u32> = o.segments.iter().map(|g| g.capacity).collect();
         assert_eq!(caps, [30, 20]);

@@ -25,7 +25,7 @@
 
 use crate::dist::Dist;
 use crate::model::Model;
-use crate::results::{Direction, Kpi, KpiKey, Summary};
+use crate::results::{Direction, Kpi, KpiKey, Overload, Summary};
 use crate::rng;
 use crate::stats::{mean_sd, quantile_sorted, Aggregator};
 
@@ -82,14 +82,14 @@ pub fn replication(draw: u32, rep: u32, reps: u32) -> u32 {
 
 /// Runs `reps` replications of each draw's model (one after another) into one summary of
 /// `central`'s shape. The runner does the same in parallel, with identical results.
-pub fn run(central: &Model, draws: &[Model], reps: u32) -> Summary {
+pub fn run(central: &Model, draws: &[Model], reps: u32) -> Result<Summary, Overload> {
     let mut agg = Aggregator::new(central);
     for (d, model) in draws.iter().enumerate() {
         for r in 0..reps {
-            agg.push(model.run_replication(replication(d as u32, r, reps)));
+            agg.push(model.run_replication(replication(d as u32, r, reps))?);
         }
     }
-    agg.finish()
+    Ok(agg.finish())
 }
 
 /// One input's effect on one KPI.

@@ -7,7 +7,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 fn summary(s: &Scenario) -> Summary {
     let model = s.validate().unwrap();
-    run(&model, 0..model.replications())
+    run(&model, 0..model.replications()).unwrap()
 }
 
 fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
@@ -207,4 +207,31 @@ fn the_collaborative_kpis_match_their_definitions() {
     let over_100 = mean(&values(&sum, Metric::OapOver100MilesPct, ""));
     assert_near("over 50 miles", over_50, tail(50.0), 1.0);
     assert_near("over 100 miles", over_100, tail(100.0), 1.0);
+}
+
+/// With more referrals than beds can take and no wait target, the waiting list grows at the
+/// arrival rate less the service rate (λ − c/s a day, once the beds are full): the replication
+/// stops on the day it passes the limit, saying for what, instead of growing until the machine
+/// runs out of memory.
+#[test]
+fn a_waiting_list_without_bound_stops_the_replication_on_the_day_it_passes_the_limit() {
+    let (rate, stay, beds) = (8.0, 30.0, 10);
+    let mut s = examples::erlang_loss(rate, stay, beds, 3);
+    s.urgency.emergency.target_days = None;
+    s.simulation.warmup_days = 0;
+    let model = s.validate().unwrap();
+    let limit = carepath_engine::scenario::limits::MAX_WAITING as f64;
+    let days = (limit + f64::from(beds)) / (rate - f64::from(beds) / stay);
+    let start = s.simulation.start_date;
+    for rep in 0..3 {
+        let overload = model.run_replication(rep).unwrap_err();
+        assert_eq!(overload.replication, rep);
+        assert_eq!(overload.waiting_for, "a bed (wards ward)");
+        let got = (overload.date - start).num_days() as f64;
+        assert_near("day the list passes the limit", got, days, 0.03 * days);
+    }
+    assert!(run(&model, 0..3).is_err());
+    // Below the limit nothing changes: the same list, capped by a target, runs to the end.
+    s.urgency.emergency.target_days = Some(0.0);
+    assert!(run(&s.validate().unwrap(), 0..3).is_ok());
 }

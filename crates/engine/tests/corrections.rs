@@ -51,7 +51,7 @@ fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
 
 fn summary(s: &Scenario) -> Summary {
     let model = s.validate().unwrap();
-    run(&model, 0..model.replications())
+    run(&model, 0..model.replications()).unwrap()
 }
 
 /// A readmission keeps its group: readmitting general patients adds exactly the readmissions

@@ -37,11 +37,11 @@ fn an_aggregator_keeps_one_kpi_row_per_replication_and_little_else() {
     // Fill the first block of 64 replications, and let the daily histograms grow to their
     // size, then count what 256 more replications (4 whole blocks) add.
     for r in 0..64 {
-        agg.push(model.run_replication(r));
+        agg.push(model.run_replication(r).unwrap());
     }
     let before = LIVE.load(Ordering::SeqCst);
     for r in 64..320 {
-        agg.push(model.run_replication(r));
+        agg.push(model.run_replication(r).unwrap());
     }
     let added = LIVE.load(Ordering::SeqCst) - before;
     let per_replication = added as f64 / 256.0;

@@ -11,7 +11,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 fn every_referral_is_accounted_for() {
     let model = examples::roadmap(10).validate().unwrap();
     for rep in 0..10 {
-        let r = model.run_replication(rep);
+        let r = model.run_replication(rep).unwrap();
         let l = r.ledger;
         assert_eq!(
             l.initial + l.referrals,
@@ -32,7 +32,7 @@ fn littles_law_holds_in_every_ward_and_service() {
     let mut s = examples::roadmap(1);
     s.simulation.years = 100.0;
     let model = s.validate().unwrap();
-    let r = model.run_replication(0);
+    let r = model.run_replication(0).unwrap();
     let days = model.days() as f64;
     let mut checked = 0;
     // The independent wards close early in the roadmap and see too few patients to test.
@@ -61,10 +61,10 @@ fn littles_law_holds_in_every_ward_and_service() {
 #[test]
 fn same_seed_same_results_whatever_the_order() {
     let model = examples::roadmap(6).validate().unwrap();
-    let forward = run(&model, 0..6);
+    let forward = run(&model, 0..6).unwrap();
     let mut agg = carepath_engine::Aggregator::new(&model);
     for rep in (0..6).rev() {
-        agg.push(model.run_replication(rep));
+        agg.push(model.run_replication(rep).unwrap());
     }
     let backward = agg.finish();
     assert!(serde_json::to_string(&forward).unwrap() == serde_json::to_string(&backward).unwrap());
@@ -73,7 +73,7 @@ fn same_seed_same_results_whatever_the_order() {
     let other = {
         let mut s = examples::roadmap(6);
         s.simulation.seed += 1;
-        run(&s.validate().unwrap(), 0..6)
+        run(&s.validate().unwrap(), 0..6).unwrap()
     };
     let referrals = |s: &carepath_engine::Summary| {
         s.kpi(Metric::Referrals, "", Period::Overall)
@@ -87,11 +87,11 @@ fn same_seed_same_results_whatever_the_order() {
 #[test]
 fn partial_aggregates_merge_to_the_same_results_in_any_grouping() {
     let model = examples::roadmap(7).validate().unwrap();
-    let whole = format!("{:?}", run(&model, 0..7));
+    let whole = format!("{:?}", run(&model, 0..7).unwrap());
     let part = |reps: &[u32]| {
         let mut agg = carepath_engine::Aggregator::new(&model);
         for &r in reps {
-            agg.push(model.run_replication(r));
+            agg.push(model.run_replication(r).unwrap());
         }
         agg
     };
@@ -126,8 +126,8 @@ fn a_capacity_change_leaves_referrals_identical_and_paired_ci_narrower() {
     let mut more = base.clone();
     more.wards.get_mut("gau").unwrap().beds += 6;
     let (a, b) = (
-        run(&base.validate().unwrap(), 0..30),
-        run(&more.validate().unwrap(), 0..30),
+        run(&base.validate().unwrap(), 0..30).unwrap(),
+        run(&more.validate().unwrap(), 0..30).unwrap(),
     );
     for group in ["gau", "picu", "ed", "ld_autism"] {
         let (x, y) = (
@@ -184,7 +184,7 @@ fn census_scenario(elapsed: f64, n: u32) -> Scenario {
 fn census_stays_are_drawn_given_the_days_already_spent() {
     let (elapsed, n) = (50.0, 4000);
     let model = census_scenario(elapsed, n).validate().unwrap();
-    let summary = run(&model, 0..1);
+    let summary = run(&model, 0..1).unwrap();
     // E[X | X > a] for a lognormal: e^{μ+σ²/2} Φ(σ − z) / (1 − Φ(z)), z = (ln a − μ)/σ.
     let (mu, sigma) = (40f64.ln(), 0.8);
     let phi = Normal::standard();
@@ -217,7 +217,7 @@ fn closing_a_ward_evicts_nobody() {
     s.roadmap
         .push(toml::from_str("date = \"2025-04-01\"\nward = \"ward\"\ncapacity = 0").unwrap());
     let model = s.validate().unwrap();
-    let summary = run(&model, 0..10);
+    let summary = run(&model, 0..10).unwrap();
     let ward = &summary.daily[0];
     let day = summary
         .dates
@@ -250,7 +250,7 @@ fn closing_a_ward_evicts_nobody() {
 #[test]
 fn the_whole_horizon_adds_up_its_financial_years() {
     let model = examples::roadmap(3).validate().unwrap();
-    let summary = run(&model, 0..3);
+    let summary = run(&model, 0..3).unwrap();
     let additive = |k: &carepath_engine::Kpi| {
         !matches!(k.key.metric, Metric::Budget | Metric::BudgetVariance)
             && matches!(k.unit, "count" | "bed-days" | "£")

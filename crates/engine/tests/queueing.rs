@@ -71,7 +71,7 @@ fn loss_system_matches_erlang_b() {
     let model = examples::erlang_loss(0.5, 60.0, 30, 100)
         .validate()
         .unwrap();
-    check_erlang_b(&run(&model, 0..100), 30.0, 30);
+    check_erlang_b(&run(&model, 0..100).unwrap(), 30.0, 30);
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn erlang_b_is_insensitive_to_the_length_of_stay_distribution() {
     };
     s.groups.get_mut("all").unwrap().los_days = los;
     let model = s.validate().unwrap();
-    check_erlang_b(&run(&model, 0..100), 30.0, 30);
+    check_erlang_b(&run(&model, 0..100).unwrap(), 30.0, 30);
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn queue_without_a_target_matches_erlang_c() {
     let mut s = examples::erlang_loss(4.0, 6.0, 30, 100);
     s.urgency.emergency.target_days = None;
     let model = s.validate().unwrap();
-    let summary = run(&model, 0..100);
+    let summary = run(&model, 0..100).unwrap();
     let o = Period::Overall;
     let (a, c, mu) = (24.0, 30, 1.0 / 6.0);
     let pc = erlang_c(a, c);
@@ -129,7 +129,7 @@ fn capacity_cut_on_the_roadmap_changes_blocking_to_the_new_erlang_b() {
     s.roadmap
         .push(toml::from_str("date = \"2025-04-01\"\nward = \"ward\"\ncapacity = 20").unwrap());
     let model = s.validate().unwrap();
-    let summary = run(&model, 0..60);
+    let summary = run(&model, 0..60).unwrap();
     // Blocking over whole financial years, skipping the year the ward drains to 20 beds.
     let blocking = |years: std::ops::Range<i32>| {
         let sum = |metric| {

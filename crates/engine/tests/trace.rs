@@ -95,7 +95,7 @@ fn kpi(model: &Model, values: &[f64], metric: Metric) -> f64 {
 #[test]
 fn every_journey_is_a_path_through_the_pathway() {
     let model = everything().validate().unwrap();
-    let (_, log) = model.trace_replication(0);
+    let (_, log) = model.trace_replication(0).unwrap();
     let mut last: HashMap<u64, (Option<Activity>, f64)> = HashMap::new();
     let mut seen: HashMap<Activity, u32> = HashMap::new();
     for (i, e) in log.iter().enumerate() {
@@ -139,7 +139,7 @@ fn the_log_counts_what_the_kpis_count() {
             (0..3).map(move |rep| (m.clone(), rep))
         })
     {
-        let (r, log) = model.trace_replication(rep);
+        let (r, log) = model.trace_replication(rep).unwrap();
         let count = |activities: &[Activity]| {
             log.iter()
                 .filter(|e| model.in_reported_window(e.time) && activities.contains(&e.activity))
@@ -176,8 +176,8 @@ fn the_log_counts_what_the_kpis_count() {
 fn tracing_changes_nothing() {
     let model = everything().validate().unwrap();
     for rep in 0..3 {
-        let plain = model.run_replication(rep);
-        let (traced, log) = model.trace_replication(rep);
+        let plain = model.run_replication(rep).unwrap();
+        let (traced, log) = model.trace_replication(rep).unwrap();
         assert!(!log.is_empty());
         assert_eq!(plain.events, traced.events);
         assert_eq!(plain.daily, traced.daily);

@@ -61,7 +61,7 @@ fn uncertain_arrival_rate_blocks_as_erlang_b_integrated_over_the_rate() {
     let inputs = [("demand.referrals_per_year".to_string(), uniform(low, high))];
     let design = Design::latin_hypercube(11, &inputs, draws);
     let central = base.validate().unwrap();
-    let summary = uncertainty::run(&central, &draw_models(&base, &design), reps);
+    let summary = uncertainty::run(&central, &draw_models(&base, &design), reps).unwrap();
     assert_eq!(summary.replications, draws * reps);
 
     let by_draw = blocking_by_draw(&summary, draws as usize);
@@ -104,9 +104,9 @@ fn fixed_inputs_give_the_certain_run_exactly() {
     let inputs = [("demand.referrals_per_year".to_string(), fixed)];
     let design = Design::latin_hypercube(3, &inputs, draws);
     let central = base.validate().unwrap();
-    let drawn = uncertainty::run(&central, &draw_models(&base, &design), reps);
+    let drawn = uncertainty::run(&central, &draw_models(&base, &design), reps).unwrap();
     let certain = loss_system(draws * reps).validate().unwrap();
-    let certain = run(&certain, 0..draws * reps);
+    let certain = run(&certain, 0..draws * reps).unwrap();
     // Debug text, so that undefined KPIs (NaN) compare equal; it prints every f64 exactly.
     assert!(
         format!("{drawn:?}") == format!("{certain:?}"),
@@ -133,7 +133,7 @@ fn an_input_without_effect_gets_no_share_of_the_variance() {
     ];
     let design = Design::latin_hypercube(5, &inputs, draws);
     let central = base.validate().unwrap();
-    let summary = uncertainty::run(&central, &draw_models(&base, &design), reps);
+    let summary = uncertainty::run(&central, &draw_models(&base, &design), reps).unwrap();
     let analysis = uncertainty::analyse(&summary, &design);
     let find = |m: Metric| {
         analysis
@@ -173,8 +173,8 @@ fn draws_are_paired_across_scenarios() {
     let base = loss_system(reps);
     let mut more = base.clone();
     more.wards.get_mut("ward").unwrap().beds = BEDS + 4;
-    let sa = uncertainty::run(&base.validate().unwrap(), &draw_models(&base, &a), reps);
-    let sb = uncertainty::run(&more.validate().unwrap(), &draw_models(&more, &a), reps);
+    let sa = uncertainty::run(&base.validate().unwrap(), &draw_models(&base, &a), reps).unwrap();
+    let sb = uncertainty::run(&more.validate().unwrap(), &draw_models(&more, &a), reps).unwrap();
     let o = Period::Overall;
     let (ka, kb) = (
         sa.kpi(Metric::OapPlacements, "", o).unwrap(),

@@ -166,12 +166,14 @@ pub fn warmups(
             if s.sweep.is_some() || s.scenario.census.is_some() {
                 return Ok(None);
             }
-            warmup(s, threads).map(Some)
+            warmup(s, threads)
         })
         .collect()
 }
 
-fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Warmup, String> {
+/// The pilot's advice; none when its waiting list grows without bound, as there is then no
+/// steady state to warm up to.
+fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Option<Warmup>, String> {
     let mut pilot = s.clone();
     // The pilot runs the scenario's central inputs only, never its parameter draws.
     pilot.draws = None;
@@ -188,7 +190,11 @@ fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Warmup, String> 
         .scenario
         .validate()
         .map_err(|e| format!("the warm-up pilot of `{}` is invalid: {e:?}", s.name))?;
-    let (summaries, _) = exec::run_all(std::slice::from_ref(&pilot), threads)?;
+    let (summaries, _) = match exec::run_all(std::slice::from_ref(&pilot), threads) {
+        Ok(done) => done,
+        Err(exec::Stop::Overload(_)) => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
     let pools = summaries
         .iter()
         .flat_map(|summary| &summary.daily)
@@ -201,11 +207,11 @@ fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Warmup, String> 
             })
         })
         .collect();
-    Ok(Warmup {
+    Ok(Some(Warmup {
         used_days: used,
         pilot_replications: replications,
         pools,
-    })
+    }))
 }
 
 /// The replication advice for one headline KPI.
@@ -317,7 +323,7 @@ pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
         crate::report_errors(&e);
         Failure::Invalid
     })?;
-    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(crate::stopped)?;
     let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     if args.common.json {
         let all: Vec<serde_json::Value> = scenarios
@@ -372,7 +378,7 @@ mod tests {
         let mut s = carepath_engine::examples::erlang_loss(0.5, 60.0, 45, 20);
         s.simulation.warmup_days = 0;
         s.simulation.years = 3.0;
-        let summary = carepath_engine::run(&s.validate().unwrap(), 0..20);
+        let summary = carepath_engine::run(&s.validate().unwrap(), 0..20).unwrap();
         let ward = summary
             .daily
             .iter()

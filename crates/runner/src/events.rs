@@ -52,7 +52,10 @@ impl Trace<'_> {
     pub fn files(&self, scenarios: &[LoadedScenario]) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.traced(scenarios)
             .map(|s| {
-                let (_, log) = s.model.trace_replication(self.replication);
+                let (_, log) = s
+                    .model
+                    .trace_replication(self.replication)
+                    .map_err(|e| crate::exec::overload_error(s, &e).to_string())?;
                 Ok((
                     format!("{}/events.csv", s.name),
                     events_csv(&s.model, &log)?,

@@ -9,14 +9,94 @@
 //! through a single thread: the only serial work is merging a few partials per scenario.
 //! A replication is dropped as soon as it is folded in.
 
-use crate::config::LoadedScenario;
+use crate::config::{ConfigError, LoadedScenario};
 use crate::shard::Shard;
-use carepath_engine::{Aggregator, Summary};
+use carepath_engine::{Aggregator, Overload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Why a run gave no summaries.
+#[derive(Debug)]
+pub enum Stop {
+    /// Worker threads could not be started.
+    Threads(String),
+    /// A replication's waiting list grew without bound: the first such job, in job order,
+    /// whatever the thread count. Nothing of the run is kept.
+    Overload(Box<ConfigError>),
+    /// The caller's `stop` asked for it.
+    Asked,
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Threads(m) => f.write_str(m),
+            Stop::Overload(e) => write!(f, "{e}"),
+            Stop::Asked => f.write_str("the run was stopped"),
+        }
+    }
+}
+
+/// The first overloaded job seen so far, as `scenario << 32 | replication`: jobs after it are
+/// skipped, jobs before it still run, so the one reported is the first in job order.
+struct FirstOverload {
+    job: AtomicU64,
+    error: std::sync::Mutex<Option<(u64, ConfigError)>>,
+}
+
+impl FirstOverload {
+    fn new() -> Self {
+        FirstOverload {
+            job: AtomicU64::new(u64::MAX),
+            error: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn key(i: usize, r: u32) -> u64 {
+        (i as u64) << 32 | u64::from(r)
+    }
+
+    /// Whether job (i, r) comes after an overloaded one and need not run.
+    fn skips(&self, i: usize, r: u32) -> bool {
+        Self::key(i, r) > self.job.load(Ordering::Relaxed)
+    }
+
+    fn note(&self, s: &LoadedScenario, i: usize, overload: Overload) {
+        let key = Self::key(i, overload.replication);
+        self.job.fetch_min(key, Ordering::Relaxed);
+        let mut first = self.error.lock().unwrap_or_else(|e| e.into_inner());
+        if first.as_ref().is_none_or(|(k, _)| key < *k) {
+            *first = Some((key, overload_error(s, &overload)));
+        }
+    }
+
+    fn into_result(self) -> Result<(), Stop> {
+        match self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some((_, e)) => Err(Stop::Overload(Box::new(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An overloaded replication as an error on its scenario's file.
+pub fn overload_error(s: &LoadedScenario, overload: &Overload) -> ConfigError {
+    ConfigError {
+        file: s.path.clone(),
+        line: None,
+        col: None,
+        key: String::new(),
+        message: format!("`{}`: {overload}", s.name),
+        help: Some(
+            "referrals outrun capacity and nothing ends a wait: give the urgency classes a \
+             `place_out_of_area_after_days` (or `target_days`), add capacity, or check the \
+             referral rate and growth"
+                .into(),
+        ),
+    }
+}
 
 /// What a run produced, besides the summaries.
 #[derive(Debug, Clone, Copy)]
@@ -36,9 +116,9 @@ type Partials<'a> = Vec<Option<Aggregator<'a>>>;
 pub fn run_all(
     scenarios: &[LoadedScenario],
     threads: Option<usize>,
-) -> Result<(Vec<Summary>, Timing), String> {
-    let pool = thread_pool(threads)?;
-    let (aggregators, mut timing) = aggregate(&pool, scenarios, Shard::WHOLE);
+) -> Result<(Vec<Summary>, Timing), Stop> {
+    let pool = thread_pool(threads).map_err(Stop::Threads)?;
+    let (aggregators, mut timing) = aggregate(&pool, scenarios, Shard::WHOLE)?;
     let start = Instant::now();
     let summaries = pool.install(|| {
         aggregators
@@ -65,7 +145,7 @@ pub fn aggregate<'a>(
     pool: &rayon::ThreadPool,
     scenarios: &'a [LoadedScenario],
     shard: Shard,
-) -> (Vec<Option<Aggregator<'a>>>, Timing) {
+) -> Result<(Vec<Option<Aggregator<'a>>>, Timing), Stop> {
     let start = Instant::now();
     let all: usize = scenarios.iter().map(|s| s.runs() as usize).sum();
     let mine = shard.jobs(all);
@@ -77,30 +157,34 @@ pub fn aggregate<'a>(
         .take(mine.len())
         .collect();
     let progress = progress_bar(jobs.len() as u64);
+    let overloaded = FirstOverload::new();
     let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
     let partials = pool.install(|| {
         jobs.par_iter()
             .fold(empty, |mut acc, &(i, r)| {
                 // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
-                if crate::interrupt::requested() {
+                if crate::interrupt::requested() || overloaded.skips(i, r) {
                     return acc;
                 }
-                let rep = scenarios[i].model_for(r).run_replication(r);
-                acc[i]
-                    .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                    .push(rep);
+                match scenarios[i].model_for(r).run_replication(r) {
+                    Ok(rep) => acc[i]
+                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                        .push(rep),
+                    Err(overload) => overloaded.note(&scenarios[i], i, overload),
+                }
                 progress.inc(1);
                 acc
             })
             .reduce(empty, merge_partials)
     });
     progress.finish_and_clear();
+    overloaded.into_result()?;
     let timing = Timing {
         elapsed: start.elapsed(),
         events: partials.iter().flatten().map(Aggregator::events).sum(),
         threads: pool.current_num_threads(),
     };
-    (partials, timing)
+    Ok((partials, timing))
 }
 
 /// Merges two workers' partial aggregates.
@@ -121,21 +205,22 @@ fn merge_partials<'a>(mut a: Partials<'a>, b: Partials<'a>) -> Partials<'a> {
 }
 
 /// Runs every replication of every scenario on `pool`, as [`run_all`] does, but gives up
-/// (`None`) as soon as `stop` says so: it is asked before each replication, so a run that a
-/// newer one supersedes ends within a replication per worker. `done` counts the replications
-/// finished, for a progress display.
+/// ([`Stop::Asked`]) as soon as `stop` says so: it is asked before each replication, so a run
+/// that a newer one supersedes ends within a replication per worker. `done` counts the
+/// replications finished, for a progress display.
 pub fn run_until(
     pool: &rayon::ThreadPool,
     scenarios: &[LoadedScenario],
     stop: &(dyn Fn() -> bool + Sync),
     done: &AtomicUsize,
-) -> Option<Vec<Summary>> {
+) -> Result<Vec<Summary>, Stop> {
     let jobs: Vec<(usize, u32)> = scenarios
         .iter()
         .enumerate()
         .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
         .collect();
     let empty = || -> Partials { scenarios.iter().map(|_| None).collect() };
+    let overloaded = FirstOverload::new();
     pool.install(|| {
         let partials = jobs
             .par_iter()
@@ -143,21 +228,26 @@ pub fn run_until(
                 if stop() {
                     return None;
                 }
-                let rep = scenarios[i].model.run_replication(r);
-                acc[i]
-                    .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                    .push(rep);
+                if overloaded.skips(i, r) {
+                    return Some(acc);
+                }
+                match scenarios[i].model.run_replication(r) {
+                    Ok(rep) => acc[i]
+                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                        .push(rep),
+                    Err(overload) => overloaded.note(&scenarios[i], i, overload),
+                }
                 done.fetch_add(1, Ordering::Relaxed);
                 Some(acc)
             })
-            .try_reduce(empty, |a, b| Some(merge_partials(a, b)))?;
-        Some(
-            partials
-                .into_par_iter()
-                .zip(scenarios)
-                .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
-                .collect(),
-        )
+            .try_reduce(empty, |a, b| Some(merge_partials(a, b)))
+            .ok_or(Stop::Asked)?;
+        overloaded.into_result()?;
+        Ok(partials
+            .into_par_iter()
+            .zip(scenarios)
+            .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
+            .collect())
     })
 }
 

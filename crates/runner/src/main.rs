@@ -228,6 +228,20 @@ fn run(args: cli::RunArgs) -> Result<(), Failure> {
 }
 
 /// Prints a problem with the command line: exit 2.
+/// A run that gave no summaries: an overloaded scenario is invalid input found while it ran
+/// (exit 2); workers that could not start, exit 3.
+fn stopped(stop: exec::Stop) -> Failure {
+    match stop {
+        exec::Stop::Overload(e) => {
+            eprintln!("{e}");
+            eprintln!("the run stopped; nothing was written");
+            Failure::Invalid
+        }
+        exec::Stop::Threads(message) => Failure::Io(message),
+        exec::Stop::Asked => Failure::Interrupted,
+    }
+}
+
 fn invalid(message: String) -> Failure {
     eprintln!("error: {message}");
     Failure::Invalid
@@ -247,7 +261,7 @@ fn simulate(
     scenarios: &[LoadedScenario],
     threads: Option<usize>,
 ) -> Result<(Vec<carepath_engine::Summary>, exec::Timing), Failure> {
-    let done = exec::run_all(scenarios, threads).map_err(Failure::Io)?;
+    let done = exec::run_all(scenarios, threads).map_err(stopped)?;
     if interrupt::requested() {
         return Err(Failure::Interrupted);
     }
@@ -318,7 +332,7 @@ fn run_shard(
     let shard = shard::Shard::parse(spec, args.shard_count).map_err(invalid)?;
     let run = shard::run_id(scenarios, args.baseline.as_deref()).map_err(Failure::Io)?;
     let pool = exec::thread_pool(args.common.threads).map_err(Failure::Io)?;
-    let (aggregators, timing) = exec::aggregate(&pool, scenarios, shard);
+    let (aggregators, timing) = exec::aggregate(&pool, scenarios, shard).map_err(stopped)?;
     let replications: usize = aggregators.iter().flatten().map(|a| a.len()).sum();
     let path = shard::part_path(&args.common.out, shard);
     let inputs = shard::Inputs::new(

@@ -47,6 +47,8 @@ pub enum OpenError {
 pub struct OutDir {
     root: PathBuf,
     meta: PathBuf,
+    /// Whether this run made the folder itself (it did not exist before).
+    made_root: bool,
     _lock: File,
 }
 
@@ -54,6 +56,7 @@ impl OutDir {
     /// Creates `root` if needed, locks it and removes what runs that died left behind.
     pub fn open(root: &Path) -> Result<OutDir, OpenError> {
         let shown = root.display();
+        let mut made_root = false;
         match fs::symlink_metadata(root) {
             Ok(m) if m.is_dir() => {}
             Ok(m) if m.file_type().is_symlink() && root.is_dir() => {}
@@ -62,7 +65,7 @@ impl OutDir {
                     "--out {shown}: this is a file, not a folder; name a folder for the outputs"
                 )))
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => made_root = true,
             Err(e) => return Err(OpenError::Io(format!("cannot read {shown}: {e}"))),
         }
         let io_err = |e: io::Error| OpenError::Io(format!("cannot write to {shown}: {e}"));
@@ -92,6 +95,7 @@ impl OutDir {
         let out = OutDir {
             root: root.to_path_buf(),
             meta,
+            made_root,
             _lock: lock,
         };
         out.remove_leftovers();
@@ -330,6 +334,20 @@ impl Staging<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// A folder no run has ever published to is left as it was found: a run that fails or is
+/// interrupted before its first publication removes the hidden folder (and the output folder,
+/// if it made it and nothing else was put there).
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if fs::symlink_metadata(self.meta.join("current")).is_err() {
+            let _ = fs::remove_dir_all(&self.meta);
+            if self.made_root {
+                let _ = fs::remove_dir(&self.root);
+            }
+        }
     }
 }
 

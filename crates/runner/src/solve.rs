@@ -14,6 +14,7 @@ use crate::charts;
 use crate::cli::SolveArgs;
 use crate::config::{self, Check, LoadOptions, LoadedScenario};
 use crate::{exec, publish, report_errors, say, verdict, Failure};
+use carepath_engine::Overload;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde_json::{json, Value};
@@ -297,7 +298,7 @@ impl Solver {
                     cost: Vec::new(),
                     judgement: judge(&[], &self.target, self.rule, self.q),
                 };
-                self.extend(&mut c, n);
+                self.extend(&mut c, n)?;
                 c
             }
         };
@@ -305,7 +306,7 @@ impl Solver {
         let most = self.max_reps.unwrap_or(first.saturating_mul(8)).max(first) as usize;
         while c.judgement.undecided && c.target.len() < most {
             let n = (c.target.len() * 2).min(most) as u32;
-            self.extend(&mut c, n);
+            self.extend(&mut c, n)?;
         }
         let meets = c.judgement.meets;
         self.runs.insert(at.to_vec(), c);
@@ -313,7 +314,9 @@ impl Solver {
     }
 
     /// Runs replications `c.target.len()..n` of a candidate, in parallel, in index order.
-    fn extend(&self, c: &mut Candidate, n: u32) {
+    /// A replication whose waiting list grows without bound stops the search: the first in
+    /// index order is reported.
+    fn extend(&self, c: &mut Candidate, n: u32) -> Result<(), Failure> {
         let model = &c.scenario.model;
         let index = |check: &Check| {
             model.kpi_keys().iter().position(|k| {
@@ -323,21 +326,28 @@ impl Solver {
         let target = index(&self.target.check);
         let cost = self.minimise.as_ref().and_then(index);
         let from = c.target.len() as u32;
-        let values: Vec<(f64, f64)> = self.pool.install(|| {
+        let values: Vec<Result<(f64, f64), Overload>> = self.pool.install(|| {
             (from..n)
                 .into_par_iter()
                 .map(|r| {
-                    let rep = model.run_replication(r);
+                    let rep = model.run_replication(r)?;
                     let at = |i: Option<usize>| i.map_or(f64::NAN, |i| rep.values[i]);
-                    (at(target), at(cost))
+                    Ok((at(target), at(cost)))
                 })
                 .collect()
         });
-        for (t, k) in values {
+        for value in values {
+            let (t, k) = value.map_err(|e| {
+                crate::stopped(exec::Stop::Overload(Box::new(exec::overload_error(
+                    &c.scenario,
+                    &e,
+                ))))
+            })?;
             c.target.push(t);
             c.cost.push(k);
         }
         c.judgement = judge(&c.target, &self.target, self.rule, self.q);
+        Ok(())
     }
 
     /// The smallest (or largest) value of the last varied key meeting the target, the others
@@ -739,7 +749,8 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
     solver.opts.reps = Some(j.n as u32);
     let chosen = [solver.load(&answer)?];
     let c = &solver.runs[&answer];
-    let (summaries, timing) = exec::run_all(&chosen, args.common.threads).map_err(Failure::Io)?;
+    let (summaries, timing) =
+        exec::run_all(&chosen, args.common.threads).map_err(crate::stopped)?;
     let timing = exec::Timing {
         elapsed: start.elapsed(),
         ..timing

@@ -196,6 +196,53 @@ simulation.parameter_draws = 4
     );
 }
 
+/// An uncertain roadmap date is a delay in days after the date written: a fixed delay gives
+/// the run with the date moved, and a spread of delays explains the new PICU's admissions in
+/// its first year (later opening, fewer admissions).
+#[test]
+fn an_uncertain_opening_date_is_a_delay_after_the_date_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixed = "simulation.parameter_draws = 2\n[uncertainty]\n\"roadmap[2].date\" = { dist = \"fixed\", value = 91 }\n";
+    let drawn = scenario(tmp.path(), "drawn.toml", fixed);
+    let certain = scenario(tmp.path(), "certain.toml", "");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&drawn, &a, &[]);
+    let o = carepath(&[
+        "run",
+        certain.to_str().unwrap(),
+        "--reps",
+        "6",
+        "--set",
+        "roadmap[2].date=2025-07-01",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let summary = |dir: &Path| fs::read(dir.join("summary.csv")).unwrap();
+    assert!(
+        summary(&a) == summary(&b),
+        "a fixed delay of 91 days differs from the PICU opening on 2025-07-01"
+    );
+
+    let spread = "simulation.parameter_draws = 8\n[uncertainty]\n\"roadmap[2].date\" = { dist = \"uniform\", min = 0, max = 365 }\n";
+    let drawn = scenario(tmp.path(), "spread.toml", spread);
+    let c = tmp.path().join("c");
+    run(&drawn, &c, &[]);
+    let shares = text(&fs::read(c.join("sensitivity.csv")).unwrap());
+    let row: Vec<&str> = shares
+        .lines()
+        .find(|l| l.starts_with("roadmap,admissions,picu,2025/26,roadmap[2].date,"))
+        .expect("a sensitivity row for the PICU's admissions in 2025/26")
+        .split(',')
+        .collect();
+    let num = |i: usize| row[i].parse::<f64>().unwrap();
+    assert!(num(5) > 0.5, "share {}", row[5]);
+    assert!(
+        num(7) < num(6),
+        "opening later gave more admissions: {row:?}"
+    );
+}
+
 /// Runs `extra` and returns stderr, checking exit 2 and that nothing was written.
 fn refused(extra: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
@@ -256,6 +303,16 @@ fn bad_uncertain_inputs_are_located_and_explained() {
     let e = refused("simulation.parameter_draws = 0\n[uncertainty]\n\"demand.annual_growth\" = { dist = \"uniform\", min = 0.0, max = 0.05 }\n");
     assert!(
         e.contains("bad.toml:3:") && e.contains("between 1 and 10000"),
+        "{e}"
+    );
+    // A delay that moves a roadmap date past the horizon, whatever the draws.
+    let e = refused(
+        "[uncertainty]\n\"roadmap[2].date\" = { dist = \"uniform\", min = 0, max = 1000 }\n",
+    );
+    assert!(
+        e.contains("bad.toml:4:")
+            && e.contains("outside the reported horizon")
+            && e.contains("1000 days after 2025-04-01"),
         "{e}"
     );
     let e =

@@ -8,6 +8,12 @@
 /// young people one census entry may describe.
 pub const MAX_CAPACITY: u32 = 10_000;
 
+/// Young people waiting at once for a bed, or for one service. A waiting list this long (the
+/// largest pool any scenario may have, several times all of England's beds) means referrals
+/// outrun capacity with nothing to end a wait: the replication stops and says so, rather than
+/// let the list grow until the machine runs out of memory.
+pub const MAX_WAITING: usize = MAX_CAPACITY as usize;
+
 /// New referrals a year, at the start or on the roadmap.
 pub const MAX_REFERRALS_PER_YEAR: f64 = 1_000_000.0;
 

@@ -9,7 +9,7 @@ fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
     for svc in s.services.values_mut() {
         svc.places = places;
     }
-    let summary = run(&s.validate().unwrap(), 0..4);
+    let summary = run(&s.validate().unwrap(), 0..4).unwrap();
     ScenarioRun {
         name: name.into(),
         description: String::new(),
@@ -142,7 +142,7 @@ fn with_draws(mut r: ScenarioRun) -> ScenarioRun {
             d.validate().unwrap()
         })
         .collect();
-    r.summary = uncertainty::run(&s.validate().unwrap(), &models, 2);
+    r.summary = uncertainty::run(&s.validate().unwrap(), &models, 2).unwrap();
     r.uncertainty = Some(crate::results::Uncertainty {
         draws: 12,
         replications: 2,

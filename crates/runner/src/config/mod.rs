@@ -30,8 +30,10 @@ pub use error::ConfigError;
 pub use schema::{key_reference, published_schema, schema};
 
 use crate::results::SweepPoint;
+use carepath_engine::scenario::limits;
 use carepath_engine::uncertainty::{support, Design};
 use carepath_engine::{Model, Scenario};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use shape::Shape;
 use std::collections::{HashMap, HashSet};
@@ -40,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
 pub(crate) use sweep::SweepValue;
-use tree::{path_string, Loc, Node, Seg};
+use tree::{path_string, Item, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 
 /// Keys that only the runner reads, which `--set` cannot change.
@@ -603,6 +605,25 @@ struct Swept<'a> {
     path: Vec<Seg>,
     schema: &'a serde_json::Value,
     whole: bool,
+    /// For an uncertain date, the date written: each draw is a delay in days after it.
+    delay_from: Option<NaiveDate>,
+}
+
+impl Swept<'_> {
+    /// The value a point puts at this key: as given, or for an uncertain date the written
+    /// date plus the drawn delay, to the nearest day.
+    fn value(&self, v: &SweepValue) -> Result<toml::Value, String> {
+        match (self.delay_from, v) {
+            (Some(from), SweepValue::Number(days)) => {
+                let date = (days.abs() <= f64::from(limits::MAX_WARMUP_DAYS))
+                    .then(|| from.checked_add_signed(chrono::Duration::days(days.round() as i64)))
+                    .flatten()
+                    .ok_or_else(|| format!("a delay of {days} days after {from} is not a date"))?;
+                Ok(SweepValue::Date(date).to_toml(false))
+            }
+            _ => Ok(v.to_toml(self.whole)),
+        }
+    }
 }
 
 /// Checks that each swept (or uncertain: `verb`) key exists in this scenario and that numeric
@@ -633,8 +654,13 @@ fn resolve_sweep<'a>(
             }
         };
         let numeric = shape.numeric(schema);
-        // Draws are numbers: an uncertain key must hold one.
-        if verb != "swept" && numeric.is_none() {
+        // An uncertain date is drawn as a delay in days after the date written.
+        let delay_from = match tree.at_path(&path) {
+            Some(node) if verb != "swept" && numeric.is_none() => written_date(node),
+            _ => None,
+        };
+        // Draws are numbers: an uncertain key must hold one, or a date.
+        if verb != "swept" && numeric.is_none() && delay_from.is_none() {
             let message = format!(
                 "`{}` is {}, not a number, so it cannot be {verb}",
                 p.key,
@@ -644,6 +670,7 @@ fn resolve_sweep<'a>(
             continue;
         }
         let wrong = match numeric {
+            _ if delay_from.is_some() => None,
             Some(_) => p.values.iter().find(|v| v.number().is_none()),
             None => p.values.iter().find(|v| v.number().is_some()),
         };
@@ -679,9 +706,20 @@ fn resolve_sweep<'a>(
             path,
             schema,
             whole,
+            delay_from,
         });
     }
     swept
+}
+
+/// The date a node holds, written as a TOML date or a string.
+fn written_date(node: &Node) -> Option<NaiveDate> {
+    let text = match &node.item {
+        Item::Scalar(toml::Value::Datetime(d)) if d.time.is_none() => d.date?.to_string(),
+        Item::Scalar(toml::Value::String(t)) => t.clone(),
+        _ => return None,
+    };
+    NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
 }
 
 /// The parameter draws of a scenario whose tree (sweep values in place) is `tree`, each
@@ -718,8 +756,12 @@ fn draw(
                     errs.push(s.param.at.error(key, message, None));
                 }
                 None => {
+                    let reach = match s.delay_from {
+                        Some(from) => format!("{} days after {from}", end.round()),
+                        None => end.to_string(),
+                    };
                     let help = format!(
-                        "its `[uncertainty]` distribution reaches {end}: keep it within the values `{key}` accepts"
+                        "its `[uncertainty]` distribution reaches {reach}: keep it within the values `{key}` accepts"
                     );
                     for e in &mut errs[at..] {
                         e.help.get_or_insert_with(|| help.clone());
@@ -789,7 +831,17 @@ fn build(
 ) -> Option<(Scenario, Model)> {
     let before = errs.len();
     for (s, (_, v)) in swept.iter().zip(point) {
-        let value = v.to_toml(s.whole);
+        let value = match s.value(v) {
+            Ok(value) => value,
+            Err(m) => {
+                errs.push(
+                    s.param
+                        .at
+                        .error(&s.param.key, format!("`{}`: {m}", s.param.key), None),
+                );
+                continue;
+            }
+        };
         tree.insert(&s.path, Node::scalar(value, s.param.at.clone()));
         shape.check_at(tree, &s.path, s.schema, errs);
     }
@@ -820,8 +872,19 @@ fn build(
                 let at = tree.locate(&segs);
                 // A problem at a swept value differs from point to point: say which point.
                 let suffix = if swept.iter().any(|s| s.param.at == *at) {
-                    let values: Vec<String> =
-                        point.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                    let values: Vec<String> = swept
+                        .iter()
+                        .zip(point)
+                        .map(|(s, (k, v))| match s.delay_from {
+                            Some(from) => match v {
+                                SweepValue::Number(d) => {
+                                    format!("{k} {} days after {from}", d.round())
+                                }
+                                _ => format!("{k} = {v}"),
+                            },
+                            None => format!("{k} = {v}"),
+                        })
+                        .collect();
                     format!(" (with {})", values.join(", "))
                 } else {
                     String::new()

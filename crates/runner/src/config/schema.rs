@@ -29,8 +29,10 @@ struct RunnerKeys {
     check: Vec<CheckSpec>,
     /// Inputs whose values are uncertain: dotted key paths, as in `sweep`, each with a
     /// distribution (`"demand.annual_growth" = { dist = "triangular", min = 0.0, mode = 0.03,
-    /// max = 0.07 }`). With `simulation.parameter_draws` the scenario runs that many parameter
-    /// sets drawn by Latin hypercube; without it, the values written elsewhere are used.
+    /// max = 0.07 }`). A date's distribution is a delay in days after the date written
+    /// (`"roadmap.day_hospital_opens.date" = { dist = "uniform", min = 0, max = 180 }`). With
+    /// `simulation.parameter_draws` the scenario runs that many parameter sets drawn by Latin
+    /// hypercube; without it, the values written elsewhere are used.
     #[serde(default)]
     uncertainty: BTreeMap<String, carepath_engine::scenario::Distribution>,
 }

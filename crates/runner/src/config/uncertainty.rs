@@ -3,8 +3,9 @@
 //! max = 0.07 }`. With `simulation.parameter_draws = N` the scenario runs N parameter sets
 //! drawn by Latin hypercube (`carepath_engine::uncertainty`); without it, the inputs keep the
 //! values written for them. Each key is checked like a swept key (it must exist and be a
-//! number that is not a whole number), and the scenario is validated at both ends of each
-//! distribution, so an interval outside a key's valid range is reported before anything runs.
+//! number that is not a whole number, or a date, whose draws are delays in days after the date
+//! written), and the scenario is validated at both ends of each distribution, so an interval
+//! outside a key's valid range is reported before anything runs.
 
 use super::error::ConfigError;
 use super::sweep::SweepParam;

@@ -12,7 +12,7 @@ fn runs() -> (Vec<ScenarioRun>, Vec<Comparison>) {
             roadmap: vec![],
             checks: vec![],
             inputs: vec![],
-            summary: run(&s.validate().unwrap(), 0..4),
+            summary: run(&s.validate().unwrap(), 0..4).unwrap(),
             uncertainty: None,
             warmup: None,
         }

@@ -52,6 +52,15 @@ pub enum Refused {
     Unknown(String),
 }
 
+/// A run that gave no summaries, as the viewer is told: an overloaded scenario is invalid as
+/// changed; anything else means a newer change replaced it.
+fn refused(stop: exec::Stop) -> Refused {
+    match stop {
+        exec::Stop::Overload(e) => Refused::Invalid(vec![*e]),
+        exec::Stop::Threads(_) | exec::Stop::Asked => Refused::Superseded,
+    }
+}
+
 /// A re-run's result.
 pub struct Outcome {
     pub base: Arc<Base>,
@@ -149,7 +158,7 @@ impl Workshop {
                 continue;
             };
             let start = Instant::now();
-            exec::run_until(&self.pool, &s.split_off(0), &|| false, &AtomicUsize::new(0));
+            let _ = exec::run_until(&self.pool, &s.split_off(0), &|| false, &AtomicUsize::new(0));
             slowest = slowest.max(start.elapsed());
         }
         let per_rep = slowest.as_secs_f64() / f64::from(TRIAL);
@@ -237,7 +246,7 @@ impl Workshop {
             &stop,
             &viewer.done,
         )
-        .ok_or(Refused::Superseded)?;
+        .map_err(refused)?;
         let changed = run_of(
             &loaded,
             summary.into_iter().next().ok_or(Refused::Superseded)?,
@@ -268,8 +277,7 @@ impl Workshop {
         if i != self.reference {
             scenarios.push(self.load(i, Vec::new(), reps).map_err(Refused::Invalid)?);
         }
-        let summaries =
-            exec::run_until(&self.pool, &scenarios, stop, done).ok_or(Refused::Superseded)?;
+        let summaries = exec::run_until(&self.pool, &scenarios, stop, done).map_err(refused)?;
         let mut runs = scenarios
             .iter()
             .zip(summaries)
@@ -290,8 +298,8 @@ impl Workshop {
     ) -> Result<(Vec<Summary>, exec::Timing), String> {
         let start = Instant::now();
         let done = AtomicUsize::new(0);
-        let summaries = exec::run_until(&self.pool, scenarios, &|| false, &done)
-            .ok_or("the run was stopped")?;
+        let summaries =
+            exec::run_until(&self.pool, scenarios, &|| false, &done).map_err(|e| e.to_string())?;
         let timing = exec::Timing {
             elapsed: start.elapsed(),
             events: 0,

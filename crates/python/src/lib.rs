@@ -25,30 +25,6 @@ pyo3::create_exception!(
      `errors` holds each as a dict (file, line, col, key, message, help)."
 );
 
-/// The options `carepath run` shares with `solve`, as keyword arguments.
-#[derive(Default)]
-struct Options {
-    reps: Option<u32>,
-    seed: Option<u64>,
-    threads: Option<usize>,
-    sets: Vec<String>,
-    checks: Vec<String>,
-}
-
-impl Options {
-    fn common(self) -> Common {
-        Common {
-            reps: self.reps,
-            seed: self.seed,
-            threads: self.threads,
-            sets: self.sets,
-            checks: self.checks,
-            json: false,
-            out: PathBuf::new(),
-        }
-    }
-}
-
 /// A finished run in memory: what `carepath run` would publish, before it is written.
 #[pyclass(module = "carepath._native", frozen)]
 struct NativeRun {
@@ -297,14 +273,15 @@ fn solve(
         largest,
         minimise,
         max_reps,
-        common: Options {
+        common: Common {
             reps,
             seed,
             threads,
             sets,
             checks,
-        }
-        .common(),
+            json: false,
+            out: PathBuf::new(),
+        },
     };
     let solved = py
         .detach(|| carepath_runner::solve::search(&args))

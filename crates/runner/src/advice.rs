@@ -319,10 +319,8 @@ fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
 pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
     use crate::Failure;
     let opts = crate::load_options(&args.common, Vec::new());
-    let scenarios = crate::config::load(&args.files, &opts).map_err(|e| {
-        crate::report_errors(&e);
-        Failure::Invalid
-    })?;
+    let scenarios = crate::config::load(&args.files, &opts)
+        .map_err(|e| Failure::Invalid(crate::Invalid::Files(e)))?;
     let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(crate::stopped)?;
     let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
     if args.common.json {

@@ -137,11 +137,75 @@ pub fn publish(
     dir: &OutDir,
     extras: Extras,
 ) -> Result<Published, String> {
-    let out = dir.path();
+    let results = results(scenarios, summaries, baseline, cli_checks, extras.warmups)?;
+    write(&results, scenarios, timing, dir, extras.files)?;
+    Ok(Published {
+        runs: results.runs,
+        comparisons: results.comparisons,
+        out: dir.path().to_path_buf(),
+    })
+}
+
+/// A run's results before anything is written: each scenario's, and each one's paired
+/// differences from the reference.
+pub struct Results {
+    pub runs: Vec<ScenarioRun>,
+    pub comparisons: Vec<Comparison>,
+    /// The scenario the others are compared with (an index into `runs`).
+    pub reference: Option<usize>,
+}
+
+impl Results {
+    /// `comparison.csv`.
+    pub fn comparison_csv(&self) -> Vec<u8> {
+        let rows: Vec<(&str, &str, &[_])> = self
+            .comparisons
+            .iter()
+            .map(|c| {
+                (
+                    c.baseline.as_str(),
+                    c.scenario.as_str(),
+                    c.differences.as_slice(),
+                )
+            })
+            .collect();
+        output::comparison_csv(&rows)
+    }
+
+    /// `summary.csv`: every scenario's KPIs.
+    pub fn summary_csv(&self) -> Vec<u8> {
+        let summaries: Vec<&Summary> = self.runs.iter().map(|r| &r.summary).collect();
+        output::summary_csv(&summaries)
+    }
+
+    /// `<scenario>/summary.json`.
+    pub fn summary_json(run: &ScenarioRun) -> Vec<u8> {
+        output::summary_json(&run.summary, &run.description, &crate::advice::json(run))
+    }
+
+    /// `uncertainty.csv` and `sensitivity.csv`, with parameter draws.
+    pub fn uncertainty_csvs(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.runs.iter().any(|r| r.uncertainty.is_some()).then(|| {
+            (
+                uncertainty::uncertainty_csv(&self.runs),
+                uncertainty::sensitivity_csv(&self.runs),
+            )
+        })
+    }
+}
+
+/// Each scenario's results with its warm-up advice, and the comparisons with the reference.
+pub fn results(
+    scenarios: &[LoadedScenario],
+    summaries: Vec<Summary>,
+    baseline: Option<&str>,
+    cli_checks: &[Check],
+    warmups: Vec<Option<crate::advice::Warmup>>,
+) -> Result<Results, String> {
     let mut runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
-        .zip(extras.warmups.into_iter().chain(std::iter::repeat(None)))
+        .zip(warmups.into_iter().chain(std::iter::repeat(None)))
         .map(|((s, summary), warmup)| ScenarioRun {
             name: s.name.clone(),
             description: s.scenario.description.clone(),
@@ -173,7 +237,29 @@ pub fn publish(
             .collect(),
         None => Vec::new(),
     };
+    Ok(Results {
+        runs,
+        comparisons,
+        reference: base,
+    })
+}
 
+/// Renders every output of `results` and commits them to `dir` together, with `files`
+/// (path in the output folder, bytes) beside them.
+pub fn write(
+    results: &Results,
+    scenarios: &[LoadedScenario],
+    timing: &Timing,
+    dir: &OutDir,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), String> {
+    let Results {
+        runs,
+        comparisons,
+        reference: base,
+    } = results;
+    let base = *base;
+    let out = dir.path();
     let write_err = |e: std::io::Error| format!("cannot write to {}: {e}", out.display());
     let staging = dir.stage().map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
@@ -185,10 +271,7 @@ pub fn publish(
             format!("{dir}/summary.csv"),
             &output::summary_csv(&[&run.summary]),
         )?;
-        put(
-            format!("{dir}/summary.json"),
-            &output::summary_json(&run.summary, &run.description, &crate::advice::json(run)),
-        )?;
+        put(format!("{dir}/summary.json"), &Results::summary_json(run))?;
         put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
         put(
             format!("{dir}/occupancy.csv"),
@@ -220,34 +303,17 @@ pub fn publish(
             tornado_charts.push((i, charts));
         }
     }
-    if runs.iter().any(|r| r.uncertainty.is_some()) {
-        put(
-            "uncertainty.csv".into(),
-            &uncertainty::uncertainty_csv(&runs),
-        )?;
-        put(
-            "sensitivity.csv".into(),
-            &uncertainty::sensitivity_csv(&runs),
-        )?;
+    if let Some((uncertainty, sensitivity)) = results.uncertainty_csvs() {
+        put("uncertainty.csv".into(), &uncertainty)?;
+        put("sensitivity.csv".into(), &sensitivity)?;
     }
-    let summaries: Vec<&Summary> = runs.iter().map(|r| &r.summary).collect();
-    put("summary.csv".into(), &output::summary_csv(&summaries))?;
-    let rows: Vec<(&str, &str, &[_])> = comparisons
-        .iter()
-        .map(|c| {
-            (
-                c.baseline.as_str(),
-                c.scenario.as_str(),
-                c.differences.as_slice(),
-            )
-        })
-        .collect();
-    put("comparison.csv".into(), &output::comparison_csv(&rows))?;
+    put("summary.csv".into(), &results.summary_csv())?;
+    put("comparison.csv".into(), &results.comparison_csv())?;
     let summary_chart = match base {
-        Some(b) => differences_chart(&runs, &runs[b], &comparisons)?,
+        Some(b) => differences_chart(runs, &runs[b], comparisons)?,
         None => None,
     };
-    let sweep_charts = charts::sweep_charts(&runs)?;
+    let sweep_charts = charts::sweep_charts(runs)?;
     for chart in summary_chart.iter().chain(&sweep_charts) {
         put(format!("charts/{}.svg", chart.name), chart.svg.as_bytes())?;
         put(format!("charts/{}.png", chart.name), &chart.png)?;
@@ -260,9 +326,9 @@ pub fn publish(
         warmup_days: runs.first().map_or(0, |r| r.summary.warmup_days),
     };
     let html = report::render(&report::Report {
-        runs: &runs,
+        runs,
         reference: base,
-        comparisons: &comparisons,
+        comparisons,
         differences: summary_chart.as_ref(),
         sweep_charts: &sweep_charts,
         scenario_charts: &scenario_charts,
@@ -272,21 +338,16 @@ pub fn publish(
     put("report.html".into(), html.as_bytes())?;
     put(
         "results.xlsx".into(),
-        &workbook::workbook(&runs, base, &comparisons)?,
+        &workbook::workbook(runs, base, comparisons)?,
     )?;
-    for (rel, bytes) in extras.files {
+    for (rel, bytes) in files {
         put(rel.clone(), bytes)?;
     }
     put(
         "manifest.json".into(),
         &manifest(scenarios, timing)?.to_bytes(),
     )?;
-    staging.commit().map_err(write_err)?;
-    Ok(Published {
-        runs,
-        comparisons,
-        out: out.to_path_buf(),
-    })
+    staging.commit().map_err(write_err)
 }
 
 fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, String> {

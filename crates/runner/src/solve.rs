@@ -13,7 +13,7 @@
 use crate::charts;
 use crate::cli::SolveArgs;
 use crate::config::{self, Check, LoadOptions, LoadedScenario};
-use crate::{exec, publish, report_errors, say, verdict, Failure};
+use crate::{exec, publish, say, verdict, Failure, Invalid};
 use carepath_engine::Overload;
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -258,23 +258,19 @@ impl Solver {
             .zip(at)
             .map(|(v, &x)| format!("{}={}", v.key, v.show(x)))
             .collect();
-        let loaded = config::load(std::slice::from_ref(&self.file), &opts).map_err(|e| {
-            report_errors(&e);
-            Failure::Invalid
-        })?;
+        let loaded = config::load(std::slice::from_ref(&self.file), &opts)
+            .map_err(|e| Failure::Invalid(Invalid::Files(e)))?;
         let mut checks = vec![self.target.check.clone()];
         checks.extend(self.minimise.clone());
         let unknown = verdict::unknown_kpis(&loaded, &checks);
         if !unknown.is_empty() {
-            report_errors(&unknown);
-            return Err(Failure::Invalid);
+            return Err(Failure::Invalid(Invalid::Files(unknown)));
         }
         match <[LoadedScenario; 1]>::try_from(loaded) {
             Ok([s]) => Ok(s),
-            Err(_) => {
-                eprintln!("error: `solve` takes one scenario file");
-                Err(Failure::Invalid)
-            }
+            Err(_) => Err(Failure::Invalid(Invalid::Usage(
+                "`solve` takes one scenario file".into(),
+            ))),
         }
     }
 
@@ -286,10 +282,9 @@ impl Solver {
             None => {
                 let scenario = self.load(at)?;
                 if self.rule == Rule::Mean && scenario.model.replications() < 2 {
-                    eprintln!(
-                        "error: the confidence bound of a mean needs at least 2 replications"
-                    );
-                    return Err(Failure::Invalid);
+                    return Err(Failure::Invalid(Invalid::Usage(
+                        "the confidence bound of a mean needs at least 2 replications".into(),
+                    )));
                 }
                 let n = scenario.model.replications();
                 let mut c = Candidate {
@@ -652,12 +647,85 @@ fn leaf(key: &str) -> &str {
     key.rsplit('.').next().unwrap_or(key)
 }
 
+/// What `solve` found, before anything is published or printed.
+pub struct Solved {
+    /// "the smallest … meeting …".
+    pub question: String,
+    /// The candidates the terminal shows (those near the answer), as a table.
+    pub table: String,
+    /// Every candidate run, as `solve/solve.csv`.
+    pub csv: Vec<u8>,
+    /// How many candidates were run.
+    pub candidates: usize,
+    /// The command line's `--check`s.
+    pub checks: Vec<Check>,
+    /// The answer; `None` when no value in the range meets the target.
+    pub answer: Option<Answer>,
+    /// Why there is no answer, in one sentence.
+    pub infeasible: String,
+}
+
+/// The value that meets the target, and its point run with the replications it rests on.
+pub struct Answer {
+    /// As `solve --json` prints it: `value` (or each key's), the KPI's `kpi`, `ci_low`,
+    /// `ci_high`, `bound`, `share_meeting` and `replications`.
+    pub json: Value,
+    /// The answer in one line.
+    pub words: String,
+    /// The chosen point: one scenario, and its summary.
+    pub scenarios: Vec<LoadedScenario>,
+    pub summaries: Vec<carepath_engine::Summary>,
+    pub timing: exec::Timing,
+    /// The search's table and chart, published with the chosen point's outputs.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
 /// Checks the arguments, runs the search and publishes the answer.
 pub fn solve(args: SolveArgs) -> Result<(), Failure> {
-    let invalid = |m: String| {
-        eprintln!("error: {m}");
-        Failure::Invalid
+    let solved = search(&args)?;
+    let Some(answer) = solved.answer else {
+        eprint!("{}", solved.table);
+        eprintln!("{}", solved.infeasible);
+        return Err(Failure::Checks);
     };
+    let dir = crate::open_out(&args.common.out)?;
+    let published = publish::publish(
+        &answer.scenarios,
+        answer.summaries,
+        None,
+        &solved.checks,
+        &answer.timing,
+        &dir,
+        publish::Extras {
+            files: &answer.files,
+            ..Default::default()
+        },
+    )
+    .map_err(Failure::Io)?;
+    let outcomes = verdict::evaluate(&answer.scenarios, &published.runs, &solved.checks);
+    if args.common.json {
+        say(&format!("{}\n", answer.json))?;
+    } else {
+        let mut text = format!("{}\n", solved.question);
+        text.push_str(&solved.table);
+        let _ = writeln!(text, "{}", answer.words);
+        let _ = writeln!(
+            text,
+            "{} candidates run; wrote {}, {} and {}",
+            solved.candidates,
+            args.common.out.join("solve/solve.csv").display(),
+            args.common.out.join("solve/solve.png").display(),
+            args.common.out.join("report.html").display()
+        );
+        say(&text)?;
+    }
+    verdict::print(&outcomes)
+}
+
+/// Checks the arguments and runs the search, then the chosen point with the replications its
+/// answer rests on.
+pub fn search(args: &SolveArgs) -> Result<Solved, Failure> {
+    let invalid = |m: String| Failure::Invalid(Invalid::Usage(m));
     let varies: Vec<Vary> = args
         .vary
         .iter()
@@ -736,11 +804,18 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         "smallest"
     };
     let what = format!("the {extreme} {ranges} meeting {goal}");
+    let infeasible = format!("no feasible value: no value of {ranges} meets {goal}");
     let Some((answer, near)) = found else {
         let rows: Vec<_> = solver.runs.iter().collect();
-        eprint!("{}", solver.table(&rows, None));
-        eprintln!("no feasible value: no value of {ranges} meets {goal}");
-        return Err(Failure::Checks);
+        return Ok(Solved {
+            question: what,
+            table: solver.table(&rows, None),
+            csv: solver.csv(),
+            candidates: solver.runs.len(),
+            checks: cli_checks,
+            answer: None,
+            infeasible,
+        });
     };
 
     // The chosen point, with the replications its answer rests on.
@@ -758,82 +833,65 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
     // The search's table and chart are published with the chosen point's outputs, in the
     // same atomic step.
     let chart = solver.chart(&answer).map_err(Failure::Io)?;
-    let files = [
+    let files = vec![
         ("solve/solve.csv".to_string(), solver.csv()),
         ("solve/solve.svg".to_string(), chart.svg.into_bytes()),
         ("solve/solve.png".to_string(), chart.png),
     ];
-    let dir = crate::open_out(&args.common.out)?;
-    let published = publish::publish(
-        &chosen,
-        summaries,
-        None,
-        &cli_checks,
-        &timing,
-        &dir,
-        publish::Extras {
-            files: &files,
-            ..Default::default()
-        },
-    )
-    .map_err(Failure::Io)?;
-
-    let outcomes = verdict::evaluate(&chosen, &published.runs, &cli_checks);
-    if args.common.json {
-        let value = match solver.varies.as_slice() {
-            [v] => v.json(answer[0]),
-            vs => Value::Object(
-                vs.iter()
-                    .zip(&answer)
-                    .map(|(v, &x)| (v.key.clone(), v.json(x)))
-                    .collect(),
-            ),
-        };
-        let finite = |x: f64| x.is_finite().then_some(x);
-        let mut out = json!({
-            "value": value,
-            "kpi": finite(j.mean),
-            "ci_low": finite(j.ci.0),
-            "ci_high": finite(j.ci.1),
-            "bound": finite(j.bound),
-            "share_meeting": finite(j.share),
-            "replications": j.n,
-        });
-        if let Some(m) = &solver.minimise {
-            let cost = c.cost.iter().sum::<f64>() / c.cost.len() as f64;
-            out[m.metric.name()] = json!(finite(cost));
-        }
-        say(&format!("{out}\n"))?;
-    } else {
-        let mut rows: Vec<_> = solver.shown();
-        if solver.varies.len() == 1 {
-            rows.retain(|(at, _)| **at == answer || near.contains(at));
-        }
-        let mut text = format!("{what}\n");
-        text.push_str(&solver.table(&rows, Some(&answer)));
-        let _ = writeln!(
-            text,
-            "answer: {}: {} mean {:.4} (95 % CI {:.4} to {:.4}; bound {:.4}; {:.0} % of {} replications meet it)",
-            solver.point_words(&answer),
-            solver.target.check.metric.name(),
-            j.mean,
-            j.ci.0,
-            j.ci.1,
-            j.bound,
-            j.share * 100.0,
-            j.n
-        );
-        let _ = writeln!(
-            text,
-            "{} candidates run; wrote {}, {} and {}",
-            solver.runs.len(),
-            args.common.out.join("solve/solve.csv").display(),
-            args.common.out.join("solve/solve.png").display(),
-            args.common.out.join("report.html").display()
-        );
-        say(&text)?;
+    let value = match solver.varies.as_slice() {
+        [v] => v.json(answer[0]),
+        vs => Value::Object(
+            vs.iter()
+                .zip(&answer)
+                .map(|(v, &x)| (v.key.clone(), v.json(x)))
+                .collect(),
+        ),
+    };
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let mut json = json!({
+        "value": value,
+        "kpi": finite(j.mean),
+        "ci_low": finite(j.ci.0),
+        "ci_high": finite(j.ci.1),
+        "bound": finite(j.bound),
+        "share_meeting": finite(j.share),
+        "replications": j.n,
+    });
+    if let Some(m) = &solver.minimise {
+        let cost = c.cost.iter().sum::<f64>() / c.cost.len() as f64;
+        json[m.metric.name()] = json!(finite(cost));
     }
-    verdict::print(&outcomes)
+    let words = format!(
+        "answer: {}: {} mean {:.4} (95 % CI {:.4} to {:.4}; bound {:.4}; {:.0} % of {} replications meet it)",
+        solver.point_words(&answer),
+        solver.target.check.metric.name(),
+        j.mean,
+        j.ci.0,
+        j.ci.1,
+        j.bound,
+        j.share * 100.0,
+        j.n
+    );
+    let mut rows: Vec<_> = solver.shown();
+    if solver.varies.len() == 1 {
+        rows.retain(|(at, _)| **at == answer || near.contains(at));
+    }
+    Ok(Solved {
+        question: what,
+        table: solver.table(&rows, Some(&answer)),
+        csv: solver.csv(),
+        candidates: solver.runs.len(),
+        checks: cli_checks,
+        answer: Some(Answer {
+            json,
+            words,
+            scenarios: chosen.into(),
+            summaries,
+            timing,
+            files,
+        }),
+        infeasible,
+    })
 }
 
 #[cfg(test)]

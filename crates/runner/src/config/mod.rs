@@ -41,7 +41,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
-pub(crate) use sweep::SweepValue;
+pub use sweep::SweepValue;
 use tree::{path_string, Item, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 

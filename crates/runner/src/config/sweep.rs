@@ -44,7 +44,7 @@ pub(crate) enum ListItem {
 
 /// One value of a swept key.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum SweepValue {
+pub enum SweepValue {
     Number(f64),
     Date(NaiveDate),
     Bool(bool),

@@ -1,0 +1,374 @@
+//! The native half of the `carepath` Python package: scenarios loaded, run and solved by the
+//! same library calls as the `carepath` command, so a notebook gets the command's numbers byte
+//! for byte. The Python half (`python/carepath/`) turns the CSV text into pandas DataFrames.
+//!
+//! Bad input raises `carepath.ScenarioError` with the command's located messages; nothing here
+//! panics on input, and the simulation runs without holding the interpreter.
+
+mod inputs;
+
+use carepath_runner::cli::{Common, SolveArgs};
+use carepath_runner::config::{Check, ConfigError, LoadOptions, LoadedScenario};
+use carepath_runner::publish::{self, Results};
+use carepath_runner::{exec, outdir, verdict, Failure, Invalid};
+use inputs::Inputs;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use std::path::PathBuf;
+
+pyo3::create_exception!(
+    carepath,
+    ScenarioError,
+    PyValueError,
+    "Invalid scenarios or options: the message is the command's, one located error a line; \
+     `errors` holds each as a dict (file, line, col, key, message, help)."
+);
+
+/// A finished run in memory: what `carepath run` would publish, before it is written.
+#[pyclass(module = "carepath._native", frozen)]
+struct NativeRun {
+    scenarios: Vec<LoadedScenario>,
+    checks: Vec<Check>,
+    results: Results,
+    timing: exec::Timing,
+    /// Files published beside the outputs (the search of `solve`).
+    files: Vec<(String, Vec<u8>)>,
+    /// Scenarios given as dicts live here until the run is written (their sources are hashed
+    /// into the manifest and quoted in the report).
+    _inputs: Inputs,
+}
+
+#[pymethods]
+impl NativeRun {
+    /// The scenarios' names, in the order they ran.
+    fn names(&self) -> Vec<String> {
+        self.results.runs.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// The name of the scenario the others are compared with.
+    fn reference(&self) -> Option<String> {
+        self.results
+            .reference
+            .map(|i| self.results.runs[i].name.clone())
+    }
+
+    /// `summary.csv`.
+    fn summary_csv<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.results.summary_csv())
+    }
+
+    /// `comparison.csv`.
+    fn comparison_csv<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.results.comparison_csv())
+    }
+
+    /// `<scenario>/daily.csv` of the scenario at `index`.
+    fn daily_csv<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyBytes>> {
+        let run = self.run(index)?;
+        Ok(PyBytes::new(
+            py,
+            &carepath_runner::output::daily_csv(&run.summary),
+        ))
+    }
+
+    /// `<scenario>/occupancy.csv` of the scenario at `index`.
+    fn occupancy_csv<'py>(&self, py: Python<'py>, index: usize) -> PyResult<Bound<'py, PyBytes>> {
+        let run = self.run(index)?;
+        Ok(PyBytes::new(
+            py,
+            &carepath_runner::output::occupancy_csv(&run.summary),
+        ))
+    }
+
+    /// `<scenario>/summary.json` of the scenario at `index`.
+    fn summary_json(&self, index: usize) -> PyResult<String> {
+        let run = self.run(index)?;
+        Ok(String::from_utf8_lossy(&Results::summary_json(run)).into_owned())
+    }
+
+    /// `uncertainty.csv` and `sensitivity.csv`, with parameter draws (else `None`).
+    fn uncertainty_csvs<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> Option<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+        self.results
+            .uncertainty_csvs()
+            .map(|(u, s)| (PyBytes::new(py, &u), PyBytes::new(py, &s)))
+    }
+
+    /// Every check on every scenario, as `--json` lists them.
+    fn checks_json(&self) -> String {
+        let outcomes = verdict::evaluate(&self.scenarios, &self.results.runs, &self.checks);
+        serde_json::to_string(&outcomes).unwrap_or_default()
+    }
+
+    /// Publishes the outputs to `out`, as `carepath run --out` does: whole or not at all.
+    fn write(&self, py: Python<'_>, out: PathBuf) -> PyResult<String> {
+        py.detach(|| {
+            let dir = outdir::OutDir::open(&out).map_err(|e| match e {
+                outdir::OpenError::Refused(m) => Failure::Invalid(Invalid::Usage(m)),
+                outdir::OpenError::Io(m) => Failure::Io(m),
+            })?;
+            publish::write(
+                &self.results,
+                &self.scenarios,
+                &self.timing,
+                &dir,
+                &self.files,
+            )
+            .map_err(Failure::Io)
+        })
+        .map_err(|f| self._inputs.error(f))?;
+        Ok(out.join("report.html").display().to_string())
+    }
+
+    /// Seconds the simulation took, events simulated and worker threads.
+    fn timing(&self) -> (f64, u64, usize) {
+        let t = &self.timing;
+        (t.elapsed.as_secs_f64(), t.events, t.threads)
+    }
+}
+
+impl NativeRun {
+    fn run(&self, index: usize) -> PyResult<&carepath_runner::results::ScenarioRun> {
+        self.results
+            .runs
+            .get(index)
+            .ok_or_else(|| PyValueError::new_err(format!("no scenario at index {index}")))
+    }
+}
+
+/// Loads, checks and runs scenarios as `carepath run` does, keeping the results in memory.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, reps=None, seed=None, threads=None, sets=Vec::new(), sweeps=Vec::new(), checks=Vec::new(), baseline=None))]
+#[allow(clippy::too_many_arguments)]
+fn run(
+    py: Python<'_>,
+    inputs: &Bound<'_, PyAny>,
+    reps: Option<u32>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    sets: Vec<String>,
+    sweeps: Vec<String>,
+    checks: Vec<String>,
+    baseline: Option<String>,
+) -> PyResult<NativeRun> {
+    let inputs = Inputs::from_python(inputs)?;
+    let opts = LoadOptions {
+        sets,
+        sweeps,
+        reps,
+        seed,
+    };
+    let done = py.detach(|| {
+        let (scenarios, checks) = carepath_runner::load_checked(&inputs.files, &opts, &checks)
+            .map_err(|e| Failure::Invalid(Invalid::Files(e)))?;
+        publish::check_baseline(&scenarios, baseline.as_deref())
+            .map_err(|m| Failure::Invalid(Invalid::Usage(m)))?;
+        let (summaries, timing) =
+            exec::run_all(&scenarios, threads).map_err(carepath_runner::stopped)?;
+        let warmups = carepath_runner::advice::warmups(&scenarios, threads).map_err(Failure::Io)?;
+        let results =
+            publish::results(&scenarios, summaries, baseline.as_deref(), &checks, warmups)
+                .map_err(Failure::Io)?;
+        Ok((scenarios, checks, results, timing))
+    });
+    let (scenarios, checks, results, timing) = done.map_err(|f| inputs.error(f))?;
+    Ok(NativeRun {
+        scenarios,
+        checks,
+        results,
+        timing,
+        files: Vec::new(),
+        _inputs: inputs,
+    })
+}
+
+/// Checks scenarios without running them; returns each one's name and file.
+#[pyfunction]
+#[pyo3(signature = (inputs, *, sets=Vec::new(), sweeps=Vec::new()))]
+fn validate(
+    py: Python<'_>,
+    inputs: &Bound<'_, PyAny>,
+    sets: Vec<String>,
+    sweeps: Vec<String>,
+) -> PyResult<Vec<(String, String)>> {
+    let inputs = Inputs::from_python(inputs)?;
+    let opts = LoadOptions {
+        sets,
+        sweeps,
+        ..LoadOptions::default()
+    };
+    let loaded = py
+        .detach(|| carepath_runner::config::load(&inputs.files, &opts))
+        .map_err(|e| inputs.error(Failure::Invalid(Invalid::Files(e))))?;
+    Ok(loaded
+        .iter()
+        .map(|s| (s.name.clone(), inputs.shown(&s.path)))
+        .collect())
+}
+
+/// What `solve` found: the question, every candidate, and the answer with its run.
+#[pyclass(module = "carepath._native", frozen)]
+struct NativeSolved {
+    #[pyo3(get)]
+    question: String,
+    /// `solve/solve.csv`.
+    csv: Vec<u8>,
+    /// The terminal's table of the candidates near the answer.
+    #[pyo3(get)]
+    table: String,
+    /// As `solve --json` prints it; `None` when no value meets the target.
+    #[pyo3(get)]
+    answer: Option<String>,
+    #[pyo3(get)]
+    words: Option<String>,
+    #[pyo3(get)]
+    infeasible: String,
+    run: Option<Py<NativeRun>>,
+}
+
+#[pymethods]
+impl NativeSolved {
+    fn csv<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.csv)
+    }
+
+    /// The chosen point's run (with `solve/` among its files), or `None`.
+    fn run(&self, py: Python<'_>) -> Option<Py<NativeRun>> {
+        self.run.as_ref().map(|r| r.clone_ref(py))
+    }
+}
+
+/// Searches as `carepath solve` does.
+#[pyfunction]
+#[pyo3(signature = (file, vary, target, *, confidence=0.9, per_replication=false, largest=false, minimise=None, max_reps=None, reps=None, seed=None, threads=None, sets=Vec::new(), checks=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+fn solve(
+    py: Python<'_>,
+    file: &Bound<'_, PyAny>,
+    vary: Vec<String>,
+    target: String,
+    confidence: f64,
+    per_replication: bool,
+    largest: bool,
+    minimise: Option<String>,
+    max_reps: Option<u32>,
+    reps: Option<u32>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    sets: Vec<String>,
+    checks: Vec<String>,
+) -> PyResult<NativeSolved> {
+    let inputs = Inputs::from_python(file)?;
+    let [file] = inputs.files.as_slice() else {
+        return Err(ScenarioError::new_err("`solve` takes one scenario file"));
+    };
+    let args = SolveArgs {
+        file: file.clone(),
+        vary,
+        target,
+        confidence,
+        per_replication,
+        largest,
+        minimise,
+        max_reps,
+        common: Common {
+            reps,
+            seed,
+            threads,
+            sets,
+            checks,
+            json: false,
+            out: PathBuf::new(),
+        },
+    };
+    let solved = py
+        .detach(|| carepath_runner::solve::search(&args))
+        .map_err(|f| inputs.error(f))?;
+    let (answer, words, run) = match solved.answer {
+        None => (None, None, None),
+        Some(a) => {
+            // As the command publishes it: no warm-up pilot, the search's files beside it.
+            let results =
+                publish::results(&a.scenarios, a.summaries, None, &solved.checks, Vec::new())
+                    .map_err(|m| inputs.error(Failure::Io(m)))?;
+            let run = NativeRun {
+                scenarios: a.scenarios,
+                checks: solved.checks,
+                results,
+                timing: a.timing,
+                files: a.files,
+                _inputs: inputs,
+            };
+            (
+                Some(a.json.to_string()),
+                Some(a.words),
+                Some(Py::new(py, run)?),
+            )
+        }
+    };
+    Ok(NativeSolved {
+        question: solved.question,
+        csv: solved.csv,
+        table: solved.table,
+        answer,
+        words,
+        infeasible: solved.infeasible,
+        run,
+    })
+}
+
+/// One error as a dict, for `ScenarioError.errors`.
+fn error_dict<'py>(py: Python<'py>, e: &ConfigError) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("file", e.file.display().to_string())?;
+    d.set_item("line", e.line)?;
+    d.set_item("col", e.col)?;
+    d.set_item("key", &e.key)?;
+    d.set_item("message", &e.message)?;
+    d.set_item("help", &e.help)?;
+    Ok(d)
+}
+
+/// A [`Failure`] as the Python exception it is: invalid input is a `ScenarioError` carrying
+/// the command's message; files that cannot be written an `OSError`.
+fn raise(failure: Failure) -> PyErr {
+    match failure {
+        Failure::Invalid(problem) => {
+            let message = problem.to_string();
+            Python::attach(|py| {
+                let err = ScenarioError::new_err(message);
+                let errors: Vec<Bound<'_, PyDict>> = match &problem {
+                    Invalid::Files(errors) => errors
+                        .iter()
+                        .filter_map(|e| error_dict(py, e).ok())
+                        .collect(),
+                    Invalid::Stopped(e) => error_dict(py, e).into_iter().collect(),
+                    Invalid::Usage(_) => Vec::new(),
+                };
+                if let Err(e) = err.value(py).setattr("errors", errors) {
+                    return e;
+                }
+                err
+            })
+        }
+        Failure::Io(message) => PyOSError::new_err(message),
+        Failure::Checks => ScenarioError::new_err("a check failed"),
+        Failure::Interrupted => {
+            pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted, nothing was published")
+        }
+    }
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(solve, m)?)?;
+    m.add_class::<NativeRun>()?;
+    m.add_class::<NativeSolved>()?;
+    Ok(())
+}

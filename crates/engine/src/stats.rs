@@ -30,7 +30,8 @@ pub struct Aggregator<'m> {
     values: Values,
     /// Per (series, day): how many replications saw each midnight count.
     daily: Vec<Vec<u32>>,
-    /// Per pool: days at each occupancy level, summed over replications.
+    /// Per pool: days at each occupancy level, summed over replications, up to the highest
+    /// level seen (padded to the pool's largest capacity only in [`Aggregator::finish`]).
     occupancy: Vec<Vec<u64>>,
     events: u64,
 }
@@ -43,7 +44,7 @@ impl<'m> Aggregator<'m> {
             model,
             values: Values::new(model.kpi_keys.len()),
             daily: vec![Vec::new(); cells],
-            occupancy: model.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
+            occupancy: model.pools().map(|_| Vec::new()).collect(),
             events: 0,
         }
     }
@@ -58,6 +59,9 @@ impl<'m> Aggregator<'m> {
             cell[v] += 1;
         }
         for (acc, days) in self.occupancy.iter_mut().zip(&rep.occupancy) {
+            if acc.len() < days.len() {
+                acc.resize(days.len(), 0);
+            }
             for (a, &d) in acc.iter_mut().zip(days) {
                 *a += d as u64;
             }
@@ -100,6 +104,9 @@ impl<'m> Aggregator<'m> {
             }
         }
         for (acc, days) in self.occupancy.iter_mut().zip(other.occupancy) {
+            if acc.len() < days.len() {
+                acc.resize(days.len(), 0);
+            }
             for (a, d) in acc.iter_mut().zip(days) {
                 *a += d;
             }
@@ -131,11 +138,11 @@ impl<'m> Aggregator<'m> {
                 empty.daily.len()
             ));
         }
-        let pools: Vec<usize> = empty.occupancy.iter().map(Vec::len).collect();
+        let levels: Vec<usize> = model.pools().map(|p| p.max as usize + 1).collect();
         let got: Vec<usize> = state.occupancy.iter().map(Vec::len).collect();
-        if pools != got {
+        if got.len() != levels.len() || got.iter().zip(&levels).any(|(g, l)| g > l) {
             return Err(format!(
-                "occupancy levels per pool {got:?} where the model has {pools:?}"
+                "occupancy levels per pool {got:?} where the model has at most {levels:?}"
             ));
         }
         let mut values = Values::new(kpis);
@@ -256,7 +263,10 @@ impl<'m> Aggregator<'m> {
             .local_pools()
             .zip(m.pools())
             .zip(&self.occupancy)
-            .map(|((id, pool), counts)| {
+            .map(|((id, pool), seen)| {
+                // Every level up to the largest capacity, as percentages of days.
+                let mut counts = seen.clone();
+                counts.resize(counts.len().max(pool.max as usize + 1), 0);
                 let s = layout.occupied_series(id).index();
                 let cells = &self.daily[s * days..(s + 1) * days];
                 OccupancyDistribution {
@@ -264,7 +274,7 @@ impl<'m> Aggregator<'m> {
                     label: pool.label.to_string(),
                     kind: pool.kind,
                     max_capacity: pool.max,
-                    pct_of_days: percentages(counts),
+                    pct_of_days: percentages(&counts),
                     segments: segments(cells, &m.capacity_by_day[id.index()], &dates, pool.max),
                 }
             })

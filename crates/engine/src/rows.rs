@@ -106,9 +106,23 @@ impl Rows {
             .collect()
     }
 
-    /// Moves `other`'s rows in (stored again against this reference).
-    pub fn append(&mut self, other: Rows) {
-        for (index, values) in other.iter() {
+    /// Moves `other`'s rows in. The larger of the two is kept as it is and the rows of the
+    /// smaller are stored again against its reference, block by block, each block freed once
+    /// its rows are moved, so that merging needs little more memory than the rows themselves.
+    pub fn append(&mut self, mut other: Rows) {
+        if other.len() > self.len() {
+            std::mem::swap(self, &mut other);
+        }
+        let mut stored: Vec<(u32, u32, u32)> =
+            other.at.iter().map(|(&i, &(b, o))| (b, o, i)).collect();
+        stored.sort_unstable();
+        let mut block = 0;
+        for (b, offset, index) in stored {
+            if b != block {
+                other.blocks[block as usize] = Vec::new();
+                block = b;
+            }
+            let values = other.decode(b, offset);
             self.insert(index, &values);
         }
     }
@@ -153,10 +167,16 @@ mod tests {
             rows.insert(1000 - i, &row);
             kept.insert(1000 - i, row);
         }
-        let mut other = Rows::new(n);
-        other.insert(5, &specials.map(|x| x * 3.0));
+        // Merged both ways: the larger kept, the smaller stored again.
+        let mut merged = Rows::new(n);
+        merged.insert(5, &specials.map(|x| x * 3.0));
         kept.insert(5, specials.map(|x| x * 3.0).to_vec());
-        rows.append(other);
+        merged.append(rows);
+        let mut other = Rows::new(n);
+        other.insert(7, &specials.map(|x| -x));
+        kept.insert(7, specials.map(|x| -x).to_vec());
+        merged.append(other);
+        let rows = merged;
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         let back: Vec<(u32, Vec<u64>)> = rows.iter().map(|(i, v)| (i, bits(&v))).collect();
         let want: Vec<(u32, Vec<u64>)> = kept.iter().map(|(&i, v)| (i, bits(v))).collect();

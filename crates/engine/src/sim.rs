@@ -553,7 +553,7 @@ impl Sim<'_> {
             // A service with no places (not yet open, or closed) is no alternative at all.
             let pool = &self.pools[m.layout.service(s).index()];
             let open = pool.capacity.value > 0;
-            if open && rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
+            if open && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
                 if pool.has_room() {
                     self.start_episode(p, s, t);
                     return;
@@ -596,10 +596,8 @@ impl Sim<'_> {
         let (key, group) = (pat.key, pat.group as usize);
         self.rec.add(m, t, |tot| tot.diverted[s] += 1.0);
         let svc = &m.services[s];
-        let length = svc
-            .episode
-            .sample(&mut rng::draw(key, Attr::Episode(svc.name_key)));
-        let mut esc = rng::draw(key, Attr::Escalation(svc.name_key));
+        let length = svc.episode.sample(&mut rng::draw(key, svc.streams.episode));
+        let mut esc = rng::draw(key, svc.streams.escalation);
         if esc.random::<f64>() < svc.escalation[group] {
             let after = match &svc.escalation_delay {
                 Some(d) => d.sample(&mut esc).min(length),

@@ -2,10 +2,10 @@
 //!
 //! `cargo bench -p carepath-engine --bench yardstick`
 //!
-//! - `mmcc`: λ = 5 referrals a day, mean stay 60 days, 330 beds, 600 days of warm-up and 10 years, as
-//! `examples::erlang_loss(5.0, 60.0, 330, _)`. The yardstick does only what that model needs: a
-//! binary heap of departure times (as `u64` bit patterns), one xoshiro256++ stream, a count of
-//! blocked referrals and one time-weighted occupancy accumulator.
+//! - `mmcc`: λ = 5 referrals a day, mean stay 60 days, 330 beds, 600 days of warm-up and 10
+//!   years, as `examples::erlang_loss(5.0, 60.0, 330, _)`. The yardstick does only what that
+//!   model needs: a binary heap of departure times (as `u64` bit patterns), one xoshiro256++
+//!   stream, a count of blocked referrals and one time-weighted occupancy accumulator.
 //! - `pathway`: `examples::pathway` (home treatment and a day hospital escalating to a ward,
 //!   step-down, out of area when no bed is free), written by hand in `pathway_loop.rs`; a test
 //!   (`crates/engine/tests/yardstick.rs`) checks that both give the same KPI means.

@@ -6,7 +6,10 @@
 mod pathway_loop;
 
 use carepath_engine::{examples, run, Metric, Period};
-use pathway_loop::{DAY, HOME, OUT, WARD};
+use pathway_loop::{Tallies, DAY, HOME, OUT, WARD};
+
+/// Reads one KPI from the hand-written loop's tallies.
+type Tally = fn(&Tallies) -> f64;
 
 #[test]
 fn the_hand_written_pathway_is_the_same_model_as_carepaths() {
@@ -15,11 +18,11 @@ fn the_hand_written_pathway_is_the_same_model_as_carepaths() {
     let summary = run(&model, 0..n);
     let warmup = model.warmup_days() as f64;
     let end = warmup + model.days() as f64;
-    let hand: Vec<pathway_loop::Tallies> = (0..n as u64)
+    let hand: Vec<Tallies> = (0..n as u64)
         .map(|seed| pathway_loop::replicate(seed, warmup, end))
         .collect();
 
-    let cases: [(Metric, &str, fn(&pathway_loop::Tallies) -> f64); 14] = [
+    let cases: [(Metric, &str, Tally); 14] = [
         (Metric::Referrals, "", |t| t.referrals),
         (Metric::Declined, "", |t| t.declined),
         (Metric::Diverted, "home_treatment", |t| t.diverted[HOME]),

@@ -1,15 +1,21 @@
-//! The speed of light: a minimal hand-written M/M/c/c loop against carepath on the same model.
+//! The speed of light: minimal hand-written loops against carepath on the same models.
 //!
 //! `cargo bench -p carepath-engine --bench yardstick`
 //!
-//! λ = 5 referrals a day, mean stay 60 days, 330 beds, 600 days of warm-up and 10 years, as
-//! `examples::erlang_loss(5.0, 60.0, 330, _)`. The yardstick does only what that model needs: a
-//! binary heap of departure times (as `u64` bit patterns), one xoshiro256++ stream, a count of
-//! blocked referrals and one time-weighted occupancy accumulator. carepath goes through the
-//! same path as `carepath run`: `Model::run_replication`, then `Aggregator::push`.
+//! - `mmcc`: λ = 5 referrals a day, mean stay 60 days, 330 beds, 600 days of warm-up and 10
+//!   years, as `examples::erlang_loss(5.0, 60.0, 330, _)`. The yardstick does only what that
+//!   model needs: a binary heap of departure times (as `u64` bit patterns), one xoshiro256++
+//!   stream, a count of blocked referrals and one time-weighted occupancy accumulator.
+//! - `pathway`: `examples::pathway` (home treatment and a day hospital escalating to a ward,
+//!   step-down, out of area when no bed is free), written by hand in `pathway_loop.rs`; a test
+//!   (`crates/engine/tests/yardstick.rs`) checks that both give the same KPI means.
 //!
-//! Criterion reports both as events a second (carepath's events per replication, so the two
-//! figures compare directly); the ratio of their median times is printed at the end.
+//! carepath goes through the same path as `carepath run`: `Model::run_replication`, then
+//! `Aggregator::push`. Criterion reports both as events a second (carepath's events per
+//! replication, so the two figures compare directly); the ratio of their median times is
+//! printed after each pair.
+
+mod pathway_loop;
 
 use carepath_engine::{examples, Aggregator, Model};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -60,33 +66,29 @@ fn handwritten(seed: u64, warmup: f64, end: f64) -> (u64, f64) {
     (blocked, area / (end - warmup))
 }
 
-fn model() -> Model {
-    examples::erlang_loss(RATE, MEAN_STAY, BEDS as u32, 1)
-        .validate()
-        .expect("valid")
-}
-
-fn bench(c: &mut Criterion) {
-    let model = model();
+/// Criterion's events a second for the hand-written loop and carepath on one model, then the
+/// ratio of their median times over replications run alternately, so that both see the same
+/// machine load.
+fn yardstick(c: &mut Criterion, name: &str, model: &Model, mut hand: impl FnMut(u64, f64, f64)) {
     let warmup = model.warmup_days() as f64;
     let end = warmup + model.days() as f64;
     let events = model.run_replication(0).unwrap().events;
     eprintln!(
-        "M/M/c/c: {events} carepath events a replication, {warmup} + {} days",
+        "{name}: {events} carepath events a replication, {warmup} + {} days",
         model.days()
     );
     let mut group = c.benchmark_group("yardstick");
     group.throughput(Throughput::Elements(events));
     let mut seed = 0u64;
-    group.bench_function("mmcc_handwritten", |b| {
+    group.bench_function(format!("{name}_handwritten"), |b| {
         b.iter(|| {
             seed += 1;
-            black_box(handwritten(black_box(seed), warmup, end))
+            hand(black_box(seed), warmup, end)
         })
     });
-    let mut agg = Aggregator::new(&model);
+    let mut agg = Aggregator::new(model);
     let mut rep = 0u32;
-    group.bench_function("mmcc_carepath", |b| {
+    group.bench_function(format!("{name}_carepath"), |b| {
         b.iter(|| {
             rep = rep.wrapping_add(1);
             agg.push(model.run_replication(black_box(rep)).unwrap());
@@ -94,13 +96,12 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    // The ratio, from the two run alternately so that both see the same machine load.
-    let (mut hand, mut ours) = (Vec::new(), Vec::new());
-    let mut agg = Aggregator::new(&model);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut agg = Aggregator::new(model);
     for i in 0..21u32 {
         let t = Instant::now();
-        black_box(handwritten(1000 + i as u64, warmup, end));
-        hand.push(t.elapsed().as_secs_f64());
+        hand(1000 + i as u64, warmup, end);
+        theirs.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         agg.push(model.run_replication(1000 + i).unwrap());
         ours.push(t.elapsed().as_secs_f64());
@@ -109,15 +110,28 @@ fn bench(c: &mut Criterion) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (h, o) = (median(&mut hand), median(&mut ours));
+    let (h, o) = (median(&mut theirs), median(&mut ours));
     eprintln!(
-        "M/M/c/c yardstick: hand-written {:.2} ms, carepath {:.2} ms a replication: carepath takes {:.2}× the yardstick ({:.1} vs {:.1} million events/s)",
+        "{name} yardstick: hand-written {:.2} ms, carepath {:.2} ms a replication: carepath takes {:.2}× the yardstick ({:.1} vs {:.1} million events/s)",
         h * 1e3,
         o * 1e3,
         o / h,
         events as f64 / h / 1e6,
         events as f64 / o / 1e6
     );
+}
+
+fn bench(c: &mut Criterion) {
+    let mmcc = examples::erlang_loss(RATE, MEAN_STAY, BEDS as u32, 1)
+        .validate()
+        .expect("valid");
+    yardstick(c, "mmcc", &mmcc, |seed, warmup, end| {
+        black_box(handwritten(seed, warmup, end));
+    });
+    let pathway = examples::pathway(1).validate().expect("valid");
+    yardstick(c, "pathway", &pathway, |seed, warmup, end| {
+        black_box(pathway_loop::replicate(seed, warmup, end));
+    });
 }
 
 criterion_group! {

@@ -32,6 +32,7 @@ mod model;
 mod record;
 pub mod results;
 mod rng;
+mod rows;
 pub mod scenario;
 mod sim;
 mod stats;

@@ -6,6 +6,7 @@ use crate::arrivals::Arrivals;
 use crate::dist::Dist;
 use crate::layout::{Layout, PerUrgency, Pool};
 use crate::results::{KpiKey, PeriodInfo, PoolKind};
+use crate::rng::ServiceKeys;
 use crate::scenario::{Funding, ServiceKind, UrgencyClass};
 use crate::time::Calendar;
 use chrono::NaiveDate;
@@ -103,8 +104,9 @@ pub(crate) struct ServiceModel {
     pub kind: ServiceKind,
     pub places: u32,
     pub cost: f64,
-    /// Stable key of the name, so the service's draws do not depend on its position.
-    pub name_key: u64,
+    /// The service's random streams, keyed by its name so that its draws do not depend on
+    /// its position.
+    pub streams: ServiceKeys,
     pub episode: Dist,
     /// Escalation probability per group.
     pub escalation: Vec<f64>,

@@ -404,7 +404,8 @@ pub struct Replication {
     /// Midnight values per daily series (series-major: `series * days + day`, in the order of
     /// the layout's series).
     pub daily: Vec<u32>,
-    /// Days at each occupancy level, per local pool.
+    /// Days at each occupancy level, per local pool, up to the highest level seen (the
+    /// levels above it had no days).
     pub occupancy: Vec<Vec<u32>>,
     /// Conservation ledger over the whole run.
     pub ledger: Ledger,
@@ -433,7 +434,9 @@ impl Recorder {
             end: m.cal.end(),
             totals: (0..m.periods.len()).map(|_| Totals::new(m)).collect(),
             daily: vec![0; m.layout.series() * m.cal.days as usize],
-            occupancy: m.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
+            // Grown at midnights to the highest level seen, not sized by capacity: a large
+            // ward that stays nearly empty costs little.
+            occupancy: m.pools().map(|_| Vec::new()).collect(),
             flows: vec![Flow::default(); m.layout.flows()],
             ledger: Ledger::default(),
             days: m.cal.days as usize,

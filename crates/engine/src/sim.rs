@@ -216,6 +216,8 @@ struct Sim<'m> {
     /// Patients out of area in placement order (kept only for repatriation).
     placed: Vec<u32>,
     share_cursor: usize,
+    /// The urgency of every referral, when the shares leave no choice.
+    certain_urgency: Option<UrgencyClass>,
     events: u64,
     /// Young people seen so far (the next case number).
     cases: u64,
@@ -267,7 +269,10 @@ fn simulate(
     trace: Option<Vec<TraceEvent>>,
 ) -> Result<(Replication, Option<Vec<TraceEvent>>), Overload> {
     let seeds = Seeds::new(m.seed, rep);
-    let capacity_hint: usize = m.pools().map(|p| p.max as usize).sum::<usize>() * 2 + 256;
+    // Not sized by capacity: a large pool that stays nearly empty should not cost its
+    // capacity in memory. The buffers grow to what the replication needs early in the
+    // warm-up, and stay that size.
+    let capacity_hint = 256;
     let mut sim = Sim {
         m,
         rec: Recorder::new(m),
@@ -298,6 +303,8 @@ fn simulate(
         service_queues: vec![Vec::with_capacity(64); m.services.len()],
         placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
         share_cursor: 0,
+        certain_urgency: certain(UrgencyClass::ALL.map(|c| m.urgency_cum[c]).into_iter())
+            .map(|i| UrgencyClass::ALL[i]),
         events: 0,
         cases: 0,
         trace,
@@ -381,6 +388,16 @@ fn simulate(
         rec, events, trace, ..
     } = sim;
     Ok((rec.finish(m, rep, events), trace))
+}
+
+/// The index a uniform draw `u` in [0, 1) always picks from these cumulative shares (the
+/// first share above `u`), when there is only one: the first positive share is already 1.
+fn certain(cumulative: impl Iterator<Item = f64>) -> Option<usize> {
+    cumulative
+        .enumerate()
+        .find(|&(_, c)| c > 0.0)
+        .filter(|&(_, c)| c >= 1.0)
+        .map(|(i, _)| i)
 }
 
 impl Sim<'_> {
@@ -513,16 +530,25 @@ impl Sim<'_> {
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
             self.share_cursor += 1;
         }
+        // A draw whose outcome is certain is not made: every attribute has its own stream, so
+        // leaving one out changes no other draw.
         let group = prior.map(|r| r.group).unwrap_or_else(|| {
             let cum = &m.shares[self.share_cursor].1;
-            let u = rng::uniform(key, Attr::Group);
-            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+            certain(cum.iter().copied()).unwrap_or_else(|| {
+                let u = rng::uniform(key, Attr::Group);
+                cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+            })
         });
-        let u = rng::uniform(key, Attr::Urgency);
-        let urgency = UrgencyClass::ALL
-            .into_iter()
-            .find(|&c| u < m.urgency_cum[c])
-            .unwrap_or(UrgencyClass::Routine);
+        let urgency = match self.certain_urgency {
+            Some(u) => u,
+            None => {
+                let u = rng::uniform(key, Attr::Urgency);
+                UrgencyClass::ALL
+                    .into_iter()
+                    .find(|&c| u < m.urgency_cum[c])
+                    .unwrap_or(UrgencyClass::Routine)
+            }
+        };
         let p = self.new_patient(key, prior.map(|r| r.case), group, urgency);
         let activity = match prior {
             Some(_) => Activity::Readmission,
@@ -542,7 +568,7 @@ impl Sim<'_> {
         });
 
         let g = &m.groups[group];
-        if rng::uniform(key, Attr::Decline) < g.decline {
+        if g.decline > 0.0 && rng::uniform(key, Attr::Decline) < g.decline {
             self.rec.ledger.declined += 1;
             self.rec.add(m, t, |tot| tot.declined += 1.0);
             self.note(p, t, Activity::Declined, None);
@@ -554,7 +580,7 @@ impl Sim<'_> {
             // A service with no places (not yet open, or closed) is no alternative at all.
             let pool = &self.pools[m.layout.service(s).index()];
             let open = pool.capacity.value > 0;
-            if open && rng::uniform(key, Attr::Eligible(m.services[s].name_key)) < eligibility {
+            if open && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
                 if pool.has_room() {
                     self.start_episode(p, s, t);
                     return;
@@ -598,10 +624,8 @@ impl Sim<'_> {
         let (key, group) = (pat.key, pat.group as usize);
         self.rec.add(m, t, |tot| tot.diverted[s] += 1.0);
         let svc = &m.services[s];
-        let length = svc
-            .episode
-            .sample(&mut rng::draw(key, Attr::Episode(svc.name_key)));
-        let mut esc = rng::draw(key, Attr::Escalation(svc.name_key));
+        let length = svc.episode.sample(&mut rng::draw(key, svc.streams.episode));
+        let mut esc = rng::draw(key, svc.streams.escalation);
         if esc.random::<f64>() < svc.escalation[group] {
             let after = match &svc.escalation_delay {
                 Some(d) => d.sample(&mut esc).min(length),
@@ -1189,8 +1213,10 @@ impl Sim<'_> {
             }
             self.rec.flows[i].occupied_days += occupied;
             let levels = &mut self.rec.occupancy[i];
-            let level = (occ as usize).min(levels.len() - 1);
-            levels[level] += 1;
+            if levels.len() <= occ as usize {
+                levels.resize(occ as usize + 1, 0);
+            }
+            levels[occ as usize] += 1;
             self.rec.daily[layout.occupied_series(id).index() * days + day] = occ;
         }
         let mut oap_total = 0;

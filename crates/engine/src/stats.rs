@@ -1,9 +1,10 @@
 //! Aggregating replications into estimates with uncertainty, and comparing two scenarios.
 //!
 //! Replications stream into an [`Aggregator`] in any order and are never stored whole: only the
-//! KPI values (one number per KPI per replication, needed for paired comparisons) and integer
-//! histograms of the daily series are kept, so memory stays flat as replications grow and the
-//! result does not depend on the order replications finish in.
+//! KPI values (one number per KPI per replication, needed for paired comparisons and exact
+//! percentiles, compressed without loss by [`crate::rows`]) and integer histograms of the daily
+//! series are kept, so memory grows slowly with replications and the result does not depend on
+//! the order replications finish in.
 //!
 //! Aggregators of the same model [`merge`](Aggregator::merge): KPI values are keyed by
 //! replication index and everything else is an integer count, so merging is exact, associative
@@ -18,6 +19,7 @@ use crate::results::{
     DailySeries, Difference, Estimate, Kpi, Measure, OccupancyDistribution, OccupancySegment,
     Overload, PoolKind, Summary,
 };
+use crate::rows::Rows;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::BTreeMap;
@@ -26,11 +28,13 @@ use std::ops::Range;
 /// Collects replications of one model and turns them into a [`Summary`].
 pub struct Aggregator<'m> {
     model: &'m Model,
-    /// KPI values per replication, keyed by replication index (so push order does not matter).
-    values: Values,
+    /// KPI values per replication, keyed by replication index (so push order does not matter),
+    /// compressed without loss.
+    values: Rows,
     /// Per (series, day): how many replications saw each midnight count.
     daily: Vec<Vec<u32>>,
-    /// Per pool: days at each occupancy level, summed over replications.
+    /// Per pool: days at each occupancy level, summed over replications, up to the highest
+    /// level seen (padded to the pool's largest capacity only in [`Aggregator::finish`]).
     occupancy: Vec<Vec<u64>>,
     events: u64,
 }
@@ -41,9 +45,9 @@ impl<'m> Aggregator<'m> {
         let cells = model.layout.series() * model.cal.days as usize;
         Aggregator {
             model,
-            values: Values::new(model.kpi_keys.len()),
+            values: Rows::new(model.kpi_keys.len()),
             daily: vec![Vec::new(); cells],
-            occupancy: model.pools().map(|p| vec![0; p.max as usize + 1]).collect(),
+            occupancy: model.pools().map(|_| Vec::new()).collect(),
             events: 0,
         }
     }
@@ -58,6 +62,9 @@ impl<'m> Aggregator<'m> {
             cell[v] += 1;
         }
         for (acc, days) in self.occupancy.iter_mut().zip(&rep.occupancy) {
+            if acc.len() < days.len() {
+                acc.resize(days.len(), 0);
+            }
             for (a, &d) in acc.iter_mut().zip(days) {
                 *a += d as u64;
             }
@@ -100,6 +107,9 @@ impl<'m> Aggregator<'m> {
             }
         }
         for (acc, days) in self.occupancy.iter_mut().zip(other.occupancy) {
+            if acc.len() < days.len() {
+                acc.resize(days.len(), 0);
+            }
             for (a, d) in acc.iter_mut().zip(days) {
                 *a += d;
             }
@@ -112,7 +122,7 @@ impl<'m> Aggregator<'m> {
     /// The aggregate as plain data, to be written out and merged elsewhere.
     pub fn into_state(self) -> AggregateState {
         AggregateState {
-            replications: self.values.iter().map(|(i, v)| (i, v.to_vec())).collect(),
+            replications: self.values.iter().collect(),
             daily: self.daily,
             occupancy: self.occupancy,
             events: self.events,
@@ -131,14 +141,14 @@ impl<'m> Aggregator<'m> {
                 empty.daily.len()
             ));
         }
-        let pools: Vec<usize> = empty.occupancy.iter().map(Vec::len).collect();
+        let levels: Vec<usize> = model.pools().map(|p| p.max as usize + 1).collect();
         let got: Vec<usize> = state.occupancy.iter().map(Vec::len).collect();
-        if pools != got {
+        if got.len() != levels.len() || got.iter().zip(&levels).any(|(g, l)| g > l) {
             return Err(format!(
-                "occupancy levels per pool {got:?} where the model has {pools:?}"
+                "occupancy levels per pool {got:?} where the model has at most {levels:?}"
             ));
         }
-        let mut values = Values::new(kpis);
+        let mut values = Rows::new(kpis);
         for (index, v) in state.replications {
             if v.len() != kpis {
                 return Err(format!(
@@ -229,19 +239,24 @@ impl<'m> Aggregator<'m> {
     /// The aggregated results.
     pub fn finish(self) -> Summary {
         let m = self.model;
-        let reps: Vec<&[f64]> = self.values.iter().map(|(_, v)| v).collect();
+        let replications = self.values.len();
+        let mut columns: Vec<Vec<f64>> = (m.kpi_keys.iter())
+            .map(|_| Vec::with_capacity(replications))
+            .collect();
+        for (_, row) in self.values.iter() {
+            for (column, v) in columns.iter_mut().zip(row) {
+                column.push(v);
+            }
+        }
         let kpis = m
             .kpi_keys
             .iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let values: Vec<f64> = reps.iter().map(|v| v[i]).collect();
-                Kpi {
-                    key: key.clone(),
-                    unit: key.metric.unit(),
-                    estimate: estimate(&values),
-                    values,
-                }
+            .zip(columns)
+            .map(|(key, values)| Kpi {
+                key: key.clone(),
+                unit: key.metric.unit(),
+                estimate: estimate(&values),
+                values,
             })
             .collect();
 
@@ -256,7 +271,10 @@ impl<'m> Aggregator<'m> {
             .local_pools()
             .zip(m.pools())
             .zip(&self.occupancy)
-            .map(|((id, pool), counts)| {
+            .map(|((id, pool), seen)| {
+                // Every level up to the largest capacity, as percentages of days.
+                let mut counts = seen.clone();
+                counts.resize(counts.len().max(pool.max as usize + 1), 0);
                 let s = layout.occupied_series(id).index();
                 let cells = &self.daily[s * days..(s + 1) * days];
                 OccupancyDistribution {
@@ -264,7 +282,7 @@ impl<'m> Aggregator<'m> {
                     label: pool.label.to_string(),
                     kind: pool.kind,
                     max_capacity: pool.max,
-                    pct_of_days: percentages(counts),
+                    pct_of_days: percentages(&counts),
                     segments: segments(cells, &m.capacity_by_day[id.index()], &dates, pool.max),
                 }
             })
@@ -272,7 +290,7 @@ impl<'m> Aggregator<'m> {
 
         Summary {
             scenario: m.name.clone(),
-            replications: reps.len() as u32,
+            replications: replications as u32,
             seed: m.seed,
             start_date: m.cal.start_date,
             days: m.cal.days,
@@ -343,87 +361,6 @@ fn segments(
     out
 }
 
-/// Replications kept per block of [`Values`].
-const BLOCK: usize = 64;
-
-/// KPI values of many replications, copied into large shared blocks rather than kept one
-/// allocation per replication: the allocator then keeps them contiguous, instead of scattered
-/// between the large short-lived buffers of the replications that workers run next (which
-/// with glibc's per-thread arenas cost about half as much memory again).
-struct Values {
-    kpis: usize,
-    blocks: Vec<Vec<f64>>,
-    /// Replication index → (block, position in the block).
-    at: BTreeMap<u32, (u32, u32)>,
-}
-
-impl Values {
-    fn new(kpis: usize) -> Values {
-        Values {
-            kpis,
-            blocks: Vec::new(),
-            at: BTreeMap::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.at.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.at.is_empty()
-    }
-
-    fn contains_key(&self, index: &u32) -> bool {
-        self.at.contains_key(index)
-    }
-
-    fn keys(&self) -> impl Iterator<Item = &u32> + '_ {
-        self.at.keys()
-    }
-
-    /// Keeps `values` (one per KPI) for replication `index`, replacing any kept before.
-    fn insert(&mut self, index: u32, values: &[f64]) {
-        debug_assert_eq!(values.len(), self.kpis);
-        let full = self
-            .blocks
-            .last()
-            .is_none_or(|b| b.len() + self.kpis > b.capacity());
-        if full && self.kpis > 0 {
-            self.blocks.push(Vec::with_capacity(BLOCK * self.kpis));
-        }
-        let block = self.blocks.len().saturating_sub(1);
-        let pos = match self.blocks.last_mut() {
-            Some(b) if self.kpis > 0 => {
-                b.extend_from_slice(values);
-                b.len() / self.kpis - 1
-            }
-            _ => 0,
-        };
-        self.at.insert(index, (block as u32, pos as u32));
-    }
-
-    /// Moves `other`'s values in (their blocks are taken over, not copied).
-    fn append(&mut self, other: Values) {
-        let offset = self.blocks.len() as u32;
-        self.blocks.extend(other.blocks);
-        for (i, (b, p)) in other.at {
-            self.at.insert(i, (b + offset, p));
-        }
-    }
-
-    /// (replication index, its values), in increasing index.
-    fn iter(&self) -> impl Iterator<Item = (u32, &[f64])> + '_ {
-        self.at.iter().map(|(&i, &(b, p))| {
-            let values = match self.blocks.get(b as usize) {
-                Some(block) => &block[p as usize * self.kpis..(p as usize + 1) * self.kpis],
-                None => &[][..],
-            };
-            (i, values)
-        })
-    }
-}
-
 /// An [`Aggregator`]'s contents as plain data (see [`Aggregator::into_state`]): exact, with
 /// nothing rounded, so a partial written by one process and merged by another gives the same
 /// results as one process that ran everything.
@@ -433,7 +370,8 @@ pub struct AggregateState {
     pub replications: Vec<(u32, Vec<f64>)>,
     /// Per (series, day): how many replications saw each midnight count.
     pub daily: Vec<Vec<u32>>,
-    /// Per pool: days at each occupancy level, summed over replications.
+    /// Per pool: days at each occupancy level, summed over replications, up to the highest
+    /// level seen.
     pub occupancy: Vec<Vec<u64>>,
     /// Events handled over these replications.
     pub events: u64,

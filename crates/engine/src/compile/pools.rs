@@ -2,7 +2,7 @@
 
 use super::check::{label, Checker};
 use crate::model::{ServiceModel, WardModel};
-use crate::rng::name_key;
+use crate::rng::{name_key, ServiceKeys};
 use crate::scenario::{KeyPath, Scenario};
 
 pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> Vec<WardModel> {
@@ -78,7 +78,7 @@ pub(super) fn services(
             kind: sv.kind,
             places,
             cost: c.non_negative(path.key("cost_per_day_gbp"), sv.cost_per_day_gbp),
-            name_key: name_key(name),
+            streams: ServiceKeys::new(name_key(name)),
             episode: c.dist(path.key("episode_days"), &sv.episode_days),
             escalation,
             escalation_delay: sv

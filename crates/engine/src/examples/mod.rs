@@ -86,3 +86,13 @@ pub fn roadmap(replications: u32) -> Scenario {
     s.simulation.replications = replications;
     s
 }
+
+/// A small whole pathway (home treatment and a day hospital that escalate to a bed, one ward,
+/// step-down, out-of-area placement when no bed is free) with `replications` replications:
+/// the model of the pathway speed yardstick, whose hand-written loop follows it exactly.
+pub fn pathway(replications: u32) -> Scenario {
+    let mut s: Scenario = toml::from_str(include_str!("pathway.toml"))
+        .unwrap_or_else(|e| panic!("the bundled example: {}", e.message()));
+    s.simulation.replications = replications;
+    s
+}

@@ -118,6 +118,8 @@ impl Plot for Tornado {
 }
 
 /// A short label for an input key: `gau los days median` for `groups.gau.los_days.median`.
+/// An uncertain date is drawn as a delay (`day hospital opens: delay in days`), so its lowest
+/// draws are the earliest.
 fn input_label(key: &str) -> String {
     let parts: Vec<&str> = key.split('.').collect();
     let kept = if parts.len() > 2 {
@@ -125,7 +127,12 @@ fn input_label(key: &str) -> String {
     } else {
         &parts[..]
     };
-    kept.join(" ").replace('_', " ")
+    match kept.split_last() {
+        Some((&"date", rest)) if !rest.is_empty() => {
+            format!("{}: delay in days", rest.join(" ").replace('_', " "))
+        }
+        _ => kept.join(" ").replace('_', " "),
+    }
 }
 
 /// A tornado chart per summary KPI (whole pathway, whole period) of a run with draws.
@@ -173,4 +180,21 @@ pub fn tornado_charts(run: &ScenarioRun, u: &Uncertainty) -> Result<Vec<Chart>, 
         charts.push(render(format!("tornado_{}", m.name()), title, &plot)?);
     }
     Ok(charts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_label;
+
+    #[test]
+    fn inputs_are_labelled_by_their_key_and_a_date_as_its_delay() {
+        assert_eq!(
+            input_label("groups.gau.los_days.median"),
+            "gau los days median"
+        );
+        assert_eq!(
+            input_label("roadmap.day_hospital_opens.date"),
+            "day hospital opens: delay in days"
+        );
+    }
 }

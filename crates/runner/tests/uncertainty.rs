@@ -63,11 +63,15 @@ fn outputs(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn run(file: &Path, out: &Path, extra: &[&str]) {
+    run_reps(file, out, "3", extra);
+}
+
+fn run_reps(file: &Path, out: &Path, reps: &str, extra: &[&str]) {
     let mut args = vec![
         "run",
         file.to_str().unwrap(),
         "--reps",
-        "3",
+        reps,
         "--out",
         out.to_str().unwrap(),
     ];
@@ -160,15 +164,7 @@ simulation.parameter_draws = 4
     let certain = scenario(tmp.path(), "certain.toml", "");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run(&drawn, &a, &[]);
-    let o = carepath(&[
-        "run",
-        certain.to_str().unwrap(),
-        "--reps",
-        "12",
-        "--out",
-        b.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    run_reps(&certain, &b, "12", &[]);
     for file in [
         "summary.csv",
         "roadmap/daily.csv",
@@ -207,17 +203,7 @@ fn an_uncertain_opening_date_is_a_delay_after_the_date_written() {
     let certain = scenario(tmp.path(), "certain.toml", "");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     run(&drawn, &a, &[]);
-    let o = carepath(&[
-        "run",
-        certain.to_str().unwrap(),
-        "--reps",
-        "6",
-        "--set",
-        "roadmap[2].date=2025-07-01",
-        "--out",
-        b.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    run_reps(&certain, &b, "6", &["--set", "roadmap[2].date=2025-07-01"]);
     let summary = |dir: &Path| fs::read(dir.join("summary.csv")).unwrap();
     assert!(
         summary(&a) == summary(&b),

@@ -61,7 +61,8 @@ async function rerun() {
   setState("running");
   progress(controller);
   try {
-    const [status, data] = await post("/api/run", { scenario, changes: changes(), viewer }, controller.signal);
+    const sent = changes();
+    const [status, data] = await post("/api/run", { scenario, changes: sent, viewer }, controller.signal);
     if (pending !== controller) return;
     if (status === 200) {
       showErrors([]);
@@ -69,6 +70,7 @@ async function rerun() {
       $("#status").textContent = "";
       runs += 1;
       document.body.dataset.runs = runs;
+      document.body.dataset.shown = JSON.stringify(sent);
       setState("idle");
     } else if (status !== 409) {
       showErrors(data.errors);

@@ -7,7 +7,7 @@ use crate::dist::Dist;
 use crate::layout::{Layout, PerUrgency, Pool};
 use crate::results::{KpiKey, PeriodInfo, PoolKind};
 use crate::rng::ServiceKeys;
-use crate::scenario::{Funding, ServiceKind, UrgencyClass};
+use crate::scenario::{AfterWait, Funding, ServiceKind, UrgencyClass};
 use crate::time::Calendar;
 use chrono::NaiveDate;
 
@@ -51,6 +51,8 @@ pub struct Model {
     /// Capacity at each reported midnight, per pool (wards, then services).
     pub(crate) capacity_by_day: Vec<Vec<u32>>,
     pub(crate) kpi_keys: Vec<KpiKey>,
+    /// Contracted out-of-area wards, in the order a placement tries them.
+    pub(crate) tiers: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,21 @@ pub(crate) struct WardModel {
     pub funding: Funding,
     pub cost: f64,
     pub max_capacity: u32,
+    /// Distance from home of a placement, when the ward is contracted out-of-area beds.
+    pub tier: Option<Dist>,
+    pub transfer: Option<TransferModel>,
+}
+
+/// The end of a stay in one ward as a move to another.
+#[derive(Debug, Clone)]
+pub(crate) struct TransferModel {
+    pub to: usize,
+    pub probability: f64,
+    /// The stay in `to` (`None`: the group's stay there).
+    pub los: Option<Dist>,
+    /// Longest wait for a bed in `to` (infinite: no limit).
+    pub max_wait: f64,
+    pub after_wait: AfterWait,
 }
 
 #[derive(Debug, Clone)]

@@ -221,6 +221,13 @@ pub(crate) struct Totals {
     pub oap_los_n: f64,
     /// Bed-days of delayed discharges, local and out of area, integrated day by day.
     pub delayed_bed_days: f64,
+    /// Per ward: transfers out, transfers abandoned, bed-days waiting for a transfer.
+    pub transfers: Vec<f64>,
+    pub transfers_abandoned: Vec<f64>,
+    pub transfer_wait_area: Vec<f64>,
+    /// Per ward (contracted out-of-area beds only): placements and their miles from home.
+    pub tier_placements: Vec<f64>,
+    pub tier_distance: Vec<f64>,
 }
 
 impl Totals {
@@ -266,6 +273,11 @@ impl Totals {
             oap_los_sum,
             oap_los_n,
             delayed_bed_days,
+            transfers,
+            transfers_abandoned,
+            transfer_wait_area,
+            tier_placements,
+            tier_distance,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -288,6 +300,11 @@ impl Totals {
             (&mut self.oap_area, oap_area),
             (&mut self.los_sum, los_sum),
             (&mut self.los_over_alarm, los_over_alarm),
+            (&mut self.transfers, transfers),
+            (&mut self.transfers_abandoned, transfers_abandoned),
+            (&mut self.transfer_wait_area, transfer_wait_area),
+            (&mut self.tier_placements, tier_placements),
+            (&mut self.tier_distance, tier_distance),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
@@ -360,6 +377,11 @@ impl Totals {
             oap_los_sum: 0.0,
             oap_los_n: 0.0,
             delayed_bed_days: 0.0,
+            transfers: vec![0.0; w],
+            transfers_abandoned: vec![0.0; w],
+            transfer_wait_area: vec![0.0; w],
+            tier_placements: vec![0.0; w],
+            tier_distance: vec![0.0; w],
         }
     }
 }
@@ -552,7 +574,18 @@ fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f
     e.waits();
     e.pools();
     e.stays();
+    e.transfers();
     e.costs();
+}
+
+/// What ward `w` costs: every available bed-day (block) or every occupied one (spot).
+fn ward_cost(m: &Model, t: &Totals, w: usize) -> f64 {
+    let ward = &m.wards[w];
+    let i = m.layout.ward(w).index();
+    match ward.funding {
+        Funding::Block => t.available_area[i] * ward.cost,
+        Funding::Spot => t.occupied_area[i] * ward.cost,
+    }
 }
 
 /// Inpatient bed-days: local wards and out of area.
@@ -636,15 +669,18 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
         self.each(Metric::Admissions, Subject::Pathway, &|t, _| {
             t.admissions.iter().sum()
         });
-        for (w, ward) in m.wards.iter().enumerate() {
+        // Contracted out-of-area wards take placements, not admissions.
+        for (w, ward) in m.wards.iter().enumerate().filter(|(_, w)| w.tier.is_none()) {
             self.each(
                 Metric::Admissions,
                 Subject::Ward(ward.key.clone()),
                 &|t, _| t.admissions[w],
             );
         }
-        let total =
-            |t: &Totals| t.admissions.iter().sum::<f64>() - t.repatriations + t.oap_placements;
+        let total = |t: &Totals| {
+            t.admissions.iter().sum::<f64>() - t.repatriations - t.transfers.iter().sum::<f64>()
+                + t.oap_placements
+        };
         self.each(Metric::TotalAdmissions, Subject::Pathway, &|t, _| total(t));
         if let Some(pop) = m.population {
             // Per 100,000 under-18s per year of the period.
@@ -660,18 +696,39 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
     }
 
     fn out_of_area(&mut self) {
+        let m = self.m;
+        let layout = m.layout;
+        let tier_days = |t: &Totals, w: usize| t.occupied_area[layout.ward(w).index()];
+        let national_placements = |t: &Totals| {
+            t.oap_placements - m.tiers.iter().map(|&w| t.tier_placements[w]).sum::<f64>()
+        };
         self.each(Metric::OapPlacements, Subject::Pathway, &|t, _| {
             t.oap_placements
         });
+        self.by_tier(
+            Metric::OapPlacements,
+            &|t, w| t.tier_placements[w],
+            &national_placements,
+        );
         self.each(Metric::OapYoungPeople, Subject::Pathway, &|t, _| {
             t.oap_young_people
         });
+        let national_days = |t: &Totals| t.oap_area.iter().sum::<f64>();
         self.each(Metric::OapBedDays, Subject::Pathway, &|t, _| {
-            t.oap_area.iter().sum()
+            national_days(t) + m.tiers.iter().map(|&w| tier_days(t, w)).sum::<f64>()
         });
+        self.by_tier(Metric::OapBedDays, &tier_days, &national_days);
         self.each(Metric::OapMeanDistance, Subject::Pathway, &|t, _| {
             ratio(t.oap_distance, t.oap_placements)
         });
+        self.by_tier(
+            Metric::OapMeanDistance,
+            &|t, w| ratio(t.tier_distance[w], t.tier_placements[w]),
+            &|t| {
+                let tiers: f64 = m.tiers.iter().map(|&w| t.tier_distance[w]).sum();
+                ratio(t.oap_distance - tiers, national_placements(t))
+            },
+        );
         self.each(Metric::OapOver100Miles, Subject::Pathway, &|t, _| {
             t.oap_over_100
         });
@@ -690,6 +747,64 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
         self.each(Metric::OapMileDaysAvoided, Subject::Pathway, &|t, _| {
             t.oap_mile_days_avoided
         });
+        if !m.tiers.is_empty() {
+            let national = |t: &Totals| -> f64 {
+                m.groups
+                    .iter()
+                    .enumerate()
+                    .map(|(g, group)| t.oap_area[g] * group.oap_cost)
+                    .sum()
+            };
+            self.each(Metric::OapCost, Subject::Pathway, &|t, _| {
+                national(t) + m.tiers.iter().map(|&w| ward_cost(m, t, w)).sum::<f64>()
+            });
+            self.by_tier(Metric::OapCost, &|t, w| ward_cost(m, t, w), &national);
+        }
+    }
+
+    /// A KPI of the out-of-area tiers, when there are contracted out-of-area wards: each of
+    /// them (`tier`, by ward), then the national pool.
+    fn by_tier(
+        &mut self,
+        metric: Metric,
+        tier: &dyn Fn(&Totals, usize) -> f64,
+        national: &dyn Fn(&Totals) -> f64,
+    ) {
+        let m = self.m;
+        if m.tiers.is_empty() {
+            return;
+        }
+        for &w in &m.tiers {
+            self.each(metric, Subject::Ward(m.wards[w].key.clone()), &|t, _| {
+                tier(t, w)
+            });
+        }
+        self.each(metric, Subject::OutOfArea, &|t, _| national(t));
+    }
+
+    /// Transfers between wards, for each ward that has a `transfer`.
+    fn transfers(&mut self) {
+        let m = self.m;
+        let from: Vec<(usize, Subject)> = m
+            .wards
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.transfer.is_some())
+            .map(|(w, ward)| (w, Subject::Ward(ward.key.clone())))
+            .collect();
+        for (w, subject) in &from {
+            self.each(Metric::Transfers, subject.clone(), &|t, _| t.transfers[*w]);
+        }
+        for (w, subject) in &from {
+            self.each(Metric::TransfersAbandoned, subject.clone(), &|t, _| {
+                t.transfers_abandoned[*w]
+            });
+        }
+        for (w, subject) in &from {
+            self.each(Metric::DelayedTransferBedDays, subject.clone(), &|t, _| {
+                t.transfer_wait_area[*w]
+            });
+        }
     }
 
     fn waits(&mut self) {
@@ -839,10 +954,9 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             use CostCategory::*;
             let mut c = PerCost::default();
             for (w, ward) in m.wards.iter().enumerate() {
-                let i = layout.ward(w).index();
                 match ward.funding {
-                    Funding::Block => c[BlockBeds] += t.available_area[i] * ward.cost,
-                    Funding::Spot => c[SpotBeds] += t.occupied_area[i] * ward.cost,
+                    Funding::Block => c[BlockBeds] += ward_cost(m, t, w),
+                    Funding::Spot => c[SpotBeds] += ward_cost(m, t, w),
                 }
             }
             for (g, group) in m.groups.iter().enumerate() {

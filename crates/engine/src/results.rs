@@ -169,26 +169,31 @@ metrics! {
     Escalations => "escalations", "count", "Escalations to admission", Lower;
     /// Early discharges into a community service.
     StepDowns => "step_downs", "count", "Step-downs", Higher;
-    /// Local admissions: young people taking a local bed, from the community or brought back
-    /// from out of area (repatriations), counted on the day; subject: the ward, or all.
+    /// Local admissions: young people taking a local bed, from the community, brought back
+    /// from out of area (repatriations) or moved from another ward (transfers), counted on
+    /// the day; subject: the ward, or all.
     Admissions => "admissions", "count", "Local admissions", Neutral;
-    /// Total admissions: new inpatient stays, local (repatriations excluded: they continue a
-    /// stay) plus out-of-area placements, counted on the day the stay begins.
+    /// Total admissions: new inpatient stays, local (repatriations and transfers excluded:
+    /// they continue a stay) plus out-of-area placements, counted on the day the stay begins.
     TotalAdmissions => "total_admissions", "count", "Total admissions (local and out of area)", Neutral;
     /// Total admissions per 100,000 under-18s per year (needs `demand.population_under_18`).
     AdmissionsPer100k => "admissions_per_100k", "per 100k per year", "Total admissions per 100,000 under-18s", Lower;
     /// Inpatient bed-days (local wards and out of area) per 100,000 under-18s per year,
     /// integrated day by day (needs `demand.population_under_18`).
     BedDaysPer100k => "bed_days_per_100k", "per 100k per year", "Bed-days per 100,000 under-18s", Lower;
-    /// Out-of-area placements (stays that begin out of area), counted on the day.
+    /// Out-of-area placements (stays that begin out of area), counted on the day, in every
+    /// tier: contracted out-of-area wards and the national pool. Subject, when a scenario has
+    /// contracted out-of-area wards: one of them, `out_of_area` for the national pool, or all.
     OapPlacements => "oap_placements", "count", "Out-of-area placements", Lower;
     /// Young people placed out of area: placements of someone not placed out of area before
     /// in the reported window (a readmitted young person placed again counts once, in the
     /// period of the first placement).
     OapYoungPeople => "oap_young_people", "count", "Young people placed out of area", Lower;
-    /// Bed-days spent out of area, integrated day by day.
+    /// Bed-days spent out of area, in every tier, integrated day by day; subject as for
+    /// `oap_placements`.
     OapBedDays => "oap_bed_days", "bed-days", "Out-of-area bed-days", Lower;
-    /// Mean distance from home of new out-of-area placements.
+    /// Mean distance from home of new out-of-area placements, in every tier (as are the
+    /// distance KPIs below); subject as for `oap_placements`.
     OapMeanDistance => "oap_mean_distance_miles", "miles", "Mean out-of-area distance", Lower;
     /// New out-of-area placements more than 100 miles from home.
     OapOver100Miles => "oap_over_100_miles", "count", "Placements over 100 miles away", Lower;
@@ -204,6 +209,10 @@ metrics! {
     OapDaysAvoided => "oap_days_avoided_by_repatriation", "bed-days", "Out-of-area days avoided by repatriation", Higher;
     /// The same days weighted by each placement's distance from home (miles × days).
     OapMileDaysAvoided => "oap_mile_days_avoided_by_repatriation", "mile-days", "Distance-days avoided by repatriation", Higher;
+    /// Spending on out-of-area stays, only for scenarios with contracted out-of-area wards:
+    /// each such ward as its `funding` says (its spending is also in `cost_gbp` under that
+    /// category), the national pool (`out_of_area`) at its groups' spot prices, or all.
+    OapCost => "oap_cost_gbp", "£", "Out-of-area spending", Lower;
     /// Admission requests that found no free local bed they could take, counted when made
     /// (whether they then waited or, at a zero trigger, were placed out of area at once);
     /// subject: urgency, or all.
@@ -222,7 +231,8 @@ metrics! {
     BedWaitDaysOverTarget => "bed_wait_days_over_target", "days", "Days waited beyond target", Lower;
     /// Mean number waiting for a bed.
     MeanWaiting => "mean_waiting", "patients", "Young people waiting (mean)", Lower;
-    /// Time-averaged occupied beds or places; subject: a ward or service, or `out_of_area`.
+    /// Time-averaged occupied beds or places; subject: a ward or service, or `out_of_area`
+    /// (the national pool; contracted out-of-area beds are wards).
     MeanOccupied => "mean_occupied", "beds", "Beds or places occupied (mean)", Neutral;
     /// Mean occupied as a share of mean available capacity.
     Occupancy => "occupancy_pct", "%", "Occupancy", Neutral;
@@ -232,7 +242,9 @@ metrics! {
     DaysFull => "days_full", "% of days", "Days full", Lower;
     /// Mean length of completed stays that began in a local bed, from admission to discharge
     /// (delay and any time before the reported window included), counted on the discharge
-    /// day; subject: group, or all. Out-of-area stays are in `oap_los_mean_days`.
+    /// day; subject: group, or all. A stay is a spell: one that moved to another ward counts
+    /// once, from its first admission to its discharge home. Out-of-area stays (contracted
+    /// wards included) are in `oap_los_mean_days`.
     LosMean => "los_mean_days", "days", "Mean length of stay (local)", Neutral;
     /// Median of those local stays; subject: group, or all.
     LosMedian => "los_median_days", "days", "Median length of stay (local)", Neutral;
@@ -249,6 +261,17 @@ metrics! {
     DelayedDischargeBedDays => "delayed_discharge_bed_days", "bed-days", "Delayed-discharge bed-days", Lower;
     /// Delayed-discharge bed-days as a share of all inpatient bed-days (local and out of area).
     DelayedDischargePct => "delayed_discharge_pct", "%", "Delayed-discharge share of bed-days", Lower;
+    /// Young people moved to another ward at the end of a stay (e.g. PICU stepping down to a
+    /// general ward), counted on the day they move; subject: the ward they leave (each ward
+    /// with a `transfer`). The move is also in the receiving ward's `admissions`.
+    Transfers => "transfers", "count", "Transfers between wards", Neutral;
+    /// Transfers that waited `max_wait_days` without a bed, and were discharged or stayed as
+    /// `after_wait` says, counted then; subject: the ward they waited in.
+    TransfersAbandoned => "transfers_abandoned", "count", "Transfers abandoned", Lower;
+    /// Bed-days of young people ready to move to another ward but kept in this one until a
+    /// bed there is free (or `max_wait_days` passes), integrated day by day; subject: the ward
+    /// they wait in.
+    DelayedTransferBedDays => "delayed_transfer_bed_days", "bed-days", "Delayed-transfer bed-days", Lower;
     /// Spending; subject: a cost category, or all.
     Cost => "cost_gbp", "£", "Cost", Lower;
     /// The budget for the period (a financial year's pro-rated by its days in the horizon).

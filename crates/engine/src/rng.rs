@@ -66,6 +66,10 @@ pub enum Attr {
     Readmission,
     /// An attribute whose key is already combined ([`ServiceKeys`]).
     Keyed(u64),
+    /// Whether a stay ends in a transfer to another ward.
+    Transfer,
+    /// Length of the stay after a transfer.
+    TransferLos,
 }
 
 impl Attr {
@@ -85,6 +89,8 @@ impl Attr {
             Attr::Delay => 12,
             Attr::Readmission => 13,
             Attr::Keyed(k) => k,
+            Attr::Transfer => 20,
+            Attr::TransferLos => 21,
         }
     }
 }

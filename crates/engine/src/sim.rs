@@ -25,7 +25,7 @@ use crate::model::{CensusEntry, Model};
 use crate::record::{Recorder, Replication};
 use crate::results::Overload;
 use crate::rng::{self, Attr, Seeds};
-use crate::scenario::{limits, ServiceKind, UrgencyClass};
+use crate::scenario::{limits, AfterWait, ServiceKind, UrgencyClass};
 use crate::trace::{Activity, Resource, TraceEvent};
 use dary_heap::QuaternaryHeap;
 use rand::Rng;
@@ -106,6 +106,10 @@ enum Ev {
     Discharge,
     StepDownEnd,
     Readmission,
+    /// Ready to move to another ward (a stay that ends in a transfer).
+    TransferDue,
+    /// Waited `max_wait_days` for a bed in the other ward.
+    TransferWaitOver,
 }
 
 /// The `timer` of a patient with no live timer (sequence numbers start at 1).
@@ -215,6 +219,10 @@ struct Sim<'m> {
     service_queues: Vec<Vec<u32>>,
     /// Patients out of area in placement order (kept only for repatriation).
     placed: Vec<u32>,
+    /// Per ward: young people in other wards waiting to move here, in order of request.
+    transfer_queues: Vec<Vec<u32>>,
+    /// Per ward: its young people waiting for a bed in another ward.
+    transfer_waiting: Vec<Level>,
     share_cursor: usize,
     /// The urgency of every referral, when the shares leave no choice.
     certain_urgency: Option<UrgencyClass>,
@@ -302,6 +310,8 @@ fn simulate(
         delayed: Level::default(),
         service_queues: vec![Vec::with_capacity(64); m.services.len()],
         placed: Vec::with_capacity(if m.repatriation { 256 } else { 0 }),
+        transfer_queues: vec![Vec::new(); m.wards.len()],
+        transfer_waiting: vec![Level::default(); m.wards.len()],
         share_cursor: 0,
         certain_urgency: certain(UrgencyClass::ALL.map(|c| m.urgency_cum[c]).into_iter())
             .map(|i| UrgencyClass::ALL[i]),
@@ -507,6 +517,8 @@ impl Sim<'_> {
             Ev::EarlyDischarge => self.early_discharge(p, t),
             Ev::Discharge => self.discharge(p, t),
             Ev::StepDownEnd => self.step_down_end(p, t),
+            Ev::TransferDue => self.transfer_due(p, t),
+            Ev::TransferWaitOver => self.transfer_wait_over(p, t),
             Ev::Readmission => {
                 let pat = self.patients[p as usize];
                 let prior = Prior {
@@ -859,19 +871,130 @@ impl Sim<'_> {
             self.patients[p as usize].key,
             self.patients[p as usize].group as usize,
         );
-        let g = &m.groups[group];
-        let los = g.los[w].sample(&mut rng::draw(key, Attr::Los));
-        let delay = self.delay(key, group);
+        let los = m.groups[group].los[w].sample(&mut rng::draw(key, Attr::Los));
         let pat = &mut self.patients[p as usize];
         pat.admitted = t;
         pat.began_out_of_area = false;
+        let moves = m.wards[w].transfer.as_ref().is_some_and(|tr| {
+            tr.probability > 0.0 && rng::uniform(key, Attr::Transfer) < tr.probability
+        });
+        if moves {
+            // No delayed discharge and no step-down: the stay ends in a move, not at home.
+            pat.delay = 0.0;
+            pat.stay_end = t + los;
+            self.schedule(t + los, p, Ev::TransferDue);
+        } else {
+            self.begin_stay(p, t, los);
+        }
+    }
+
+    /// Plans a stay of `los` days from `t` that ends at home: a delayed discharge on top,
+    /// or an early discharge into step-down.
+    fn begin_stay(&mut self, p: u32, t: f64, los: f64) {
+        let (key, group) = (
+            self.patients[p as usize].key,
+            self.patients[p as usize].group as usize,
+        );
+        let delay = self.delay(key, group);
+        let pat = &mut self.patients[p as usize];
         pat.delay = delay;
         pat.stay_end = t + los + delay;
-        match &g.step_down {
+        match &self.m.groups[group].step_down {
             Some(sd) if rng::uniform(key, Attr::StepDown) < sd.probability => {
                 self.schedule(t + los * sd.factor, p, Ev::EarlyDischarge)
             }
             _ => self.schedule_stay_end(p),
+        }
+    }
+
+    /// The stay after a transfer (or in place of one), in ward `to`'s terms: `transfer.los_days`,
+    /// else the group's stay in `to`.
+    fn transfer_los(&self, p: u32, from: usize) -> f64 {
+        let m = self.m;
+        let pat = &self.patients[p as usize];
+        let Some(tr) = &m.wards[from].transfer else {
+            return 0.0;
+        };
+        let dist = tr
+            .los
+            .as_ref()
+            .unwrap_or(&m.groups[pat.group as usize].los[tr.to]);
+        dist.sample(&mut rng::draw(pat.key, Attr::TransferLos))
+    }
+
+    /// Ready to move on: to a free bed in the other ward now, else wait for one in this bed.
+    fn transfer_due(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let Place::Ward(from) = self.patients[p as usize].place else {
+            return;
+        };
+        let from = from as usize;
+        let Some(tr) = &m.wards[from].transfer else {
+            return;
+        };
+        self.note(p, t, Activity::TransferRequest, Some(Resource::Ward(tr.to)));
+        // A ward with a free bed has nobody waiting for it, so the move can be made at once.
+        if self.pools[m.layout.ward(tr.to).index()].has_room() {
+            self.transfer(p, from, tr.to, t);
+            return;
+        }
+        self.transfer_queues[tr.to].push(p);
+        let waiting = &mut self.transfer_waiting[from];
+        waiting.set(t, waiting.value + 1);
+        if tr.max_wait.is_finite() {
+            self.schedule(t + tr.max_wait, p, Ev::TransferWaitOver);
+        }
+    }
+
+    /// Moves young person `p` from ward `from` to a free bed in `to`. They take the new bed
+    /// before leaving the old one, so that the bed they free (which may go to someone waiting
+    /// in `to`) cannot overfill `to`.
+    fn transfer(&mut self, p: u32, from: usize, to: usize, t: f64) {
+        let m = self.m;
+        self.cancel_timer(p); // the wait timer
+        let since = self.patients[p as usize].entered;
+        let los = self.transfer_los(p, from);
+        self.enter_ward(p, to, t);
+        self.note(p, t, Activity::Transfer, Some(Resource::Ward(to)));
+        self.rec.add(m, t, |tot| {
+            tot.transfers[from] += 1.0;
+            tot.admissions[to] += 1.0;
+        });
+        self.begin_stay(p, t, los);
+        self.vacate(from, t, t - since);
+    }
+
+    /// The wait for the other ward is over: home, or the rest of the care here.
+    fn transfer_wait_over(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let Place::Ward(from) = self.patients[p as usize].place else {
+            return;
+        };
+        let from = from as usize;
+        let Some(tr) = &m.wards[from].transfer else {
+            return;
+        };
+        let queue = &mut self.transfer_queues[tr.to];
+        let Some(i) = queue.iter().position(|&q| q == p) else {
+            return;
+        };
+        queue.remove(i);
+        let waiting = &mut self.transfer_waiting[from];
+        waiting.set(t, waiting.value - 1);
+        self.note(
+            p,
+            t,
+            Activity::TransferAbandoned,
+            Some(Resource::Ward(from)),
+        );
+        self.rec
+            .add(m, t, |tot| tot.transfers_abandoned[from] += 1.0);
+        match tr.after_wait {
+            AfterWait::Discharge => self.discharge(p, t),
+            AfterWait::Stay => {
+                let los = self.transfer_los(p, from);
+                self.begin_stay(p, t, los);
+            }
         }
     }
 
@@ -890,26 +1013,42 @@ impl Sim<'_> {
         } else {
             0.0
         };
-        let distance = g.distance.sample(&mut rng::draw(key, Attr::Distance));
+        // The first tier of contracted beds with a free bed that takes the group, else the
+        // national pool.
+        let tier = m.tiers.iter().copied().find(|&w| {
+            m.wards[w].accepts[group] && self.pools[m.layout.ward(w).index()].has_room()
+        });
+        let distance = tier
+            .and_then(|w| m.wards[w].tier.as_ref())
+            .unwrap_or(&g.distance)
+            .sample(&mut rng::draw(key, Attr::Distance));
         let first_time = self.rec.in_window(t) && !self.patients[p as usize].ever_placed;
+        match tier {
+            Some(w) => {
+                self.enter_ward(p, w, t);
+                self.rec.add(m, t, |tot| {
+                    tot.tier_placements[w] += 1.0;
+                    tot.tier_distance[w] += distance;
+                });
+            }
+            None => {
+                let v = self.oap[group].value + 1;
+                self.oap[group].set(t, v);
+                self.rec.enter(m.layout.out_of_area(), t);
+                let pat = &mut self.patients[p as usize];
+                pat.place = Place::OutOfArea;
+                pat.entered = t;
+            }
+        }
         let pat = &mut self.patients[p as usize];
-        pat.place = Place::OutOfArea;
         pat.admitted = t;
-        pat.entered = t;
         pat.began_out_of_area = true;
         pat.delay = delay;
         pat.stay_end = t + los + delay;
         pat.distance = distance;
         pat.ever_placed |= first_time;
-        self.note(
-            p,
-            t,
-            Activity::OutOfAreaPlacement,
-            Some(Resource::OutOfArea),
-        );
-        let v = self.oap[group].value + 1;
-        self.oap[group].set(t, v);
-        self.rec.enter(m.layout.out_of_area(), t);
+        let resource = tier.map_or(Resource::OutOfArea, Resource::Ward);
+        self.note(p, t, Activity::OutOfAreaPlacement, Some(resource));
         self.rec.add(m, t, |tot| {
             tot.oap_placements += 1.0;
             tot.oap_young_people += first_time as u8 as f64;
@@ -923,13 +1062,18 @@ impl Sim<'_> {
         self.schedule_stay_end(p);
     }
 
+    /// Ends a stay out of area: in contracted beds (a ward) or the national pool.
     fn leave_out_of_area(&mut self, p: u32, t: f64) {
         let pat = self.patients[p as usize];
-        let group = pat.group as usize;
-        let v = self.oap[group].value - 1;
-        self.oap[group].set(t, v);
-        self.rec
-            .exit(self.m.layout.out_of_area(), t, t - pat.entered);
+        if let Place::Ward(w) = pat.place {
+            self.vacate(w as usize, t, t - pat.entered);
+        } else {
+            let group = pat.group as usize;
+            let v = self.oap[group].value - 1;
+            self.oap[group].set(t, v);
+            self.rec
+                .exit(self.m.layout.out_of_area(), t, t - pat.entered);
+        }
         if self.m.repatriation {
             if let Some(i) = self.placed.iter().position(|&q| q == p) {
                 self.placed.remove(i);
@@ -937,14 +1081,29 @@ impl Sim<'_> {
         }
     }
 
-    /// Fills free beds of ward `w`: the most urgent compatible patient waiting (first come
-    /// first served within an urgency), else, with repatriation, the longest-placed
-    /// compatible patient out of area. A repatriation is a local admission (from out of
-    /// area); the rest of the planned stay is what it saves away from home.
+    /// Fills free beds of ward `w`: young people in other wards waiting to move here (in
+    /// order of request), then the most urgent compatible patient waiting (first come first
+    /// served within an urgency), else, with repatriation, the longest-placed compatible
+    /// patient out of area. A repatriation is a local admission (from out of area); the rest
+    /// of the planned stay is what it saves away from home. Contracted out-of-area beds are
+    /// filled only by placements.
     fn serve_ward(&mut self, w: usize, t: f64) {
         let m = self.m;
+        if m.wards[w].tier.is_some() {
+            return;
+        }
         let accepts = &m.wards[w].accepts;
         while self.pools[m.layout.ward(w).index()].has_room() {
+            if !self.transfer_queues[w].is_empty() {
+                let p = self.transfer_queues[w].remove(0);
+                let Place::Ward(from) = self.patients[p as usize].place else {
+                    continue;
+                };
+                let waiting = &mut self.transfer_waiting[from as usize];
+                waiting.set(t, waiting.value - 1);
+                self.transfer(p, from as usize, w, t);
+                continue;
+            }
             let mut best: Option<(usize, UrgencyClass)> = None;
             for (i, &q) in self.bed_queue.iter().enumerate() {
                 let pat = &self.patients[q as usize];
@@ -986,13 +1145,10 @@ impl Sim<'_> {
     fn leave_bed(&mut self, p: u32, t: f64) {
         let pat = self.patients[p as usize];
         match pat.place {
-            Place::Ward(w) => {
-                let pool = self.m.layout.ward(w as usize);
-                self.occupy(pool, t, -1);
-                self.rec.exit(pool, t, t - pat.entered);
-                self.serve_ward(w as usize, t);
+            Place::Ward(w) if self.m.wards[w as usize].tier.is_none() => {
+                self.vacate(w as usize, t, t - pat.entered)
             }
-            Place::OutOfArea => self.leave_out_of_area(p, t),
+            Place::Ward(_) | Place::OutOfArea => self.leave_out_of_area(p, t),
             _ => return,
         }
         if pat.in_delay {
@@ -1007,6 +1163,14 @@ impl Sim<'_> {
             t - pat.admitted,
             pat.began_out_of_area,
         );
+    }
+
+    /// Frees a bed of ward `w` held for `sojourn` days, and fills it.
+    fn vacate(&mut self, w: usize, t: f64, sojourn: f64) {
+        let pool = self.m.layout.ward(w);
+        self.occupy(pool, t, -1);
+        self.rec.exit(pool, t, sojourn);
+        self.serve_ward(w, t);
     }
 
     fn early_discharge(&mut self, p: u32, t: f64) {
@@ -1177,6 +1341,9 @@ impl Sim<'_> {
             self.waiting.flush(t);
             self.over_target.flush(t);
             self.delayed.flush(t);
+            for l in self.transfer_waiting.iter_mut() {
+                l.flush(t);
+            }
             return;
         }
         let day = (n - 1) as usize;
@@ -1232,6 +1399,9 @@ impl Sim<'_> {
         tot.waiting_area += waiting_area;
         tot.over_target_area += over_target_area;
         tot.delayed_bed_days += self.delayed.flush(t);
+        for (w, l) in self.transfer_waiting.iter_mut().enumerate() {
+            tot.transfer_wait_area[w] += l.flush(t);
+        }
         self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
         self.rec.daily[layout.bed_waiting_series().index() * days + day] =
             self.bed_queue.len() as u32;

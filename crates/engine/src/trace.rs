@@ -62,11 +62,18 @@ pub enum Activity {
     StepDownEnd,
     /// Discharged from a bed: the journey ends, unless a readmission follows.
     Discharge,
+    /// Ready to move to another ward (the resource); keeps the bed until one there is free.
+    TransferRequest,
+    /// Moved to another ward (the resource).
+    Transfer,
+    /// Waited `max_wait_days` for the other ward: discharged, or stays in this ward (the
+    /// resource).
+    TransferAbandoned,
 }
 
 impl Activity {
     /// Every activity, in the order of a journey.
-    pub const ALL: [Activity; 21] = [
+    pub const ALL: [Activity; 24] = [
         Activity::InBedAtStart,
         Activity::OutOfAreaAtStart,
         Activity::WaitingAtStart,
@@ -88,6 +95,9 @@ impl Activity {
         Activity::StepDown,
         Activity::StepDownEnd,
         Activity::Discharge,
+        Activity::TransferRequest,
+        Activity::Transfer,
+        Activity::TransferAbandoned,
     ];
 
     /// The name written in `events.csv`.
@@ -114,6 +124,9 @@ impl Activity {
             Activity::StepDown => "step_down",
             Activity::StepDownEnd => "step_down_end",
             Activity::Discharge => "discharge",
+            Activity::TransferRequest => "transfer_request",
+            Activity::Transfer => "transfer",
+            Activity::TransferAbandoned => "transfer_abandoned",
         }
     }
 }

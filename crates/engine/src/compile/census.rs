@@ -23,6 +23,12 @@ pub(super) fn census(
         let days = c.non_negative(path.key("days_in_bed"), o.days_in_bed);
         let count = c.capacity(path.key("count"), o.count);
         if let (Some(w), Some(g)) = (w, g) {
+            if wards[w].tier.is_some() {
+                c.err(
+                    path.key("ward"),
+                    format!("ward `{}` is contracted out-of-area beds: list young people placed there under `census.out_of_area`", o.ward),
+                );
+            }
             if !wards[w].accepts[g] {
                 c.err(
                     path.key("group"),

@@ -121,13 +121,15 @@ fn alternatives(
     alternatives
 }
 
-/// The wards that accept a group, most preferred first: the ward listing the group earliest
-/// in its `accepts`, then the ward whose key sorts first.
+/// The local wards that accept a group, most preferred first: the ward listing the group
+/// earliest in its `accepts`, then the ward whose key sorts first.
 fn preference(s: &Scenario, name: &str) -> Vec<usize> {
     let mut ranked: Vec<(usize, usize)> = s
         .wards
         .values()
         .enumerate()
+        // Contracted out-of-area beds are never a local admission.
+        .filter(|(_, w)| w.out_of_area.is_none())
         .filter_map(|(wi, w)| {
             w.accepts
                 .iter()

@@ -107,6 +107,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         population: s.demand.population_under_18,
         capacity_by_day,
         kpi_keys: Vec::new(),
+        tiers: pools::tiers(s),
     };
     model.kpi_keys = record::kpi_keys(&model);
     Ok(model)

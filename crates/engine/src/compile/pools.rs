@@ -1,9 +1,9 @@
 //! `[wards]` and `[services]`: the local beds and the community places, each with its cost.
 
 use super::check::{label, Checker};
-use crate::model::{ServiceModel, WardModel};
+use crate::model::{ServiceModel, TransferModel, WardModel};
 use crate::rng::{name_key, ServiceKeys};
-use crate::scenario::{KeyPath, Scenario};
+use crate::scenario::{KeyPath, Scenario, Transfer};
 
 pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> Vec<WardModel> {
     let mut wards = Vec::with_capacity(s.wards.len());
@@ -32,6 +32,23 @@ pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> V
         }
         let cost = c.non_negative(path.key("cost_per_bed_day_gbp"), w.cost_per_bed_day_gbp);
         let beds = c.capacity(path.key("beds"), w.beds);
+        let tier = w.out_of_area.as_ref().map(|oa| {
+            let at = path.key("out_of_area");
+            if oa.tier == 0 {
+                c.err(at.key("tier"), "must be 1 or more (1 is tried first)");
+            }
+            if let Some(g) = w.los_days.keys().next() {
+                c.err(
+                    path.key("los_days").key(g),
+                    "a stay in contracted out-of-area beds is an out-of-area stay: set the group's `out_of_area.los_days` instead",
+                );
+            }
+            c.dist(at.key("distance_miles"), &oa.distance_miles)
+        });
+        let transfer = w
+            .transfer
+            .as_ref()
+            .and_then(|tr| transfer(c, s, name, tr, &path.key("transfer")));
         wards.push(WardModel {
             key: name.clone(),
             label: label(&w.label, name),
@@ -40,9 +57,72 @@ pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> V
             funding: w.funding,
             cost,
             max_capacity: beds,
+            tier,
+            transfer,
         });
     }
     wards
+}
+
+/// Contracted out-of-area wards in the order a placement tries them: by tier, then key.
+pub(super) fn tiers(s: &Scenario) -> Vec<usize> {
+    let mut tiers: Vec<(u32, usize)> = s
+        .wards
+        .values()
+        .enumerate()
+        .filter_map(|(w, ward)| ward.out_of_area.as_ref().map(|oa| (oa.tier, w)))
+        .collect();
+    tiers.sort();
+    tiers.into_iter().map(|(_, w)| w).collect()
+}
+
+/// A ward's transfer: to another local ward, never to itself, never from or to contracted
+/// out-of-area beds (a placement there is not a local stay).
+fn transfer(
+    c: &mut Checker,
+    s: &Scenario,
+    from: &str,
+    tr: &Transfer,
+    path: &KeyPath,
+) -> Option<TransferModel> {
+    let ward_names: Vec<&String> = s.wards.keys().collect();
+    let probability = c.probability(path.key("probability"), tr.probability);
+    let los = tr
+        .los_days
+        .as_ref()
+        .map(|d| c.dist(path.key("los_days"), d));
+    let max_wait = match tr.max_wait_days {
+        Some(d) => c.non_negative(path.key("max_wait_days"), d),
+        None => f64::INFINITY,
+    };
+    if s.wards[from].out_of_area.is_some() {
+        c.err(
+            path.clone(),
+            format!("ward `{from}` is contracted out-of-area beds (`out_of_area`), which take placements only; a transfer starts from a local ward"),
+        );
+    }
+    let to = c.lookup(path.key("to"), "ward", &tr.to, &ward_names)?;
+    if tr.to == from {
+        c.err(
+            path.key("to"),
+            format!("ward `{from}` cannot transfer to itself"),
+        );
+        return None;
+    }
+    if s.wards[&tr.to].out_of_area.is_some() {
+        c.err(
+            path.key("to"),
+            format!("ward `{}` is contracted out-of-area beds (`out_of_area`), not a local ward to move to", tr.to),
+        );
+        return None;
+    }
+    Some(TransferModel {
+        to,
+        probability,
+        los,
+        max_wait,
+        after_wait: tr.after_wait,
+    })
 }
 
 pub(super) fn services(

@@ -33,6 +33,8 @@ pub fn erlang_loss(
         funding: Funding::Block,
         cost_per_bed_day_gbp: 700.0,
         los_days: BTreeMap::new(),
+        out_of_area: None,
+        transfer: None,
     };
     let zero_wait = Urgency {
         share: 1.0,

@@ -311,6 +311,65 @@ pub struct Ward {
     /// Length of stay here for particular groups, in days, overriding the group's `los_days`.
     #[serde(default)]
     pub los_days: BTreeMap<String, Distribution>,
+    /// Makes this ward contracted beds out of area, in a neighbouring unit (the "next best
+    /// place"): never used for a local admission, tried before the national spot-purchase
+    /// pool when a young person is placed out of area. A stay here is an out-of-area stay
+    /// (its length is the group's `out_of_area.los_days`, and repatriation can end it); its
+    /// cost goes to the category `funding` says (`block_beds` or `spot_beds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_area: Option<ContractedBeds>,
+    /// A share of the stays here end in a move to another local ward (a PICU stay stepping
+    /// down to a general ward) instead of a discharge home. The young person keeps this bed
+    /// until one there is free; waiting transfers take a freed bed before anyone on the
+    /// waiting list. A spell moves at most once (the stay after a transfer ends at home), and
+    /// delayed discharge applies only to the stay that ends at home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer: Option<Transfer>,
+}
+
+/// Contracted out-of-area beds: one tier of the overflow before the national pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractedBeds {
+    /// The order tiers are tried in when a young person is placed out of area: 1 first (at
+    /// least 1); between wards of the same tier, the ward whose key sorts first. The national
+    /// pool, unlimited, comes after every tier.
+    #[schemars(range(min = 1))]
+    pub tier: u32,
+    /// Distance from home of a placement here, in miles.
+    pub distance_miles: Distribution,
+}
+
+/// A move from one ward to another at the end of a stay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The local ward they move to. It takes them whatever its `accepts` says.
+    pub to: String,
+    /// Share of stays here (local admissions, not repatriations) that end in a transfer.
+    pub probability: f64,
+    /// Length of the stay in `to`, in days (default: the group's stay in that ward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub los_days: Option<Distribution>,
+    /// The longest wait, in days, for a bed in `to`; then `after_wait` applies. Omit to wait
+    /// as long as it takes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait_days: Option<f64>,
+    /// What happens after `max_wait_days`: `discharge` home from this ward, or `stay` here
+    /// for the stay `to` would have given.
+    #[serde(default)]
+    pub after_wait: AfterWait,
+}
+
+/// What happens to a transfer that waited `max_wait_days` for a bed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterWait {
+    /// Discharged home from the first ward: the spell ends.
+    #[default]
+    Discharge,
+    /// The rest of the care is given in the first ward: a stay as long as the one in `to`.
+    Stay,
 }
 
 /// How a ward is paid for.

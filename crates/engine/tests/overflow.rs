@@ -104,7 +104,9 @@ fn the_first_tier_carries_the_overflow_of_a_two_stage_erlang_loss_system() {
     assert!(nobody.iter().all(|&v| v == 0.0));
     let distance = values(&summary, Metric::OapMeanDistance, "next_best");
     assert!(distance.iter().all(|&d| d == 60.0), "{distance:?}");
-    assert!(summary.kpi(Metric::Admissions, "next_best", Period::Overall).is_none());
+    assert!(summary
+        .kpi(Metric::Admissions, "next_best", Period::Overall)
+        .is_none());
 }
 
 #[test]

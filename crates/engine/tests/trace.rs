@@ -1,7 +1,7 @@
 //! The event log: every young person's steps form a path through the pathway, the log counts
 //! what the KPIs count, and tracing changes nothing.
 
-use carepath_engine::scenario::UrgencyClass;
+use carepath_engine::scenario::{AfterWait, ContractedBeds, Distribution, Transfer, UrgencyClass};
 use carepath_engine::scenario::{Census, CensusOutOfArea, Occupant, Scenario, Waiting, WhenFull};
 use carepath_engine::trace::{Activity, Resource, TraceEvent};
 use carepath_engine::{examples, Metric, Model, Period};
@@ -10,10 +10,26 @@ use std::collections::HashMap;
 use Activity::*;
 
 /// The example roadmap with everything the log can show: a census start (in a ward, out of
-/// area, waiting), waits for a community place, repatriation, step-down, delayed discharge and
-/// readmission.
+/// area, waiting), waits for a community place, repatriation, step-down, delayed discharge,
+/// readmission, PICU stays stepping down to the GAU (moved, or waiting too long) and
+/// contracted out-of-area beds.
 fn everything() -> Scenario {
     let mut s = examples::roadmap(1);
+    for picu in ["picu", "picu_independent"] {
+        s.wards.get_mut(picu).unwrap().transfer = Some(Transfer {
+            to: "gau".into(),
+            probability: 0.6,
+            los_days: None,
+            max_wait_days: Some(7.0),
+            after_wait: AfterWait::Stay,
+        });
+    }
+    let mut next_best = s.wards["gau_independent"].clone();
+    next_best.out_of_area = Some(ContractedBeds {
+        tier: 1,
+        distance_miles: Distribution::Fixed { value: 60.0 },
+    });
+    s.wards.insert("next_best".into(), next_best);
     s.policy.when_alternatives_full = WhenFull::Wait;
     s.policy.repatriation = true;
     s.census = Some(Census {
@@ -42,7 +58,13 @@ fn everything() -> Scenario {
 /// their first event.
 fn allowed(before: Option<Activity>, next: Activity) -> bool {
     let starts = [Referral, InBedAtStart, OutOfAreaAtStart, WaitingAtStart];
-    let in_bed_local = [Admission, InBedAtStart, Repatriation];
+    let in_bed_local = [
+        Admission,
+        InBedAtStart,
+        Repatriation,
+        Transfer,
+        TransferAbandoned,
+    ];
     let in_bed_away = [OutOfAreaPlacement, OutOfAreaAtStart];
     let waiting = [BedWait, WaitingAtStart, TargetPassed];
     match before {
@@ -60,6 +82,10 @@ fn allowed(before: Option<Activity>, next: Activity) -> bool {
         }
         // A repatriated stay keeps the out-of-area stay's timers: no early discharge after it.
         Some(Repatriation) => matches!(next, Ready | Discharge),
+        // A transfer, or one abandoned, ends at home: a spell moves at most once.
+        Some(Transfer | TransferAbandoned) => matches!(next, Ready | StepDown | Discharge),
+        Some(TransferRequest) => matches!(next, Transfer | TransferAbandoned),
+        Some(Admission) => matches!(next, Ready | StepDown | Discharge | TransferRequest),
         Some(b) if in_bed_local.contains(&b) => matches!(next, Ready | StepDown | Discharge),
         Some(b) if in_bed_away.contains(&b) => matches!(next, Ready | Repatriation | Discharge),
         Some(Ready) => matches!(next, Discharge | Repatriation),
@@ -77,8 +103,11 @@ fn resource_fits(e: &TraceEvent) -> bool {
         | WaitingAtStart => e.resource.is_none(),
         CommunityWait | CommunityWaitOver | EpisodeStart | EpisodeEnd | Escalation | StepDown
         | StepDownEnd => matches!(e.resource, Some(Resource::Service(_))),
-        Admission | Repatriation | InBedAtStart => matches!(e.resource, Some(Resource::Ward(_))),
-        OutOfAreaPlacement | OutOfAreaAtStart => e.resource == Some(Resource::OutOfArea),
+        Admission | Repatriation | InBedAtStart | TransferRequest | Transfer
+        | TransferAbandoned => matches!(e.resource, Some(Resource::Ward(_))),
+        // Out of area: the national pool, or contracted beds (a ward).
+        OutOfAreaPlacement => matches!(e.resource, Some(Resource::OutOfArea | Resource::Ward(_))),
+        OutOfAreaAtStart => e.resource == Some(Resource::OutOfArea),
         Discharge => matches!(e.resource, Some(Resource::Ward(_) | Resource::OutOfArea)),
     }
 }
@@ -152,7 +181,10 @@ fn the_log_counts_what_the_kpis_count() {
         assert_eq!(count(&[EpisodeStart]), k(Metric::Diverted));
         assert_eq!(count(&[EpisodeEnd]), k(Metric::AdmissionsAvoided));
         assert_eq!(count(&[Escalation]), k(Metric::Escalations));
-        assert_eq!(count(&[Admission, Repatriation]), k(Metric::Admissions));
+        assert_eq!(
+            count(&[Admission, Repatriation, Transfer]),
+            k(Metric::Admissions)
+        );
         assert_eq!(count(&[OutOfAreaPlacement]), k(Metric::OapPlacements));
         assert_eq!(count(&[Repatriation]), k(Metric::Repatriations));
         assert_eq!(count(&[StepDown]), k(Metric::StepDowns));

@@ -263,7 +263,8 @@ impl Model {
     fn queue_name(&self, queue: Queue) -> String {
         match queue {
             Queue::Beds => {
-                let wards: Vec<&str> = self.wards.iter().map(|w| w.key.as_str()).collect();
+                let local = self.wards.iter().filter(|w| w.tier.is_none());
+                let wards: Vec<&str> = local.map(|w| w.key.as_str()).collect();
                 format!("a bed (wards {})", wards.join(", "))
             }
             Queue::Service(s) => format!("service `{}`", self.services[s].key),

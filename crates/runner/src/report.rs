@@ -876,7 +876,62 @@ fn out_of_area(h: &mut String, r: &Report) {
             }
         );
     }
-    h.push_str("</table></div></section>\n");
+    h.push_str("</table></div>\n");
+    by_ward(h, r);
+    h.push_str("</section>\n");
+}
+
+/// Transfers between wards and the tiers of out-of-area placements, per ward (or the
+/// national pool), collapsed: only for scenarios that have them.
+fn by_ward(h: &mut String, r: &Report) {
+    let metrics = [
+        Metric::Transfers,
+        Metric::TransfersAbandoned,
+        Metric::DelayedTransferBedDays,
+        Metric::OapPlacements,
+        Metric::OapBedDays,
+        Metric::OapMeanDistance,
+        Metric::OapCost,
+    ];
+    // (metric, subject, its label), in table order and first-seen order of subjects.
+    let mut rows: Vec<(Metric, String, String)> = Vec::new();
+    for m in metrics {
+        for x in r.runs {
+            for k in x.summary.kpis.iter().filter(|k| {
+                k.key.metric == m && !k.key.subject.is_empty() && k.key.period == Period::Overall
+            }) {
+                let subject = k.key.subject.as_str();
+                if !rows.iter().any(|(rm, rs, _)| *rm == m && rs == subject) {
+                    let label = x.summary.labels.get(subject).cloned();
+                    let label = label.unwrap_or_else(|| "National pool".into());
+                    rows.push((m, subject.to_string(), label));
+                }
+            }
+        }
+    }
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<details><summary>Transfers between wards and out-of-area tiers, by ward (a year)</summary>",
+    );
+    for chunk in column_chunks(r) {
+        h.push_str("<div class=wide><table><tr><th class=l>KPI</th><th class=l>Ward</th>");
+        for x in &chunk {
+            let _ = write!(h, "<th>{}</th>", heading(&x.display_name()));
+        }
+        h.push_str("</tr>\n");
+        for (m, subject, label) in &rows {
+            let _ = write!(h, "<tr>{}<td class=l>{}</td>", kpi_head(*m), esc(label));
+            for x in &chunk {
+                let cell = estimate_cell(*m, &x.summary, subject, Period::Overall);
+                let _ = write!(h, "<td>{cell}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table></div>\n");
+    }
+    h.push_str("</details>\n");
 }
 
 fn occupancy(h: &mut String, r: &Report) {

@@ -21,7 +21,7 @@
 //! comes out, because it no longer matches the patient's current timer.
 
 use crate::layout::{Pool, PoolId};
-use crate::model::{CensusEntry, Model};
+use crate::model::{CensusEntry, Model, TransferModel};
 use crate::record::{Recorder, Replication};
 use crate::results::Overload;
 use crate::rng::{self, Attr, Seeds};
@@ -411,7 +411,7 @@ fn certain(cumulative: impl Iterator<Item = f64>) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
-impl Sim<'_> {
+impl<'m> Sim<'m> {
     fn schedule(&mut self, time: f64, patient: u32, ev: Ev) {
         self.seq += 1;
         assert!(
@@ -908,29 +908,31 @@ impl Sim<'_> {
         }
     }
 
-    /// The stay after a transfer (or in place of one), in ward `to`'s terms: `transfer.los_days`,
-    /// else the group's stay in `to`.
-    fn transfer_los(&self, p: u32, from: usize) -> f64 {
-        let m = self.m;
-        let pat = &self.patients[p as usize];
-        let Some(tr) = &m.wards[from].transfer else {
-            return 0.0;
+    /// The ward young person `p` is in and its transfer, when they are in a ward that has one.
+    fn transfer_rule(&self, p: u32) -> Option<(usize, &'m TransferModel)> {
+        let m: &'m Model = self.m;
+        let Place::Ward(w) = self.patients[p as usize].place else {
+            return None;
         };
+        let tr = m.wards[w as usize].transfer.as_ref()?;
+        Some((w as usize, tr))
+    }
+
+    /// The stay after a transfer (or in place of one): `transfer.los_days`, else the group's
+    /// stay in the ward moved to.
+    fn transfer_los(&self, p: u32, tr: &TransferModel) -> f64 {
+        let pat = &self.patients[p as usize];
         let dist = tr
             .los
             .as_ref()
-            .unwrap_or(&m.groups[pat.group as usize].los[tr.to]);
+            .unwrap_or(&self.m.groups[pat.group as usize].los[tr.to]);
         dist.sample(&mut rng::draw(pat.key, Attr::TransferLos))
     }
 
     /// Ready to move on: to a free bed in the other ward now, else wait for one in this bed.
     fn transfer_due(&mut self, p: u32, t: f64) {
         let m = self.m;
-        let Place::Ward(from) = self.patients[p as usize].place else {
-            return;
-        };
-        let from = from as usize;
-        let Some(tr) = &m.wards[from].transfer else {
+        let Some((from, tr)) = self.transfer_rule(p) else {
             return;
         };
         self.note(p, t, Activity::TransferRequest, Some(Resource::Ward(tr.to)));
@@ -954,7 +956,9 @@ impl Sim<'_> {
         let m = self.m;
         self.cancel_timer(p); // the wait timer
         let since = self.patients[p as usize].entered;
-        let los = self.transfer_los(p, from);
+        let los = self
+            .transfer_rule(p)
+            .map_or(0.0, |(_, tr)| self.transfer_los(p, tr));
         self.enter_ward(p, to, t);
         self.note(p, t, Activity::Transfer, Some(Resource::Ward(to)));
         self.rec.add(m, t, |tot| {
@@ -968,11 +972,7 @@ impl Sim<'_> {
     /// The wait for the other ward is over: home, or the rest of the care here.
     fn transfer_wait_over(&mut self, p: u32, t: f64) {
         let m = self.m;
-        let Place::Ward(from) = self.patients[p as usize].place else {
-            return;
-        };
-        let from = from as usize;
-        let Some(tr) = &m.wards[from].transfer else {
+        let Some((from, tr)) = self.transfer_rule(p) else {
             return;
         };
         let queue = &mut self.transfer_queues[tr.to];
@@ -993,7 +993,7 @@ impl Sim<'_> {
         match tr.after_wait {
             AfterWait::Discharge => self.discharge(p, t),
             AfterWait::Stay => {
-                let los = self.transfer_los(p, from);
+                let los = self.transfer_los(p, tr);
                 self.begin_stay(p, t, los);
             }
         }

@@ -4,7 +4,9 @@
 //! happens changes nothing.
 
 use carepath_engine::scenario::{AfterWait, Distribution, Group, Scenario, Transfer, Ward};
-use carepath_engine::{examples, run, Metric, Period, Replication, Summary};
+use carepath_engine::{examples, run, Metric, Period, Summary};
+
+mod support;
 
 /// PICU referrals only (Poisson, `rate` a day), a PICU of ample beds with exponential stays
 /// of 20 days, each ending in a move to a GAU of `gau_beds` beds (exponential stays of 30
@@ -117,22 +119,6 @@ fn a_transfer_that_waits_its_limit_and_stays_gets_the_other_wards_stay_in_place(
     );
 }
 
-fn flows_obey_littles_law(r: &Replication, days: f64) -> usize {
-    let mut checked = 0;
-    for (i, f) in r.flows.iter().enumerate().filter(|(_, f)| f.exits > 100) {
-        checked += 1;
-        let l = f.occupied_days / days;
-        let lambda = f.exits as f64 / days;
-        let w = f.sojourn_days / f.exits as f64;
-        assert!(
-            (l - lambda * w).abs() <= 0.02 * l,
-            "pool {i}: L = {l}, λW = {}",
-            lambda * w
-        );
-    }
-    checked
-}
-
 /// The example roadmap with 60 % of PICU stays (in both PICUs) stepping down to the NHS
 /// GAU, waiting up to 14 days, then staying.
 fn roadmap_with_step_down(reps: u32) -> Scenario {
@@ -164,7 +150,7 @@ fn transfers_conserve_patients_and_keep_littles_law_in_every_ward() {
     s.simulation.years = 100.0;
     let model = s.validate().unwrap();
     let r = model.run_replication(0).unwrap();
-    assert!(flows_obey_littles_law(&r, model.days() as f64) >= 6);
+    assert!(support::littles_law_holds(&r, model.days() as f64) >= 6);
     // The GAU is often full, so transfers wait, and the waits are part of the PICU's stays.
     let kpi = |metric: Metric| -> f64 {
         let keys = model.kpi_keys().iter().zip(&r.values);

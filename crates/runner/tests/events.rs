@@ -87,7 +87,11 @@ fn a_one_replication_log_counts_what_its_summary_counts() {
     assert_eq!(n("referral") + n("readmission"), kpi["referrals"]);
     assert_eq!(n("declined"), kpi["declined"]);
     assert_eq!(n("episode_start"), kpi["diverted"]);
-    assert_eq!(n("admission") + n("repatriation"), kpi["admissions"]);
+    assert_eq!(
+        n("admission") + n("repatriation") + n("transfer"),
+        kpi["admissions"]
+    );
+    assert!(n("transfer") > 0.0, "the new PICU's step-downs are logged");
     assert_eq!(n("out_of_area_placement"), kpi["oap_placements"]);
     assert_eq!(n("bed_wait"), kpi["bed_waits"]);
     assert!(kpi["oap_placements"] > 0.0 && kpi["diverted"] > 0.0);

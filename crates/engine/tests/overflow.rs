@@ -2,8 +2,10 @@
 //! the local beds before the national pool, as a two-stage Erlang loss system does; patients
 //! are conserved and Little's law holds in the tier; a tier with no beds changes nothing.
 
-use carepath_engine::scenario::{ContractedBeds, Distribution, Funding, Scenario, Ward};
-use carepath_engine::{examples, run, Metric, Period, Summary};
+use carepath_engine::scenario::{
+    ContractedBeds, Distribution, Funding, RoadmapChange, Scenario, Ward,
+};
+use carepath_engine::{examples, run, FinancialYear, Metric, Period, Summary};
 
 mod support;
 
@@ -155,4 +157,36 @@ fn a_tier_with_no_beds_changes_nothing() {
         }
         assert_eq!((a.ledger, a.events), (b.ledger, b.events));
     }
+}
+
+/// The roadmap opens a tier's beds like any ward's: none are used before the date.
+#[test]
+fn the_roadmap_opens_a_tiers_beds() {
+    let mut s = examples::erlang_loss(1.0, 8.0, 6, 2);
+    let closed = tier(&s, 0, 1, 60.0);
+    s.wards.insert("next_best".into(), closed);
+    s.roadmap.push(RoadmapChange {
+        id: None,
+        date: chrono::NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(),
+        note: String::new(),
+        ward: Some("next_best".into()),
+        service: None,
+        capacity: Some(4),
+        ramp_days: None,
+        referrals_per_year: None,
+        annual_growth: None,
+        group_shares: None,
+    });
+    let summary = summary(&s);
+    let year = |y: i32| {
+        let k = summary.kpi(
+            Metric::OapPlacements,
+            "next_best",
+            Period::FinancialYear(FinancialYear(y)),
+        );
+        k.unwrap().estimate.mean
+    };
+    assert_eq!(year(2024), 0.0);
+    // About B(8, 6) − B(8, 10) ≈ 0.24 of 365 referrals once open.
+    assert!(year(2025) > 50.0, "{}", year(2025));
 }

@@ -197,3 +197,42 @@ fn a_transfer_with_probability_zero_changes_nothing() {
         assert_eq!((a.flows, a.events), (b.flows, b.events));
     }
 }
+
+/// A freed bed goes to those waiting to move into the ward before anyone on the waiting list:
+/// no one is admitted to the GAU while a step-down waits for it.
+#[test]
+fn waiting_transfers_take_a_freed_bed_before_the_waiting_list() {
+    use carepath_engine::trace::{Activity, Resource};
+    let mut s = roadmap_with_step_down(1);
+    s.simulation.years = 20.0;
+    let model = s.validate().unwrap();
+    let gau = Some(Resource::Ward(
+        s.wards.keys().position(|k| k == "gau").unwrap(),
+    ));
+    let (_, log) = model.trace_replication(0).unwrap();
+    let mut waiting = std::collections::BTreeSet::new();
+    let (mut admissions, mut waited) = (0, 0);
+    for e in &log {
+        match e.activity {
+            Activity::TransferRequest if e.resource == gau => {
+                waiting.insert(e.case);
+            }
+            Activity::Transfer | Activity::TransferAbandoned => {
+                waited += waiting.remove(&e.case) as u32;
+            }
+            Activity::Admission if e.resource == gau => {
+                admissions += 1;
+                assert!(
+                    waiting.is_empty(),
+                    "admitted at {} before {waiting:?}",
+                    e.time
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        admissions > 1000 && waited > 100,
+        "{admissions} admissions, {waited} moves"
+    );
+}

@@ -236,3 +236,45 @@ fn waiting_transfers_take_a_freed_bed_before_the_waiting_list() {
         "{admissions} admissions, {waited} moves"
     );
 }
+
+/// Erlang C probability of waiting for offered load `a` on `c` servers.
+fn erlang_c(a: f64, c: u32) -> f64 {
+    let b = (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b));
+    let rho = a / c as f64;
+    b / (1.0 - rho + rho * b)
+}
+
+/// PICU stays end at Poisson times (the output of an M/M/∞ system is Poisson), so with every
+/// stay moving on, the GAU is an M/M/c queue of transfers waiting in their PICU beds: the mean
+/// delayed-transfer days per transfer are Erlang C's mean wait, C(a, c) / (cμ − λ).
+#[test]
+fn transfers_wait_for_the_target_ward_as_an_erlang_c_queue() {
+    let mut s = step_down(18, None, AfterWait::Discharge);
+    s.simulation.replications = 40;
+    let summary = summary(&s);
+    let (lambda, mu, c) = (0.5, 1.0 / 30.0, 18);
+    let exact = erlang_c(lambda / mu, c) / (c as f64 * mu - lambda);
+    let values = |m: Metric| {
+        summary
+            .kpi(m, "picu", Period::Overall)
+            .unwrap()
+            .values
+            .clone()
+    };
+    let waits: Vec<f64> = values(Metric::DelayedTransferBedDays)
+        .iter()
+        .zip(values(Metric::Transfers))
+        .map(|(days, n)| days / n)
+        .collect();
+    let n = waits.len() as f64;
+    let mean = waits.iter().sum::<f64>() / n;
+    let se = (waits.iter().map(|w| (w - mean).powi(2)).sum::<f64>() / (n - 1.0) / n).sqrt();
+    assert!(
+        se < 0.08 * exact,
+        "standard error {se}, mean wait {mean}, exact {exact}"
+    );
+    assert!(
+        (mean - exact).abs() <= 4.0 * se,
+        "mean wait {mean} ± {se}, Erlang C {exact}"
+    );
+}

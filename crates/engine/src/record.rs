@@ -221,6 +221,11 @@ pub(crate) struct Totals {
     pub oap_los_n: f64,
     /// Bed-days of delayed discharges, local and out of area, integrated day by day.
     pub delayed_bed_days: f64,
+    /// Per local pool: physical bed-days kept closed (staffing, disruption); midnights with
+    /// physical capacity but none open; closures for good.
+    pub closed_area: Vec<f64>,
+    pub days_closed: Vec<f64>,
+    pub closures: Vec<f64>,
 }
 
 impl Totals {
@@ -266,6 +271,9 @@ impl Totals {
             oap_los_sum,
             oap_los_n,
             delayed_bed_days,
+            closed_area,
+            days_closed,
+            closures,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -288,6 +296,9 @@ impl Totals {
             (&mut self.oap_area, oap_area),
             (&mut self.los_sum, los_sum),
             (&mut self.los_over_alarm, los_over_alarm),
+            (&mut self.closed_area, closed_area),
+            (&mut self.days_closed, days_closed),
+            (&mut self.closures, closures),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
@@ -360,6 +371,9 @@ impl Totals {
             oap_los_sum: 0.0,
             oap_los_n: 0.0,
             delayed_bed_days: 0.0,
+            closed_area: vec![0.0; pools],
+            days_closed: vec![0.0; pools],
+            closures: vec![0.0; pools],
         }
     }
 }
@@ -764,6 +778,32 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             self.each(Metric::DaysFull, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_full[i], t.days_open[i])
             });
+        }
+        self.capacity(&pools);
+    }
+
+    /// Open capacity, for the pools that staffing or a disruption may close.
+    fn capacity(&mut self, pools: &[Subject]) {
+        let m = self.m;
+        let Some(plans) = &m.capacity else {
+            return;
+        };
+        let days = |p: usize| m.periods[p].days as f64;
+        let planned = |i: usize| !plans.pools[i].is_empty();
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::MeanOpen, key.clone(), &|t, p| {
+                t.capacity_area[i] / days(p)
+            });
+        }
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::ClosedBedDays, key.clone(), &|t, _| t.closed_area[i]);
+        }
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::DaysClosed, key.clone(), &|t, _| t.days_closed[i]);
+        }
+        let hazard = |i: usize| plans.pools[i].disruptions.iter().any(|d| d.hazard > 0.0);
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| hazard(*i)) {
+            self.each(Metric::ClosuresForGood, key.clone(), &|t, _| t.closures[i]);
         }
     }
 

@@ -44,6 +44,7 @@ const REFERRAL: u64 = 2;
 const CENSUS: u64 = 3;
 const READMISSION: u64 = 4;
 const DESIGN: u64 = 5;
+const CAPACITY: u64 = 6;
 
 /// The random attributes of a patient. Each has its own stream.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +67,12 @@ pub enum Attr {
     Readmission,
     /// An attribute whose key is already combined ([`ServiceKeys`]).
     Keyed(u64),
+    /// A pool's vacancy rate for a period (a month's key, or one for the replication).
+    Vacancy(u64),
+    /// Whether spell j of a disruption is closed.
+    ClosedSpell(u64),
+    /// When a disruption closes its pool for good.
+    ClosureForGood,
 }
 
 impl Attr {
@@ -85,6 +92,9 @@ impl Attr {
             Attr::Delay => 12,
             Attr::Readmission => 13,
             Attr::Keyed(k) => k,
+            Attr::Vacancy(period) => combine(26, period),
+            Attr::ClosedSpell(j) => combine(27, j),
+            Attr::ClosureForGood => 28,
         }
     }
 }
@@ -133,6 +143,12 @@ impl Seeds {
     /// Key of the n-th external referral.
     pub fn referral(&self, n: u64) -> u64 {
         combine(combine(self.base, REFERRAL), n)
+    }
+
+    /// Key of the capacity draws (vacancies, closures) of the pool or disruption whose name
+    /// has this [`name_key`]: the same in every scenario run with the seed.
+    pub fn capacity(&self, name_key: u64) -> u64 {
+        combine(combine(self.base, CAPACITY), name_key)
     }
 
     /// Key of the n-th patient of the starting census.

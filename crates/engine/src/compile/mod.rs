@@ -7,6 +7,7 @@
 //! [`KeyPath`]: crate::scenario::KeyPath
 
 mod calendar;
+mod capacity;
 mod census;
 mod check;
 mod demand;
@@ -50,6 +51,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
     };
     let budgets = calendar::budget(&mut c, &s.budget);
     let roadmap = roadmap::roadmap(&mut c, s, &cal, shares, &mut wards, &mut services);
+    let capacity = capacity::plans(&mut c, s, &cal);
     let census = match &s.census {
         Some(cs) => census::census(&mut c, s, cs, &wards),
         None => Vec::new(),
@@ -107,6 +109,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         population: s.demand.population_under_18,
         capacity_by_day,
         kpi_keys: Vec::new(),
+        capacity,
     };
     model.kpi_keys = record::kpi_keys(&model);
     Ok(model)

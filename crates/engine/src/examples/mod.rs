@@ -33,6 +33,9 @@ pub fn erlang_loss(
         funding: Funding::Block,
         cost_per_bed_day_gbp: 700.0,
         los_days: BTreeMap::new(),
+        staff_wte: None,
+        wte_per_bed: None,
+        vacancy: None,
     };
     let zero_wait = Urgency {
         share: 1.0,
@@ -74,6 +77,7 @@ pub fn erlang_loss(
         budget: Budget::default(),
         roadmap: vec![],
         census: None,
+        disruption: vec![],
     }
 }
 

@@ -142,6 +142,11 @@ pub(super) fn roadmap(
                 Pool::Ward(w) => format!("ward `{}`", wards[w].key),
                 Pool::Service(sv) => format!("service `{}`", services[sv].key),
             };
+            // Staff alone may change on the day the beds change (a ramp of its own).
+            let what = match (r.capacity, r.staff_wte) {
+                (None, Some(_)) => format!("the staff of {what}"),
+                _ => what,
+            };
             once(c, &path, what, i, r.date);
             let Some(target) = r.capacity else {
                 if r.staff_wte.is_none() {

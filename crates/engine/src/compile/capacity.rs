@@ -15,6 +15,8 @@ struct Declared<'a> {
     staff: Option<f64>,
     per_unit: Option<f64>,
     per_unit_key: &'static str,
+    /// What one unit of capacity is: "bed" or "place".
+    unit: &'static str,
     vacancy: Option<&'a scenario::Vacancy>,
 }
 
@@ -32,6 +34,7 @@ pub(super) fn plans(c: &mut Checker, s: &Scenario, cal: &Calendar) -> Option<Pla
                 staff: w.staff_wte,
                 per_unit: w.wte_per_bed,
                 per_unit_key: "wte_per_bed",
+                unit: "bed",
                 vacancy: w.vacancy.as_ref(),
             };
             (Pool::Ward(i), KeyPath::root("wards").key(name), name, d)
@@ -41,6 +44,7 @@ pub(super) fn plans(c: &mut Checker, s: &Scenario, cal: &Calendar) -> Option<Pla
                 staff: sv.staff_wte,
                 per_unit: sv.wte_per_place,
                 per_unit_key: "wte_per_place",
+                unit: "place",
                 vacancy: sv.vacancy.as_ref(),
             };
             (Pool::Service(i), KeyPath::root("services").key(name), name, d)
@@ -133,7 +137,7 @@ fn staffing(
         None => {
             c.err(
                 path.key(d.per_unit_key),
-                "missing: the WTE needed to open one, with `staff_wte`",
+                format!("missing: the WTE needed to open one {} (with `staff_wte`)", d.unit),
             );
             1.0
         }

@@ -525,7 +525,7 @@ pub struct Disruption {
     /// Names the disruption's random stream (default: the ward's or service's name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// What the disruption is (shown in the report).
+    /// What the disruption is, in words.
     #[serde(default)]
     pub note: String,
     /// The ward disrupted.

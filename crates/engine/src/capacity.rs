@@ -163,7 +163,12 @@ impl Drawn<'_> {
         out.extend(s.knots.iter().map(|k| k.0));
         // Stretches of one vacancy rate: months, or the whole run.
         let stretches: Vec<(f64, f64, f64)> = if self.monthly {
-            let ends = plans.months.iter().skip(1).map(|m| m.0).chain([f64::INFINITY]);
+            let ends = plans
+                .months
+                .iter()
+                .skip(1)
+                .map(|m| m.0)
+                .chain([f64::INFINITY]);
             plans
                 .months
                 .iter()

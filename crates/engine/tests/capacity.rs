@@ -4,9 +4,7 @@
 //! close that share of days, and a closure hazard h closes before year t with probability
 //! 1 − e^(−h t).
 
-use carepath_engine::scenario::{
-    Disruption, Distribution, RoadmapChange, Vacancy, VacancyDraw,
-};
+use carepath_engine::scenario::{Disruption, Distribution, RoadmapChange, Vacancy, VacancyDraw};
 use carepath_engine::{examples, run, FinancialYear, Metric, Model, Period, Scenario, Summary};
 use chrono::NaiveDate;
 
@@ -69,7 +67,10 @@ fn disruption(ward: &str) -> Disruption {
 /// Every replication's results, field by field, on the KPIs both models report.
 fn assert_same_runs(a: &Model, b: &Model) {
     for rep in 0..a.replications() {
-        let (x, y) = (a.run_replication(rep).unwrap(), b.run_replication(rep).unwrap());
+        let (x, y) = (
+            a.run_replication(rep).unwrap(),
+            b.run_replication(rep).unwrap(),
+        );
         assert_eq!(x.daily, y.daily, "replication {rep}: daily series");
         assert_eq!(x.occupancy, y.occupancy, "replication {rep}: occupancy");
         assert_eq!(x.ledger, y.ledger, "replication {rep}: ledger");
@@ -118,7 +119,10 @@ fn ample_staff_and_a_disruption_of_share_zero_change_nothing() {
         staffed.disruption.push(d);
     }
     let (a, b) = (plain.validate().unwrap(), staffed.validate().unwrap());
-    assert!(b.kpi_keys().len() > a.kpi_keys().len(), "capacity KPIs added");
+    assert!(
+        b.kpi_keys().len() > a.kpi_keys().len(),
+        "capacity KPIs added"
+    );
     assert_same_runs(&a, &b);
     // And the new KPIs say so: all open, none closed.
     let sum = run(&b, 0..b.replications()).unwrap();
@@ -206,7 +210,10 @@ fn a_ward_is_closed_in_the_share_of_weeks_asked() {
     // Closed for a fifth of the time, the beds open fall by a fifth.
     let open = values(&sum, Metric::MeanOpen, "ward", Period::Overall);
     let (mean, _) = mean_se(&open);
-    assert!((mean - 20.0 * (1.0 - got)).abs() < 1e-6 * 20.0 + 20.0 / days, "{mean}");
+    assert!(
+        (mean - 20.0 * (1.0 - got)).abs() < 1e-6 * 20.0 + 20.0 / days,
+        "{mean}"
+    );
 }
 
 /// A closure hazard of 0.2 a year: the share of 10,000 replications closed by the end of
@@ -252,37 +259,11 @@ fn a_closure_hazard_closes_before_year_t_with_probability_one_minus_e_to_the_min
     }
 }
 
-/// The whole pathway with staffing short by a monthly vacancy on every ward, home treatment
-/// closed in 20 % of weeks and a ward at risk of closing for good.
-fn disrupted(replications: u32) -> Scenario {
-    let mut s = examples::roadmap(replications);
-    for (name, w) in s.wards.iter_mut() {
-        w.staff_wte = Some(w.beds as f64 * 1.4);
-        w.wte_per_bed = Some(1.5);
-        w.vacancy = Some(Vacancy {
-            rate: Distribution::Uniform { min: 0.0, max: 0.2 },
-            drawn: VacancyDraw::Month,
-        });
-        if name == "ld_autism" {
-            let mut d = disruption(name);
-            d.closure_hazard_per_year = Some(0.3);
-            d.capacity_lost = Some(2);
-            s.disruption.push(d);
-        }
-    }
-    let mut d = disruption("");
-    d.ward = None;
-    d.service = Some("home_treatment".into());
-    d.closed_share = Some(0.2);
-    s.disruption.push(d);
-    s
-}
-
 /// Closing beds to staffing or a disruption evicts nobody and loses nobody: every referral is
 /// accounted for, and Little's law L = λW holds in every pool that sees enough patients.
 #[test]
 fn disruption_conserves_young_people_and_littles_law() {
-    let model = disrupted(10).validate().unwrap();
+    let model = examples::disrupted(10).validate().unwrap();
     for rep in 0..10 {
         let l = model.run_replication(rep).unwrap().ledger;
         assert_eq!(
@@ -291,7 +272,7 @@ fn disruption_conserves_young_people_and_littles_law() {
             "replication {rep}: {l:?}"
         );
     }
-    let mut s = disrupted(1);
+    let mut s = examples::disrupted(1);
     s.simulation.years = 100.0;
     let model = s.validate().unwrap();
     let r = model.run_replication(0).unwrap();

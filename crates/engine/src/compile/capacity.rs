@@ -47,7 +47,12 @@ pub(super) fn plans(c: &mut Checker, s: &Scenario, cal: &Calendar) -> Option<Pla
                 unit: "place",
                 vacancy: sv.vacancy.as_ref(),
             };
-            (Pool::Service(i), KeyPath::root("services").key(name), name, d)
+            (
+                Pool::Service(i),
+                KeyPath::root("services").key(name),
+                name,
+                d,
+            )
         }));
     let mut pools: Vec<Plan> = declared
         .map(|(pool, path, name, d)| Plan {
@@ -116,7 +121,10 @@ fn staffing(
         if d.per_unit.is_some() || d.vacancy.is_some() {
             c.err(
                 path.key("staff_wte"),
-                format!("`{}` and `vacancy` need the staff in post, `staff_wte`", d.per_unit_key),
+                format!(
+                    "`{}` and `vacancy` need the staff in post, `staff_wte`",
+                    d.per_unit_key
+                ),
             );
         }
         for (i, _) in changes {
@@ -131,13 +139,19 @@ fn staffing(
     let per_unit = match d.per_unit {
         Some(v) if v.is_finite() && v > 0.0 => v,
         Some(v) => {
-            c.err(path.key(d.per_unit_key), format!("must be above zero, got {v}"));
+            c.err(
+                path.key(d.per_unit_key),
+                format!("must be above zero, got {v}"),
+            );
             1.0
         }
         None => {
             c.err(
                 path.key(d.per_unit_key),
-                format!("missing: the WTE needed to open one {} (with `staff_wte`)", d.unit),
+                format!(
+                    "missing: the WTE needed to open one {} (with `staff_wte`)",
+                    d.unit
+                ),
             );
             1.0
         }

@@ -246,23 +246,28 @@ impl Plans {
             let mut changes: Vec<(f64, usize, Option<u32>)> = own()
                 .map(|(order, s)| (s.time, order, Some(s.physical)))
                 .collect();
-            changes.extend(times.iter().map(|&t| (t, usize::MAX, None)));
+            changes.extend(
+                times
+                    .iter()
+                    .filter(|&&t| t > 0.0)
+                    .map(|&t| (t, usize::MAX, None)),
+            );
             changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let mut physical = initial[i];
-            let mut current = None;
-            for (t, order, new_physical) in changes {
-                physical = new_physical.unwrap_or(physical);
-                // Nothing changes strictly between two breakpoints: look in the middle.
+            // Nothing changes strictly between two breakpoints: look in the middle.
+            let after = |t: f64| {
                 let next = times
                     .get(times.partition_point(|&x| x <= t))
                     .copied()
                     .unwrap_or(self.end);
-                let open = drawn.open(self, 0.5 * (t + next), physical);
-                let Some(from) = current else {
-                    open_now[i] = open;
-                    current = Some(open);
-                    continue;
-                };
+                0.5 * (t + next)
+            };
+            // At clock 0, before any roadmap step at 0 (which stays a step of its own).
+            let mut physical = initial[i];
+            let mut from = drawn.open(self, after(0.0), physical);
+            open_now[i] = from;
+            for (t, order, new_physical) in changes {
+                physical = new_physical.unwrap_or(physical);
+                let open = drawn.open(self, after(t), physical);
                 let step = |capacity| {
                     let step = CapacityStep {
                         time: t,
@@ -273,7 +278,7 @@ impl Plans {
                     (t, order, step)
                 };
                 // One bed at a time, as the roadmap's ramps step.
-                let mut level: u32 = from;
+                let mut level = from;
                 while level != open {
                     level = if open > level { level + 1 } else { level - 1 };
                     steps.push(step(level));
@@ -283,7 +288,7 @@ impl Plans {
                     // closed are counted from it.
                     steps.push(step(open));
                 }
-                current = Some(open);
+                from = open;
             }
         }
         steps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));

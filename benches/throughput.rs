@@ -4,7 +4,9 @@
 //!
 //! - `mmcc`: M/M/c/c with λ = 5 referrals a day, mean stay 60 days, 330 beds, 10 years;
 //! - `roadmap`: the example roadmap scenario (wards, home treatment, day hospital, step-down,
-//!   readmissions, a roadmap of capacity changes).
+//!   readmissions, a roadmap of capacity changes);
+//! - `disrupted`: the same with staffing, monthly vacancies, closed weeks and a closure hazard,
+//!   whose capacity steps each replication builds at its start.
 //!
 //! Criterion reports each as elements per second, where an element is an event (referral,
 //! admission, discharge, …); divide by the events per replication printed first for
@@ -22,6 +24,10 @@ fn bench(c: &mut Criterion) {
                 .expect("valid"),
         ),
         ("roadmap", examples::roadmap(1).validate().expect("valid")),
+        (
+            "disrupted",
+            examples::disrupted(1).validate().expect("valid"),
+        ),
     ];
     let mut group = c.benchmark_group("replication");
     for (name, model) in &cases {

@@ -24,6 +24,7 @@
 //! scenarios that differ only in capacity see exactly the same referrals (common random numbers).
 
 mod arrivals;
+mod capacity;
 mod compile;
 pub mod dist;
 pub mod examples;

@@ -3,8 +3,9 @@
 //! [`crate::Scenario::validate`]); nothing here checks or computes beyond simple accessors.
 
 use crate::arrivals::Arrivals;
+use crate::capacity::Plans;
 use crate::dist::Dist;
-use crate::layout::{Layout, PerUrgency, Pool};
+use crate::layout::{Layout, PerUrgency};
 use crate::results::{KpiKey, PeriodInfo, PoolKind};
 use crate::rng::ServiceKeys;
 use crate::scenario::{AfterWait, Funding, ServiceKind, UrgencyClass};
@@ -53,6 +54,9 @@ pub struct Model {
     pub(crate) kpi_keys: Vec<KpiKey>,
     /// Contracted out-of-area wards, in the order a placement tries them.
     pub(crate) tiers: Vec<usize>,
+    /// What keeps physical capacity closed (staffing, disruption); `None` when nothing does,
+    /// and every replication opens exactly the roadmap's capacity.
+    pub(crate) capacity: Option<Plans>,
 }
 
 #[derive(Debug, Clone)]
@@ -131,13 +135,7 @@ pub(crate) struct ServiceModel {
     pub max_capacity: u32,
 }
 
-/// Capacity of one pool changes at a clock time.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct CapacityStep {
-    pub time: f64,
-    pub pool: Pool,
-    pub capacity: u32,
-}
+pub(crate) use crate::capacity::CapacityStep;
 
 /// Someone already in the pathway when a census start begins.
 #[derive(Debug, Clone, Copy)]

@@ -228,6 +228,11 @@ pub(crate) struct Totals {
     /// Per ward (contracted out-of-area beds only): placements and their miles from home.
     pub tier_placements: Vec<f64>,
     pub tier_distance: Vec<f64>,
+    /// Per local pool: physical bed-days kept closed (staffing, disruption); midnights with
+    /// physical capacity but none open; closures for good.
+    pub closed_area: Vec<f64>,
+    pub days_closed: Vec<f64>,
+    pub closures: Vec<f64>,
 }
 
 impl Totals {
@@ -278,6 +283,9 @@ impl Totals {
             transfer_wait_area,
             tier_placements,
             tier_distance,
+            closed_area,
+            days_closed,
+            closures,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -305,6 +313,9 @@ impl Totals {
             (&mut self.transfer_wait_area, transfer_wait_area),
             (&mut self.tier_placements, tier_placements),
             (&mut self.tier_distance, tier_distance),
+            (&mut self.closed_area, closed_area),
+            (&mut self.days_closed, days_closed),
+            (&mut self.closures, closures),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
@@ -382,6 +393,9 @@ impl Totals {
             transfer_wait_area: vec![0.0; w],
             tier_placements: vec![0.0; w],
             tier_distance: vec![0.0; w],
+            closed_area: vec![0.0; pools],
+            days_closed: vec![0.0; pools],
+            closures: vec![0.0; pools],
         }
     }
 }
@@ -879,6 +893,32 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             self.each(Metric::DaysFull, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_full[i], t.days_open[i])
             });
+        }
+        self.capacity(&pools);
+    }
+
+    /// Open capacity, for the pools that staffing or a disruption may close.
+    fn capacity(&mut self, pools: &[Subject]) {
+        let m = self.m;
+        let Some(plans) = &m.capacity else {
+            return;
+        };
+        let days = |p: usize| m.periods[p].days as f64;
+        let planned = |i: usize| !plans.pools[i].is_empty();
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::MeanOpen, key.clone(), &|t, p| {
+                t.capacity_area[i] / days(p)
+            });
+        }
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::ClosedBedDays, key.clone(), &|t, _| t.closed_area[i]);
+        }
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| planned(*i)) {
+            self.each(Metric::DaysClosed, key.clone(), &|t, _| t.days_closed[i]);
+        }
+        let hazard = |i: usize| plans.pools[i].disruptions.iter().any(|d| d.hazard > 0.0);
+        for (i, key) in pools.iter().enumerate().filter(|(i, _)| hazard(*i)) {
+            self.each(Metric::ClosuresForGood, key.clone(), &|t, _| t.closures[i]);
         }
     }
 

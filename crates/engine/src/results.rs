@@ -240,6 +240,20 @@ metrics! {
     DaysAbove85 => "days_at_or_above_85pct", "% of days", "Days at or above 85 % occupancy", Lower;
     /// Share of days whose midnight occupancy was at or above capacity.
     DaysFull => "days_full", "% of days", "Days full", Lower;
+    /// Time-averaged beds or places open to new admissions: the roadmap's capacity less what
+    /// staffing and disruption keep closed; only for a ward or service with `staff_wte` or a
+    /// `[[disruption]]`, its subject.
+    MeanOpen => "mean_open_capacity", "beds", "Beds or places open (mean)", Higher;
+    /// The roadmap's bed-days (or place-days) kept closed by staffing or disruption,
+    /// integrated day by day; for the same wards and services.
+    ClosedBedDays => "closed_bed_days", "bed-days", "Bed-days closed by staffing or disruption", Lower;
+    /// Days closed to new admissions: midnights when the roadmap gives beds or places but
+    /// none is open (a disruption, or no staff); for the same wards and services.
+    DaysClosed => "days_closed", "days", "Days closed to admissions", Lower;
+    /// Closures for good (`closure_hazard_per_year`), counted on the day: the mean over
+    /// replications is the probability of a closure in the period; subject: the ward or
+    /// service.
+    ClosuresForGood => "closures_for_good", "count", "Closures for good", Lower;
     /// Mean length of completed stays that began in a local bed, from admission to discharge
     /// (delay and any time before the reported window included), counted on the discharge
     /// day; subject: group, or all. A stay is a spell: one that moved to another ward counts

@@ -44,6 +44,7 @@ const REFERRAL: u64 = 2;
 const CENSUS: u64 = 3;
 const READMISSION: u64 = 4;
 const DESIGN: u64 = 5;
+const CAPACITY: u64 = 6;
 
 /// The random attributes of a patient. Each has its own stream.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +71,12 @@ pub enum Attr {
     Transfer,
     /// Length of the stay after a transfer.
     TransferLos,
+    /// A pool's vacancy rate for a period (a month's key, or one for the replication).
+    Vacancy(u64),
+    /// Whether spell j of a disruption is closed.
+    ClosedSpell(u64),
+    /// When a disruption closes its pool for good.
+    ClosureForGood,
 }
 
 impl Attr {
@@ -91,6 +98,9 @@ impl Attr {
             Attr::Keyed(k) => k,
             Attr::Transfer => 20,
             Attr::TransferLos => 21,
+            Attr::Vacancy(period) => combine(26, period),
+            Attr::ClosedSpell(j) => combine(27, j),
+            Attr::ClosureForGood => 28,
         }
     }
 }
@@ -139,6 +149,12 @@ impl Seeds {
     /// Key of the n-th external referral.
     pub fn referral(&self, n: u64) -> u64 {
         combine(combine(self.base, REFERRAL), n)
+    }
+
+    /// Key of the capacity draws (vacancies, closures) of the pool or disruption whose name
+    /// has this [`name_key`]: the same in every scenario run with the seed.
+    pub fn capacity(&self, name_key: u64) -> u64 {
+        combine(combine(self.base, CAPACITY), name_key)
     }
 
     /// Key of the n-th patient of the starting census.

@@ -21,7 +21,7 @@
 //! comes out, because it no longer matches the patient's current timer.
 
 use crate::layout::{Pool, PoolId};
-use crate::model::{CensusEntry, Model, TransferModel};
+use crate::model::{CapacityStep, CensusEntry, Model, TransferModel};
 use crate::record::{Recorder, Replication};
 use crate::results::Overload;
 use crate::rng::{self, Attr, Seeds};
@@ -31,6 +31,7 @@ use dary_heap::QuaternaryHeap;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 
 /// Where a patient is.
@@ -181,6 +182,9 @@ struct PoolState {
     /// Beds available: capacity, or more while closing beds are still occupied.
     available: Level,
     capacity: Level,
+    /// Physical beds or places (the roadmap's) kept closed: physical − capacity.
+    closed: Level,
+    physical: u32,
 }
 
 impl PoolState {
@@ -194,6 +198,11 @@ impl PoolState {
     fn set_capacity(&mut self, t: f64, c: u32) {
         self.capacity.set(t, c);
         self.available.set(t, c.max(self.occupied.value));
+    }
+    fn set_physical(&mut self, t: f64, physical: u32) {
+        self.physical = physical;
+        self.closed
+            .set(t, physical.saturating_sub(self.capacity.value));
     }
 }
 
@@ -278,6 +287,16 @@ fn simulate(
     trace: Option<Vec<TraceEvent>>,
 ) -> Result<(Replication, Option<Vec<TraceEvent>>), Overload> {
     let seeds = Seeds::new(m.seed, rep);
+    // Open capacity: the roadmap's, unless staffing or a disruption closes some of it, which
+    // this replication draws now.
+    let physical: Vec<u32> = m.pools().map(|p| p.initial).collect();
+    let (initial, steps) = match &m.capacity {
+        Some(plans) => {
+            let (initial, steps) = plans.open(&seeds, &physical, &m.steps);
+            (initial, Cow::Owned(steps))
+        }
+        None => (physical.clone(), Cow::Borrowed(&m.steps[..])),
+    };
     // Not sized by capacity: a large pool that stays nearly empty should not cost its
     // capacity in memory. The buffers grow to what the replication needs early in the
     // warm-up, and stay that size.
@@ -289,10 +308,10 @@ fn simulate(
         seq: 0,
         patients: Vec::with_capacity(capacity_hint),
         free: Vec::with_capacity(capacity_hint),
-        pools: m
-            .pools()
-            .map(|p| p.initial)
-            .map(|c| PoolState {
+        pools: initial
+            .iter()
+            .zip(&physical)
+            .map(|(&c, &physical)| PoolState {
                 capacity: Level {
                     value: c,
                     ..Level::default()
@@ -301,6 +320,11 @@ fn simulate(
                     value: c,
                     ..Level::default()
                 },
+                closed: Level {
+                    value: physical.saturating_sub(c),
+                    ..Level::default()
+                },
+                physical,
                 ..PoolState::default()
             })
             .collect(),
@@ -322,6 +346,11 @@ fn simulate(
         overload: None,
     };
     sim.start_census(&seeds);
+    if let Some(plans) = &m.capacity {
+        for (i, t) in plans.closures(&seeds) {
+            sim.rec.add(m, t, |tot| tot.closures[i] += 1.0);
+        }
+    }
 
     let mut arrivals: Xoshiro256PlusPlus = seeds.arrivals();
     let mut segment = 0;
@@ -335,7 +364,7 @@ fn simulate(
     // kept rather than recomputed every turn. A time that can no longer fire (a step at or
     // after the end, a midnight after it) is infinite: in every comparison below it then
     // acts exactly like the finite time did.
-    let step_time = |i: usize| match m.steps.get(i) {
+    let step_time = |i: usize| match steps.get(i) {
         Some(s) if s.time < end => s.time,
         _ => f64::INFINITY,
     };
@@ -355,7 +384,7 @@ fn simulate(
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
-            sim.capacity_step(next_step);
+            sim.capacity_step(steps[next_step]);
             next_step += 1;
             t_step = step_time(next_step);
         } else if t_event <= next_arrival && t_event <= t_midnight && t_event < end {
@@ -1248,10 +1277,11 @@ impl<'m> Sim<'m> {
 
     // ----- roadmap, census and midnights ----------------------------------------------------
 
-    fn capacity_step(&mut self, i: usize) {
-        let step = self.m.steps[i];
+    fn capacity_step(&mut self, step: CapacityStep) {
         let t = step.time;
-        self.pools[self.m.layout.of(step.pool).index()].set_capacity(t, step.capacity);
+        let pool = &mut self.pools[self.m.layout.of(step.pool).index()];
+        pool.set_capacity(t, step.capacity);
+        pool.set_physical(t, step.physical);
         match step.pool {
             Pool::Ward(w) => self.serve_ward(w, t),
             Pool::Service(s) => self.serve_service(s, t),
@@ -1335,6 +1365,7 @@ impl<'m> Sim<'m> {
                 s.occupied.flush(t);
                 s.available.flush(t);
                 s.capacity.flush(t);
+                s.closed.flush(t);
             }
             for l in self.oap.iter_mut() {
                 l.flush(t);
@@ -1358,9 +1389,14 @@ impl<'m> Sim<'m> {
             let occupied = s.occupied.flush(t);
             let available = s.available.flush(t);
             let capacity = s.capacity.flush(t);
+            let closed = s.closed.flush(t);
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             // The day's tallies go to its financial year.
             let tot = &mut self.rec.totals[period];
+            tot.closed_area[i] += closed;
+            if cap == 0 && s.physical > 0 {
+                tot.days_closed[i] += 1.0;
+            }
             tot.occupied_area[i] += occupied;
             tot.available_area[i] += available;
             tot.capacity_area[i] += capacity;

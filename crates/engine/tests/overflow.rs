@@ -28,6 +28,9 @@ fn tier(s: &Scenario, beds: u32, tier: u32, distance: f64) -> Ward {
             distance_miles: Distribution::Fixed { value: distance },
         }),
         transfer: None,
+        staff_wte: None,
+        wte_per_bed: None,
+        vacancy: None,
     }
 }
 
@@ -176,6 +179,7 @@ fn the_roadmap_opens_a_tiers_beds() {
         referrals_per_year: None,
         annual_growth: None,
         group_shares: None,
+        staff_wte: None,
     });
     let summary = summary(&s);
     let year = |y: i32| {

@@ -26,7 +26,7 @@ fn scenarios_dir() -> PathBuf {
 /// The example scenario files, relative to `scenarios/`.
 fn examples() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["", "sweeps"] {
+    for dir in ["", "sweeps", "risks"] {
         for e in fs::read_dir(scenarios_dir().join(dir)).unwrap().flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "toml") {
@@ -173,6 +173,7 @@ fn check(file: &Path, mutations: &[(Index, Mutation)]) -> Result<(), TestCaseErr
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("scenarios");
     fs::create_dir_all(dir.join("sweeps")).unwrap();
+    fs::create_dir_all(dir.join("risks")).unwrap();
     for f in examples() {
         fs::copy(scenarios_dir().join(&f), dir.join(&f)).unwrap();
     }

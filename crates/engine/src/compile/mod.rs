@@ -7,6 +7,7 @@
 //! [`KeyPath`]: crate::scenario::KeyPath
 
 mod calendar;
+mod capacity;
 mod census;
 mod check;
 mod demand;
@@ -50,6 +51,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
     };
     let budgets = calendar::budget(&mut c, &s.budget);
     let roadmap = roadmap::roadmap(&mut c, s, &cal, shares, &mut wards, &mut services);
+    let capacity = capacity::plans(&mut c, s, &cal);
     let census = match &s.census {
         Some(cs) => census::census(&mut c, s, cs, &wards),
         None => Vec::new(),
@@ -108,6 +110,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         capacity_by_day,
         kpi_keys: Vec::new(),
         tiers: pools::tiers(s),
+        capacity,
     };
     model.kpi_keys = record::kpi_keys(&model);
     Ok(model)

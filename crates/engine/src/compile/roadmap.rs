@@ -114,12 +114,18 @@ pub(super) fn roadmap(
             }
             (None, None) => {
                 if !demand {
-                    c.err(path.clone(), "changes nothing: name a `ward` or `service` with a `capacity`, or set `referrals_per_year`, `annual_growth` or `group_shares`");
+                    c.err(path.clone(), "changes nothing: name a `ward` or `service` with a `capacity` or `staff_wte`, or set `referrals_per_year`, `annual_growth` or `group_shares`");
                 }
                 if r.capacity.is_some() || r.ramp_days.is_some() {
                     c.err(
                         path.key("capacity"),
                         "a capacity change needs a `ward` or `service`",
+                    );
+                }
+                if r.staff_wte.is_some() {
+                    c.err(
+                        path.key("staff_wte"),
+                        "a staff change needs a `ward` or `service`",
                     );
                 }
                 None
@@ -136,12 +142,19 @@ pub(super) fn roadmap(
                 Pool::Ward(w) => format!("ward `{}`", wards[w].key),
                 Pool::Service(sv) => format!("service `{}`", services[sv].key),
             };
+            // Staff alone may change on the day the beds change (a ramp of its own).
+            let what = match (r.capacity, r.staff_wte) {
+                (None, Some(_)) => format!("the staff of {what}"),
+                _ => what,
+            };
             once(c, &path, what, i, r.date);
             let Some(target) = r.capacity else {
-                c.err(
-                    path.key("capacity"),
-                    "the new number of beds or places is missing",
-                );
+                if r.staff_wte.is_none() {
+                    c.err(
+                        path.key("capacity"),
+                        "the new number of beds or places (or `staff_wte`) is missing",
+                    );
+                }
                 continue;
             };
             let target = c.capacity(path.key("capacity"), target);
@@ -172,10 +185,10 @@ pub(super) fn roadmap(
                 once(c, &path, what.to_string(), i, r.date);
             }
             demand_change(c, &path, r, t, &group_names, &mut out);
-        } else if r.ramp_days.is_some() && r.capacity.is_none() {
+        } else if r.ramp_days.is_some() && r.capacity.is_none() && r.staff_wte.is_none() {
             c.err(
                 path.key("ramp_days"),
-                "`ramp_days` goes with a `capacity` change",
+                "`ramp_days` goes with a `capacity` or `staff_wte` change",
             );
         }
     }
@@ -225,6 +238,7 @@ fn ramp(steps: &mut Vec<CapacityStep>, pool: Pool, from: u32, to: u32, t: f64, d
             time,
             pool,
             capacity,
+            physical: capacity,
         });
     }
 }

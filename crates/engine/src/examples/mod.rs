@@ -35,6 +35,9 @@ pub fn erlang_loss(
         los_days: BTreeMap::new(),
         out_of_area: None,
         transfer: None,
+        staff_wte: None,
+        wte_per_bed: None,
+        vacancy: None,
     };
     let zero_wait = Urgency {
         share: 1.0,
@@ -76,6 +79,7 @@ pub fn erlang_loss(
         budget: Budget::default(),
         roadmap: vec![],
         census: None,
+        disruption: vec![],
     }
 }
 
@@ -96,5 +100,41 @@ pub fn pathway(replications: u32) -> Scenario {
     let mut s: Scenario = toml::from_str(include_str!("pathway.toml"))
         .unwrap_or_else(|e| panic!("the bundled example: {}", e.message()));
     s.simulation.replications = replications;
+    s
+}
+
+/// [`roadmap`] with every ward short of staff (1.4 WTE a bed at 1.5 a bed, a vacancy uniform
+/// on 0–20 % drawn every month), home treatment closed to new referrals in 20 % of weeks, and
+/// the LD/autism ward at a hazard of 0.3 a year of losing 2 beds for good: every way capacity
+/// can be closed, at once.
+pub fn disrupted(replications: u32) -> Scenario {
+    let mut s = roadmap(replications);
+    let closes = |ward: Option<&str>, service: Option<&str>| Disruption {
+        id: None,
+        note: String::new(),
+        ward: ward.map(str::to_string),
+        service: service.map(str::to_string),
+        closed_share: None,
+        spell_days: 7,
+        closure_hazard_per_year: None,
+        capacity_lost: None,
+    };
+    for w in s.wards.values_mut() {
+        w.staff_wte = Some(w.beds as f64 * 1.4);
+        w.wte_per_bed = Some(1.5);
+        w.vacancy = Some(Vacancy {
+            rate: Distribution::Uniform { min: 0.0, max: 0.2 },
+            drawn: VacancyDraw::Month,
+        });
+    }
+    s.disruption.push(Disruption {
+        closure_hazard_per_year: Some(0.3),
+        capacity_lost: Some(2),
+        ..closes(Some("ld_autism"), None)
+    });
+    s.disruption.push(Disruption {
+        closed_share: Some(0.2),
+        ..closes(None, Some("home_treatment"))
+    });
     s
 }

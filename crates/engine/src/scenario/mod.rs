@@ -55,6 +55,10 @@ pub struct Scenario {
     /// Start from today's occupants instead of an empty system.
     #[serde(default)]
     pub census: Option<Census>,
+    /// Random closures: a ward or service closed to new admissions in a share of weeks, or at
+    /// risk of closing for good.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disruption: Vec<Disruption>,
 }
 
 /// Run length, warm-up, replications and seed.
@@ -325,6 +329,17 @@ pub struct Ward {
     /// delayed discharge applies only to the stay that ends at home.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer: Option<Transfer>,
+    /// Staff in post at the start, in whole-time equivalents (WTE). With `wte_per_bed`, the
+    /// ward opens only the beds its staff can run: floor(staff × (1 − vacancy) / wte_per_bed),
+    /// at most `beds`. Omit for a ward whose beds are all staffed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_wte: Option<f64>,
+    /// WTE needed to open one bed (needs `staff_wte`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wte_per_bed: Option<f64>,
+    /// The share of posts vacant, drawn at random (needs `staff_wte`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vacancy: Option<Vacancy>,
 }
 
 /// Contracted out-of-area beds: one tier of the overflow before the national pool.
@@ -372,6 +387,32 @@ pub enum AfterWait {
     Stay,
 }
 
+/// A vacancy rate: the share of staff posts unfilled, drawn from its own stream keyed by the
+/// ward's or service's name, so that scenarios run with the same seed draw the same vacancies
+/// (paired comparisons stay paired).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vacancy {
+    /// The rate's distribution, between 0 and 1 (a `fixed`, `uniform`, `triangular` or
+    /// `empirical` distribution).
+    pub rate: Distribution,
+    /// Draw the rate once per `replication` (a lasting shortage) or afresh every calendar
+    /// `month` (turnover).
+    #[serde(default)]
+    pub drawn: VacancyDraw,
+}
+
+/// How often a vacancy rate is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VacancyDraw {
+    /// Once per replication.
+    #[default]
+    Replication,
+    /// Afresh for every calendar month.
+    Month,
+}
+
 /// How a ward is paid for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -410,6 +451,17 @@ pub struct Service {
     /// episode's end happens at the end. Default: uniform over the episode.
     #[serde(default)]
     pub escalation_delay_days: Option<Distribution>,
+    /// Staff in post at the start, in WTE. With `wte_per_place`, the service opens only the
+    /// places its staff can run: floor(staff × (1 − vacancy) / wte_per_place), at most
+    /// `places`. Omit for a service whose places are all staffed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_wte: Option<f64>,
+    /// WTE needed to run one place (needs `staff_wte`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wte_per_place: Option<f64>,
+    /// The share of posts vacant, drawn at random (needs `staff_wte`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vacancy: Option<Vacancy>,
 }
 
 /// What kind of community alternative a service is.
@@ -514,6 +566,53 @@ pub struct RoadmapChange {
     /// New group shares (all groups, summing to 1).
     #[serde(default)]
     pub group_shares: Option<BTreeMap<String, f64>>,
+    /// New staff in post for the `ward` or `service`, in WTE (it must declare `staff_wte`).
+    /// With `ramp_days`, staff are recruited (or leave) evenly over that many days, and the
+    /// staffed beds follow. Closing staffed beds evicts nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_wte: Option<f64>,
+}
+
+/// A random disruption of one ward or service. Closed means closed to new admissions: young
+/// people already there stay until they leave, as when the roadmap closes beds. Draws come
+/// from a stream keyed by `id` (or the ward's or service's name) and the replication, so
+/// scenarios run with the same seed close on the same days, and entries that share an `id`
+/// close together (one provider's two wards).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disruption {
+    /// Names the disruption's random stream (default: the ward's or service's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// What the disruption is, in words.
+    #[serde(default)]
+    pub note: String,
+    /// The ward disrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ward: Option<String>,
+    /// The service disrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Share of spells closed to new admissions, each spell drawn independently (0.2: closed
+    /// in 20 % of weeks, at random).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_share: Option<f64>,
+    /// Length of each spell, in days, counted from the start date.
+    #[serde(default = "default_spell_days")]
+    #[schemars(range(min = 1, max = limits::MAX_WARMUP_DAYS))]
+    pub spell_days: u32,
+    /// Risk of closing for good, per year from the start date (0.2: about one closure in five
+    /// years; closed before year t with probability 1 − e^(−0.2 t)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closure_hazard_per_year: Option<f64>,
+    /// Beds or places lost when it closes for good (default: all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = limits::MAX_CAPACITY))]
+    pub capacity_lost: Option<u32>,
+}
+
+fn default_spell_days() -> u32 {
+    7
 }
 
 /// Today's occupants: the simulation starts from them instead of from empty.

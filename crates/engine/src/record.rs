@@ -221,6 +221,63 @@ pub(crate) struct Totals {
     pub oap_los_n: f64,
     /// Bed-days of delayed discharges, local and out of area, integrated day by day.
     pub delayed_bed_days: f64,
+    /// Per declared locality (empty without `[localities]`).
+    pub localities: Vec<LocalityTotals>,
+    /// Per declared waiting place (empty without `[waiting_places]`).
+    pub places: Vec<PlaceTotals>,
+}
+
+/// The tallies of one locality's young people.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LocalityTotals {
+    pub referrals: f64,
+    /// Local admissions (repatriations included) and their summed miles from home.
+    pub admissions: f64,
+    pub admission_miles: f64,
+    /// Bed-days in local wards and out of area.
+    pub local_days: f64,
+    pub oap_days: f64,
+    pub oap_placements: f64,
+    pub oap_distance: f64,
+    pub bed_waits: f64,
+    pub over_target: f64,
+    pub repatriations: f64,
+}
+
+impl LocalityTotals {
+    fn absorb(&mut self, o: &LocalityTotals) {
+        let LocalityTotals {
+            referrals,
+            admissions,
+            admission_miles,
+            local_days,
+            oap_days,
+            oap_placements,
+            oap_distance,
+            bed_waits,
+            over_target,
+            repatriations,
+        } = o;
+        self.repatriations += repatriations;
+        self.referrals += referrals;
+        self.admissions += admissions;
+        self.admission_miles += admission_miles;
+        self.local_days += local_days;
+        self.oap_days += oap_days;
+        self.oap_placements += oap_placements;
+        self.oap_distance += oap_distance;
+        self.bed_waits += bed_waits;
+        self.over_target += over_target;
+    }
+}
+
+/// The tallies of one waiting place.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlaceTotals {
+    /// Waits for a bed that began here.
+    pub waits: f64,
+    /// Young-person-days waited here, integrated day by day.
+    pub days: f64,
 }
 
 impl Totals {
@@ -266,6 +323,8 @@ impl Totals {
             oap_los_sum,
             oap_los_n,
             delayed_bed_days,
+            localities,
+            places,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -313,6 +372,13 @@ impl Totals {
             *a += b;
         }
         self.wait_hist.merge(wait_hist);
+        for (a, b) in self.localities.iter_mut().zip(localities) {
+            a.absorb(b);
+        }
+        for (a, b) in self.places.iter_mut().zip(places) {
+            a.waits += b.waits;
+            a.days += b.days;
+        }
         for (a, b) in self.los_hist.iter_mut().zip(los_hist) {
             a.merge(b);
         }
@@ -360,6 +426,8 @@ impl Totals {
             oap_los_sum: 0.0,
             oap_los_n: 0.0,
             delayed_bed_days: 0.0,
+            localities: vec![LocalityTotals::default(); m.localities.len()],
+            places: vec![PlaceTotals::default(); m.waiting_places.len()],
         }
     }
 }
@@ -553,6 +621,8 @@ fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f
     e.pools();
     e.stays();
     e.costs();
+    e.localities();
+    e.waiting_places();
 }
 
 /// Inpatient bed-days: local wards and out of area.
@@ -856,12 +926,21 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
                     ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
                 }
             }
+            for (place, totals) in m.waiting_places.iter().zip(&t.places) {
+                c[WaitingPlaces] += totals.days * place.cost;
+            }
             c
         };
         self.each(Metric::Cost, Subject::Pathway, &|t, _| {
             costs(t).0.iter().sum()
         });
+        // Waiting places are a category only when one has a cost, so that a scenario without
+        // them reports the categories it always did.
+        let waiting_costs = m.waiting_places.iter().any(|p| p.cost > 0.0);
         for category in CostCategory::ALL {
+            if category == CostCategory::WaitingPlaces && !waiting_costs {
+                continue;
+            }
             self.each(Metric::Cost, Subject::Cost(category), &|t, _| {
                 costs(t)[category]
             });
@@ -875,15 +954,78 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             });
         }
     }
+
+    /// Each declared locality's young people: none without `[localities]`.
+    fn localities(&mut self) {
+        let m = self.m;
+        type Row = (Metric, fn(&LocalityTotals, f64, f64) -> f64);
+        // (metric, value from the tallies, the population and the years of the period)
+        let rows: [Row; 12] = [
+            (Metric::Referrals, |l, _, _| l.referrals),
+            (Metric::ReferralsPer100k, |l, pop, y| {
+                l.referrals / pop * 1e5 / y
+            }),
+            (Metric::Admissions, |l, _, _| l.admissions),
+            (Metric::AdmissionsPer100k, |l, pop, y| {
+                (l.admissions - l.repatriations + l.oap_placements) / pop * 1e5 / y
+            }),
+            (Metric::BedDays, |l, _, _| l.local_days + l.oap_days),
+            (Metric::BedDaysPer100k, |l, pop, y| {
+                (l.local_days + l.oap_days) / pop * 1e5 / y
+            }),
+            (Metric::OapPlacements, |l, _, _| l.oap_placements),
+            (Metric::OapBedDays, |l, _, _| l.oap_days),
+            (Metric::OapMeanDistance, |l, _, _| {
+                ratio(l.oap_distance, l.oap_placements)
+            }),
+            (Metric::LocalAdmissionDistance, |l, _, _| {
+                ratio(l.admission_miles, l.admissions)
+            }),
+            (Metric::BedWaits, |l, _, _| l.bed_waits),
+            (Metric::BedWaitsOverTarget, |l, _, _| l.over_target),
+        ];
+        for (metric, value) in rows {
+            for (i, locality) in m.localities.iter().enumerate() {
+                if metric == Metric::LocalAdmissionDistance && locality.ward_miles.is_none() {
+                    continue;
+                }
+                let pop = locality.population;
+                self.each(metric, Subject::Locality(locality.key.clone()), &|t, p| {
+                    let years = m.periods[p].days as f64 / DAYS_PER_YEAR;
+                    value(&t.localities[i], pop, years)
+                });
+            }
+        }
+    }
+
+    /// Each declared waiting place: none without `[waiting_places]`.
+    fn waiting_places(&mut self) {
+        let m = self.m;
+        for (i, place) in m.waiting_places.iter().enumerate() {
+            self.each(
+                Metric::PlaceWaits,
+                Subject::WaitingPlace(place.key.clone()),
+                &|t, _| t.places[i].waits,
+            );
+        }
+        for (i, place) in m.waiting_places.iter().enumerate() {
+            self.each(
+                Metric::PlaceWaitDays,
+                Subject::WaitingPlace(place.key.clone()),
+                &|t, _| t.places[i].days,
+            );
+        }
+    }
 }
 
 /// Cost categories, the subjects of `cost_gbp` (the names of [`CostCategory::ALL`]).
-pub const COST_CATEGORIES: [&str; 5] = [
+pub const COST_CATEGORIES: [&str; 6] = [
     CostCategory::BlockBeds.name(),
     CostCategory::SpotBeds.name(),
     CostCategory::OutOfArea.name(),
     CostCategory::HomeTreatment.name(),
     CostCategory::DayHospital.name(),
+    CostCategory::WaitingPlaces.name(),
 ];
 
 #[cfg(test)]

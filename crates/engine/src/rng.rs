@@ -44,6 +44,8 @@ const REFERRAL: u64 = 2;
 const CENSUS: u64 = 3;
 const READMISSION: u64 = 4;
 const DESIGN: u64 = 5;
+/// Referrals of a group with its own growth (its own arrival process).
+const GROUP_REFERRALS: u64 = 8;
 
 /// The random attributes of a patient. Each has its own stream.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +68,10 @@ pub enum Attr {
     Readmission,
     /// An attribute whose key is already combined ([`ServiceKeys`]).
     Keyed(u64),
+    /// The locality a new referral comes from.
+    Locality,
+    /// Where a young person waits for a bed.
+    WaitingPlace,
 }
 
 impl Attr {
@@ -85,6 +91,8 @@ impl Attr {
             Attr::Delay => 12,
             Attr::Readmission => 13,
             Attr::Keyed(k) => k,
+            Attr::Locality => 14,
+            Attr::WaitingPlace => 15,
         }
     }
 }
@@ -133,6 +141,21 @@ impl Seeds {
     /// Key of the n-th external referral.
     pub fn referral(&self, n: u64) -> u64 {
         combine(combine(self.base, REFERRAL), n)
+    }
+
+    /// The arrival stream of the group with this [`name_key`], when it has its own growth.
+    pub fn group_arrivals(&self, group: u64) -> Xoshiro256PlusPlus {
+        Xoshiro256PlusPlus::seed_from_u64(combine(self.group_domain(group), ARRIVALS))
+    }
+
+    /// Key of the n-th referral of the group with this [`name_key`], when it has its own
+    /// growth.
+    pub fn group_referral(&self, group: u64, n: u64) -> u64 {
+        combine(combine(self.group_domain(group), REFERRAL), n)
+    }
+
+    fn group_domain(&self, group: u64) -> u64 {
+        combine(combine(self.base, GROUP_REFERRALS), group)
     }
 
     /// Key of the n-th patient of the starting census.

@@ -20,6 +20,7 @@
 //! patient was served from a queue, or left) stays in the heap and is recognised when it
 //! comes out, because it no longer matches the patient's current timer.
 
+use crate::arrivals::Arrivals;
 use crate::layout::{Pool, PoolId};
 use crate::model::{CensusEntry, Model};
 use crate::record::{Recorder, Replication};
@@ -79,6 +80,10 @@ struct Patient {
     ever_placed: bool,
     /// Miles from home of the current out-of-area placement.
     distance: f64,
+    /// The locality the young person comes from (0 without `[localities]`).
+    locality: u16,
+    /// Where the young person waits for a bed, while waiting (with `[waiting_places]`).
+    waits_at: u16,
 }
 
 /// What a readmission carries over from the young person's last stay.
@@ -89,6 +94,7 @@ struct Prior {
     ever_placed: bool,
     /// When they were discharged.
     discharged: f64,
+    locality: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +231,33 @@ struct Sim<'m> {
     trace: Option<Vec<TraceEvent>>,
     /// Set when a waiting list outgrows [`limits::MAX_WAITING`]: when, and for what.
     overload: Option<(f64, Queue)>,
+    /// Per declared locality: its young people in local beds, and out of area.
+    locality_beds: Vec<Level>,
+    locality_oap: Vec<Level>,
+    /// Per declared waiting place: young people waiting there.
+    place_waiting: Vec<Level>,
+}
+
+/// An arrival process of referrals: the common one, or that of a group with its own growth.
+struct Source<'m> {
+    arrivals: &'m Arrivals,
+    rng: Xoshiro256PlusPlus,
+    segment: usize,
+    /// The time of its next referral (infinite once the horizon ends).
+    next: f64,
+    /// Referrals so far: the next one's number.
+    count: u64,
+    /// The group and its [`rng::name_key`], for a group's own process.
+    group: Option<(usize, u64)>,
+}
+
+impl Source<'_> {
+    fn advance(&mut self, t: f64) {
+        self.next = self
+            .arrivals
+            .next(&mut self.segment, t, Exp1.sample(&mut self.rng))
+            .unwrap_or(f64::INFINITY);
+    }
 }
 
 /// A waiting list: for a bed, or for service `s`.
@@ -309,16 +342,33 @@ fn simulate(
         cases: 0,
         trace,
         overload: None,
+        locality_beds: vec![Level::default(); m.localities.len()],
+        locality_oap: vec![Level::default(); m.localities.len()],
+        place_waiting: vec![Level::default(); m.waiting_places.len()],
     };
     sim.start_census(&seeds);
 
-    let mut arrivals: Xoshiro256PlusPlus = seeds.arrivals();
-    let mut segment = 0;
-    let mut referral_no = 0u64;
-    let mut next_arrival = m
-        .arrivals
-        .next(&mut segment, 0.0, Exp1.sample(&mut arrivals))
-        .unwrap_or(f64::INFINITY);
+    // The common process first, so that it wins ties (as the only one did before).
+    let common = Source {
+        arrivals: &m.arrivals,
+        rng: seeds.arrivals(),
+        segment: 0,
+        next: 0.0,
+        count: 0,
+        group: None,
+    };
+    let own = m.group_arrivals.iter().map(|g| Source {
+        arrivals: &g.arrivals,
+        rng: seeds.group_arrivals(g.stream),
+        segment: 0,
+        next: 0.0,
+        count: 0,
+        group: Some((g.group, g.stream)),
+    });
+    let mut sources: Vec<Source> = std::iter::once(common).chain(own).collect();
+    for source in sources.iter_mut() {
+        source.advance(0.0);
+    }
     let end = m.cal.end();
     // The roadmap and midnight clocks change only when they fire, so their next times are
     // kept rather than recomputed every turn. A time that can no longer fire (a step at or
@@ -343,6 +393,17 @@ fn simulate(
 
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
+        let (source, next_arrival) =
+            sources
+                .iter()
+                .enumerate()
+                .fold((0, f64::INFINITY), |best, (i, s)| {
+                    if s.next < best.1 {
+                        (i, s.next)
+                    } else {
+                        best
+                    }
+                });
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
             sim.capacity_step(next_step);
             next_step += 1;
@@ -354,16 +415,18 @@ fn simulate(
         } else if next_arrival <= t_midnight && next_arrival < end {
             let t = next_arrival;
             sim.events += 1;
-            sim.refer(t, seeds.referral(referral_no), None);
-            referral_no += 1;
+            let s = &mut sources[source];
+            let (key, group) = match s.group {
+                None => (seeds.referral(s.count), None),
+                Some((g, stream)) => (seeds.group_referral(stream, s.count), Some(g)),
+            };
+            s.count += 1;
+            sim.refer(t, key, None, group);
             // Waiting lists grow only as referrals arrive, so this is where to stop one.
             if sim.overload.is_some() {
                 break;
             }
-            next_arrival = m
-                .arrivals
-                .next(&mut segment, t, Exp1.sample(&mut arrivals))
-                .unwrap_or(f64::INFINITY);
+            sources[source].advance(t);
         } else if t_midnight.is_finite() {
             sim.midnight(midnight, t_midnight);
             midnight += 1;
@@ -465,6 +528,8 @@ impl Sim<'_> {
             in_delay: false,
             ever_placed: false,
             distance: 0.0,
+            locality: 0,
+            waits_at: 0,
         };
         match self.free.pop() {
             Some(i) => {
@@ -514,9 +579,10 @@ impl Sim<'_> {
                     group: pat.group as usize,
                     ever_placed: pat.ever_placed,
                     discharged: pat.entered,
+                    locality: pat.locality,
                 };
                 self.release(p);
-                self.refer(t, rng::readmission(key), Some(prior));
+                self.refer(t, rng::readmission(key), Some(prior), None);
             }
         }
     }
@@ -524,15 +590,15 @@ impl Sim<'_> {
     // ----- referral and gatekeeping -------------------------------------------------------
 
     /// A referral: new (`prior` is `None`), or the readmission of a young person, who keeps
-    /// their group.
-    fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>) {
+    /// their group and locality. A group's own arrival process gives its `group`.
+    fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>, group: Option<usize>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
             self.share_cursor += 1;
         }
         // A draw whose outcome is certain is not made: every attribute has its own stream, so
         // leaving one out changes no other draw.
-        let group = prior.map(|r| r.group).unwrap_or_else(|| {
+        let group = prior.map(|r| r.group).or(group).unwrap_or_else(|| {
             let cum = &m.shares[self.share_cursor].1;
             certain(cum.iter().copied()).unwrap_or_else(|| {
                 let u = rng::uniform(key, Attr::Group);
@@ -559,11 +625,19 @@ impl Sim<'_> {
         if let Some(prior) = prior {
             self.patients[p as usize].ever_placed = prior.ever_placed;
         }
+        let locality = match prior {
+            Some(r) => r.locality as usize,
+            None => self.draw_locality(key),
+        };
+        self.patients[p as usize].locality = locality as u16;
         let since_discharge = prior.map(|r| t - r.discharged);
         self.rec.add(m, t, |tot| {
             tot.referrals[group] += 1.0;
             if let Some(after) = since_discharge {
                 tot.readmissions.add(after);
+            }
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.referrals += 1.0;
             }
         });
 
@@ -580,7 +654,9 @@ impl Sim<'_> {
             // A service with no places (not yet open, or closed) is no alternative at all.
             let pool = &self.pools[m.layout.service(s).index()];
             let open = pool.capacity.value > 0;
-            if open && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
+            // Nor is one that does not serve the young person's locality (no draw is made).
+            let serves = m.services[s].serves.get(locality).is_none_or(|&x| x);
+            if open && serves && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
                 if pool.has_room() {
                     self.start_episode(p, s, t);
                     return;
@@ -602,6 +678,51 @@ impl Sim<'_> {
             }
             (None, _) => self.request_bed(p, t),
         }
+    }
+
+    /// The locality of a new young person: drawn only when there are two or more (0 without
+    /// `[localities]`).
+    fn draw_locality(&self, key: u64) -> usize {
+        let cum = &self.m.locality_cum;
+        if cum.is_empty() {
+            return 0;
+        }
+        certain(cum.iter().copied()).unwrap_or_else(|| {
+            let u = rng::uniform(key, Attr::Locality);
+            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+        })
+    }
+
+    /// Someone of locality `l` enters (+1) or leaves (-1) a local bed or an out-of-area one.
+    fn locality_bed(&mut self, p: u32, t: f64, out_of_area: bool, delta: i32) {
+        let l = self.patients[p as usize].locality as usize;
+        let levels = if out_of_area {
+            &mut self.locality_oap
+        } else {
+            &mut self.locality_beds
+        };
+        if let Some(level) = levels.get_mut(l) {
+            level.set(t, (level.value as i32 + delta) as u32);
+        }
+    }
+
+    /// The young person starts waiting for a bed in one of the declared places, drawn from
+    /// their group's shares (only when more than one is possible).
+    fn start_waiting_place(&mut self, p: u32, t: f64) -> Option<usize> {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let cum = &m.groups[pat.group as usize].waits_in;
+        if cum.is_empty() {
+            return None;
+        }
+        let place = certain(cum.iter().copied()).unwrap_or_else(|| {
+            let u = rng::uniform(pat.key, Attr::WaitingPlace);
+            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+        });
+        self.patients[p as usize].waits_at = place as u16;
+        let level = &mut self.place_waiting[place];
+        level.set(t, level.value + 1);
+        Some(place)
     }
 
     // ----- community alternatives ---------------------------------------------------------
@@ -759,11 +880,15 @@ impl Sim<'_> {
             return;
         }
         pat.breached = true;
-        let urgency = pat.urgency;
+        let (urgency, locality) = (pat.urgency, pat.locality as usize);
         self.note(p, t, Activity::TargetPassed, None);
         self.over_target.set(t, self.over_target.value + 1);
-        self.rec
-            .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
+        self.rec.add(self.m, t, |tot| {
+            tot.over_target[urgency] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.over_target += 1.0;
+            }
+        });
         self.wait_clock(p, t);
     }
 
@@ -774,7 +899,17 @@ impl Sim<'_> {
         self.bed_queue.push(p);
         self.waiting.set(t, self.bed_queue.len() as u32);
         self.check_queue(self.bed_queue.len(), t, Queue::Beds);
-        self.rec.add(self.m, t, |tot| tot.bed_waits[urgency] += 1.0);
+        let place = self.start_waiting_place(p, t);
+        let locality = self.patients[p as usize].locality as usize;
+        self.rec.add(self.m, t, |tot| {
+            tot.bed_waits[urgency] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.bed_waits += 1.0;
+            }
+            if let Some(place) = place {
+                tot.places[place].waits += 1.0;
+            }
+        });
     }
 
     /// Notes the first time a waiting list outgrows [`limits::MAX_WAITING`].
@@ -792,6 +927,9 @@ impl Sim<'_> {
         if pat.breached {
             pat.breached = false;
             self.over_target.set(t, self.over_target.value - 1);
+        }
+        if let Some(level) = self.place_waiting.get_mut(pat.waits_at as usize) {
+            level.set(t, level.value - 1);
         }
         let (urgency, waited) = (pat.urgency, t - pat.requested);
         self.rec.wait(self.m, t, urgency, waited);
@@ -844,6 +982,7 @@ impl Sim<'_> {
     fn enter_ward(&mut self, p: u32, w: usize, t: f64) {
         let pool = self.m.layout.ward(w);
         self.occupy(pool, t, 1);
+        self.locality_bed(p, t, false, 1);
         self.rec.enter(pool, t);
         let pat = &mut self.patients[p as usize];
         pat.place = Place::Ward(w as u16);
@@ -854,7 +993,14 @@ impl Sim<'_> {
         let m = self.m;
         self.enter_ward(p, w, t);
         self.note(p, t, Activity::Admission, Some(Resource::Ward(w)));
-        self.rec.add(m, t, |tot| tot.admissions[w] += 1.0);
+        let (locality, miles) = self.miles_to(p, w);
+        self.rec.add(m, t, |tot| {
+            tot.admissions[w] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.admissions += 1.0;
+                l.admission_miles += miles;
+            }
+        });
         let (key, group) = (
             self.patients[p as usize].key,
             self.patients[p as usize].group as usize,
@@ -875,6 +1021,18 @@ impl Sim<'_> {
         }
     }
 
+    /// The locality of patient `p` and its miles to ward `w` (0 when not given).
+    fn miles_to(&self, p: u32, w: usize) -> (usize, f64) {
+        let l = self.patients[p as usize].locality as usize;
+        let miles = self
+            .m
+            .localities
+            .get(l)
+            .and_then(|x| x.ward_miles.as_ref())
+            .map_or(0.0, |miles| miles[w]);
+        (l, miles)
+    }
+
     fn place_out_of_area(&mut self, p: u32, t: f64) {
         let m = self.m;
         let (key, group) = (
@@ -890,7 +1048,14 @@ impl Sim<'_> {
         } else {
             0.0
         };
-        let distance = g.distance.sample(&mut rng::draw(key, Attr::Distance));
+        let locality = self.patients[p as usize].locality as usize;
+        // A locality's own out-of-area distances replace the group's.
+        let distance = m
+            .localities
+            .get(locality)
+            .and_then(|l| l.oap_distance.as_ref())
+            .unwrap_or(&g.distance)
+            .sample(&mut rng::draw(key, Attr::Distance));
         let first_time = self.rec.in_window(t) && !self.patients[p as usize].ever_placed;
         let pat = &mut self.patients[p as usize];
         pat.place = Place::OutOfArea;
@@ -909,8 +1074,13 @@ impl Sim<'_> {
         );
         let v = self.oap[group].value + 1;
         self.oap[group].set(t, v);
+        self.locality_bed(p, t, true, 1);
         self.rec.enter(m.layout.out_of_area(), t);
         self.rec.add(m, t, |tot| {
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.oap_placements += 1.0;
+                l.oap_distance += distance;
+            }
             tot.oap_placements += 1.0;
             tot.oap_young_people += first_time as u8 as f64;
             tot.oap_distance += distance;
@@ -928,6 +1098,7 @@ impl Sim<'_> {
         let group = pat.group as usize;
         let v = self.oap[group].value - 1;
         self.oap[group].set(t, v);
+        self.locality_bed(p, t, true, -1);
         self.rec
             .exit(self.m.layout.out_of_area(), t, t - pat.entered);
         if self.m.repatriation {
@@ -973,9 +1144,15 @@ impl Sim<'_> {
             self.enter_ward(p, w, t);
             self.note(p, t, Activity::Repatriation, Some(Resource::Ward(w)));
             let days_left = (pat.stay_end - t).max(0.0);
+            let (locality, miles) = self.miles_to(p, w);
             self.rec.add(m, t, |tot| {
                 tot.repatriations += 1.0;
                 tot.admissions[w] += 1.0;
+                if let Some(l) = tot.localities.get_mut(locality) {
+                    l.admissions += 1.0;
+                    l.admission_miles += miles;
+                    l.repatriations += 1.0;
+                }
                 tot.oap_days_avoided += days_left;
                 tot.oap_mile_days_avoided += days_left * pat.distance;
             });
@@ -989,6 +1166,7 @@ impl Sim<'_> {
             Place::Ward(w) => {
                 let pool = self.m.layout.ward(w as usize);
                 self.occupy(pool, t, -1);
+                self.locality_bed(p, t, false, -1);
                 self.rec.exit(pool, t, t - pat.entered);
                 self.serve_ward(w as usize, t);
             }
@@ -1105,10 +1283,12 @@ impl Sim<'_> {
         });
         for (n, entry) in entries {
             let key = seeds.census(n as u64);
+            let locality = self.draw_locality(key) as u16;
             self.rec.ledger.initial += 1;
             match entry {
                 CensusEntry::InWard { ward, group, days } => {
                     let p = self.new_patient(key, None, group, UrgencyClass::Routine);
+                    self.patients[p as usize].locality = locality;
                     self.enter_ward(p, ward, 0.0);
                     self.note(p, 0.0, Activity::InBedAtStart, Some(Resource::Ward(ward)));
                     let total = m.groups[group].los[ward]
@@ -1121,6 +1301,8 @@ impl Sim<'_> {
                 }
                 CensusEntry::OutOfArea { group, days } => {
                     let p = self.new_patient(key, None, group, UrgencyClass::Routine);
+                    self.patients[p as usize].locality = locality;
+                    self.locality_bed(p, 0.0, true, 1);
                     self.note(
                         p,
                         0.0,
@@ -1149,6 +1331,8 @@ impl Sim<'_> {
                     days,
                 } => {
                     let p = self.new_patient(key, None, group, urgency);
+                    self.patients[p as usize].locality = locality;
+                    self.start_waiting_place(p, 0.0);
                     self.note(p, 0.0, Activity::WaitingAtStart, None);
                     self.patients[p as usize].requested = -days;
                     self.patients[p as usize].place = Place::BedWait;
@@ -1177,6 +1361,12 @@ impl Sim<'_> {
             self.waiting.flush(t);
             self.over_target.flush(t);
             self.delayed.flush(t);
+            for l in self.locality_beds.iter_mut().chain(&mut self.locality_oap) {
+                l.flush(t);
+            }
+            for l in self.place_waiting.iter_mut() {
+                l.flush(t);
+            }
             return;
         }
         let day = (n - 1) as usize;
@@ -1232,6 +1422,13 @@ impl Sim<'_> {
         tot.waiting_area += waiting_area;
         tot.over_target_area += over_target_area;
         tot.delayed_bed_days += self.delayed.flush(t);
+        for (l, totals) in tot.localities.iter_mut().enumerate() {
+            totals.local_days += self.locality_beds[l].flush(t);
+            totals.oap_days += self.locality_oap[l].flush(t);
+        }
+        for (place, totals) in tot.places.iter_mut().enumerate() {
+            totals.days += self.place_waiting[place].flush(t);
+        }
         self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
         self.rec.daily[layout.bed_waiting_series().index() * days + day] =
             self.bed_queue.len() as u32;

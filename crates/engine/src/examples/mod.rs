@@ -25,6 +25,8 @@ pub fn erlang_loss(
             cost_per_day_gbp: 1000.0,
             distance_miles: Distribution::Fixed { value: 90.0 },
         },
+        annual_growth: None,
+        waits_in: BTreeMap::new(),
     };
     let ward = Ward {
         label: "Ward".into(),
@@ -74,6 +76,8 @@ pub fn erlang_loss(
         budget: Budget::default(),
         roadmap: vec![],
         census: None,
+        localities: BTreeMap::new(),
+        waiting_places: BTreeMap::new(),
     }
 }
 

@@ -65,6 +65,7 @@ pub struct Model {
 #[derive(Debug, Clone)]
 pub(crate) struct LocalityModel {
     pub key: String,
+    pub label: String,
     pub population: f64,
     /// Miles to each ward (indexed by ward), when given.
     pub ward_miles: Option<Vec<f64>>,
@@ -75,6 +76,7 @@ pub(crate) struct LocalityModel {
 #[derive(Debug, Clone)]
 pub(crate) struct WaitingPlaceModel {
     pub key: String,
+    pub label: String,
     pub cost: f64,
 }
 

@@ -590,7 +590,7 @@ pub struct Summary {
     pub days: u32,
     /// Warm-up days simulated before the start date.
     pub warmup_days: u32,
-    /// Display names of the groups, wards and services, by key.
+    /// Display names of the groups, wards, services, localities and waiting places, by key.
     pub labels: std::collections::BTreeMap<String, String>,
     /// The reporting periods: `overall` first, then each financial year.
     pub periods: Vec<PeriodInfo>,

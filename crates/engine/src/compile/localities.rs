@@ -1,7 +1,7 @@
 //! `[localities]` and `[waiting_places]`: where referrals come from, and where young people
 //! wait for a bed.
 
-use super::check::Checker;
+use super::check::{label, Checker};
 use crate::model::{LocalityModel, WaitingPlaceModel};
 use crate::scenario::{limits, KeyPath, Scenario};
 use std::collections::BTreeMap;
@@ -51,6 +51,7 @@ pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, 
             .then(|| ward_miles(c, &path, &l.ward_distance_miles, &ward_names));
         models.push(LocalityModel {
             key: name.clone(),
+            label: label(&l.label, name),
             population,
             ward_miles,
             oap_distance: l
@@ -135,10 +136,23 @@ pub(super) fn serves(
 }
 
 pub(super) fn waiting_places(c: &mut Checker, s: &Scenario) -> Vec<WaitingPlaceModel> {
+    for name in s.waiting_places.keys() {
+        if s.groups.contains_key(name)
+            || s.wards.contains_key(name)
+            || s.services.contains_key(name)
+            || s.localities.contains_key(name)
+        {
+            c.err(
+                KeyPath::root("waiting_places").key(name),
+                format!("`{name}` already names a group, ward, service or locality; give the place a name of its own"),
+            );
+        }
+    }
     s.waiting_places
         .iter()
         .map(|(name, w)| WaitingPlaceModel {
             key: name.clone(),
+            label: label(&w.label, name),
             cost: w.cost_per_day_gbp.map_or(0.0, |cost| {
                 c.non_negative(
                     KeyPath::root("waiting_places")

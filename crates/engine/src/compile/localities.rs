@@ -61,7 +61,7 @@ pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, 
         });
     }
     let total: f64 = weights.iter().sum();
-    if given > 0 {
+    if given > 0 && given == s.localities.len() {
         c.shares_sum_to_one(root, "the locality shares", total);
     }
     let mut acc = 0.0;

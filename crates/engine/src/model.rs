@@ -62,6 +62,13 @@ pub struct Model {
     pub(crate) group_arrivals: Vec<GroupArrivals>,
 }
 
+impl Model {
+    /// Whether any group's access decision takes time (and so is reported).
+    pub(crate) fn gatekeeping(&self) -> bool {
+        self.groups.iter().any(|g| g.gatekeeping.is_some())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct LocalityModel {
     pub key: String,
@@ -114,6 +121,8 @@ pub(crate) struct GroupModel {
     pub readmission: Option<(f64, Dist)>,
     /// Cumulative shares of the waiting places (empty when none are declared).
     pub waits_in: Vec<f64>,
+    /// Time from referral to the access decision (`None`: decided at referral).
+    pub gatekeeping: Option<Dist>,
 }
 
 #[derive(Debug, Clone)]

@@ -225,6 +225,10 @@ pub(crate) struct Totals {
     pub localities: Vec<LocalityTotals>,
     /// Per declared waiting place (empty without `[waiting_places]`).
     pub places: Vec<PlaceTotals>,
+    /// Access decisions made, per group, and the days from referral to each.
+    pub decisions: Vec<f64>,
+    pub decision_days: Vec<f64>,
+    pub decision_hist: LogHistogram,
 }
 
 /// The tallies of one locality's young people.
@@ -325,6 +329,9 @@ impl Totals {
             delayed_bed_days,
             localities,
             places,
+            decisions,
+            decision_days,
+            decision_hist,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -347,6 +354,8 @@ impl Totals {
             (&mut self.oap_area, oap_area),
             (&mut self.los_sum, los_sum),
             (&mut self.los_over_alarm, los_over_alarm),
+            (&mut self.decisions, decisions),
+            (&mut self.decision_days, decision_days),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
@@ -372,6 +381,7 @@ impl Totals {
             *a += b;
         }
         self.wait_hist.merge(wait_hist);
+        self.decision_hist.merge(decision_hist);
         for (a, b) in self.localities.iter_mut().zip(localities) {
             a.absorb(b);
         }
@@ -428,6 +438,9 @@ impl Totals {
             delayed_bed_days: 0.0,
             localities: vec![LocalityTotals::default(); m.localities.len()],
             places: vec![PlaceTotals::default(); m.waiting_places.len()],
+            decisions: vec![0.0; g],
+            decision_days: vec![0.0; g],
+            decision_hist: LogHistogram::new(),
         }
     }
 }
@@ -535,6 +548,15 @@ impl Recorder {
         });
     }
 
+    /// An access decision made `days` after its referral.
+    pub fn decision(&mut self, m: &Model, t: f64, group: usize, days: f64) {
+        self.add(m, t, |tot| {
+            tot.decisions[group] += 1.0;
+            tot.decision_days[group] += days;
+            tot.decision_hist.add(days);
+        });
+    }
+
     /// A completed inpatient stay of `los` days, counted on its discharge day: with the local
     /// stays if it began in a local bed, else with the out-of-area stays (a repatriated stay
     /// stays an out-of-area stay).
@@ -623,6 +645,7 @@ fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f
     e.costs();
     e.localities();
     e.waiting_places();
+    e.decisions();
 }
 
 /// Inpatient bed-days: local wards and out of area.
@@ -996,6 +1019,27 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
                 });
             }
         }
+    }
+
+    /// Referral to decision: only when some group's decision takes time.
+    fn decisions(&mut self) {
+        let m = self.m;
+        if !m.gatekeeping() {
+            return;
+        }
+        self.each(Metric::DecisionMean, Subject::Pathway, &|t, _| {
+            ratio(t.decision_days.iter().sum(), t.decisions.iter().sum())
+        });
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(
+                Metric::DecisionMean,
+                Subject::Group(group.key.clone()),
+                &|t, _| ratio(t.decision_days[g], t.decisions[g]),
+            );
+        }
+        self.each(Metric::DecisionP90, Subject::Pathway, &|t, _| {
+            t.decision_hist.quantile(0.9)
+        });
     }
 
     /// Each declared waiting place: none without `[waiting_places]`.

@@ -272,6 +272,12 @@ metrics! {
     /// Days young people waited for a bed in this place, integrated day by day; subject: a
     /// waiting place. They sum to the days waited for a bed (`mean_waiting` × days).
     PlaceWaitDays => "wait_days_in_place", "days", "Days waited for a bed here", Lower;
+    /// Mean days from referral to the access decision (`gatekeeping_days`), counted on the
+    /// day of the decision; only when some group sets `gatekeeping_days` (0 for the others);
+    /// subject: a group, or all.
+    DecisionMean => "referral_to_decision_mean_days", "days", "Mean time from referral to decision", Lower;
+    /// 90th percentile of those days, over all groups.
+    DecisionP90 => "referral_to_decision_p90_days", "days", "90th percentile time from referral to decision", Lower;
 }
 
 /// The KPI reference as a Markdown table (name, unit, label, which way is better, definition),

@@ -72,6 +72,8 @@ pub enum Attr {
     Locality,
     /// Where a young person waits for a bed.
     WaitingPlace,
+    /// How long the access decision takes.
+    Gatekeeping,
 }
 
 impl Attr {
@@ -93,6 +95,7 @@ impl Attr {
             Attr::Keyed(k) => k,
             Attr::Locality => 14,
             Attr::WaitingPlace => 15,
+            Attr::Gatekeeping => 16,
         }
     }
 }

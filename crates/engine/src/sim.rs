@@ -46,6 +46,8 @@ enum Place {
     OutOfArea,
     StepDown(u16),
     AwaitingReadmission,
+    /// Referred, waiting for the access decision.
+    Gatekeeping,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +86,8 @@ struct Patient {
     locality: u16,
     /// Where the young person waits for a bed, while waiting (with `[waiting_places]`).
     waits_at: u16,
+    /// When the current referral was made.
+    referred: f64,
 }
 
 /// What a readmission carries over from the young person's last stay.
@@ -112,6 +116,8 @@ enum Ev {
     Discharge,
     StepDownEnd,
     Readmission,
+    /// The access decision is made.
+    Decision,
 }
 
 /// The `timer` of a patient with no live timer (sequence numbers start at 1).
@@ -530,6 +536,7 @@ impl Sim<'_> {
             distance: 0.0,
             locality: 0,
             waits_at: 0,
+            referred: 0.0,
         };
         match self.free.pop() {
             Some(i) => {
@@ -572,6 +579,7 @@ impl Sim<'_> {
             Ev::EarlyDischarge => self.early_discharge(p, t),
             Ev::Discharge => self.discharge(p, t),
             Ev::StepDownEnd => self.step_down_end(p, t),
+            Ev::Decision => self.decide(p, t),
             Ev::Readmission => {
                 let pat = self.patients[p as usize];
                 let prior = Prior {
@@ -641,6 +649,26 @@ impl Sim<'_> {
             }
         });
 
+        self.patients[p as usize].referred = t;
+        match &m.groups[group].gatekeeping {
+            Some(d) => {
+                let after = d.sample(&mut rng::draw(key, Attr::Gatekeeping));
+                self.patients[p as usize].place = Place::Gatekeeping;
+                self.schedule(t + after, p, Ev::Decision);
+            }
+            None => self.decide(p, t),
+        }
+    }
+
+    /// The access decision on referral `p`: declined, a community alternative, or a bed
+    /// request. Made at referral, or when the group's `gatekeeping_days` are over.
+    fn decide(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let (key, group, locality) = (pat.key, pat.group as usize, pat.locality as usize);
+        if m.groups[group].gatekeeping.is_some() {
+            self.rec.decision(m, t, group, t - pat.referred);
+        }
         let g = &m.groups[group];
         if g.decline > 0.0 && rng::uniform(key, Attr::Decline) < g.decline {
             self.rec.ledger.declined += 1;

@@ -373,3 +373,96 @@ group_shares = { general = 0.5, eating_disorder = 0.5 }
         "{count} vs {expected}"
     );
 }
+
+/// Erlang B blocking probability for offered load `a` on `c` servers.
+fn erlang_b(a: f64, c: u32) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+/// An access decision that takes an exponential time: the decisions of a Poisson stream of
+/// referrals are again Poisson (an M/M/∞ stage), so the loss system behind it still blocks as
+/// Erlang B; the days from referral to decision have the distribution's mean; everyone still
+/// deciding at the end is in the system.
+#[test]
+fn gatekeeping_delays_the_decision_and_keeps_erlang_b() {
+    let mut sc = carepath_engine::examples::erlang_loss(0.5, 20.0, 12, 60);
+    sc.groups.get_mut("all").unwrap().gatekeeping_days =
+        Some(carepath_engine::scenario::Distribution::exponential(4.0));
+    let model = sc.validate().unwrap();
+    let s = run(&model, 0..60).unwrap();
+    let mean_se = |v: &[f64]| {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, (var / n).sqrt())
+    };
+    let (days, se) = mean_se(&values(&s, Metric::DecisionMean, ""));
+    assert!(se < 0.05 && (days - 4.0).abs() < 4.0 * se, "{days} ± {se}");
+    assert_eq!(
+        values(&s, Metric::DecisionMean, "all"),
+        values(&s, Metric::DecisionMean, "")
+    );
+    // p90 of Exp(mean 4) = 4 ln 10 ≈ 9.21, within the histogram's 2 % bins.
+    let (p90, _) = mean_se(&values(&s, Metric::DecisionP90, ""));
+    assert!((p90 / (4.0 * 10f64.ln()) - 1.0).abs() < 0.03, "{p90}");
+    let blocked: Vec<f64> = values(&s, Metric::OapPlacements, "")
+        .iter()
+        .zip(values(&s, Metric::TotalAdmissions, ""))
+        .map(|(o, a)| o / a)
+        .collect();
+    let (b, se) = mean_se(&blocked);
+    let exact = erlang_b(10.0, 12);
+    assert!(
+        se < 0.005 && (b - exact).abs() < 4.0 * se,
+        "{b} ± {se} vs {exact}"
+    );
+    // The decision is made when the delay ends: in the log, each referral's next step comes
+    // that long after it.
+    let (_, log) = model.trace_replication(0).unwrap();
+    let mut referred = std::collections::HashMap::new();
+    let mut gaps = Vec::new();
+    for e in &log {
+        if e.activity == carepath_engine::trace::Activity::Referral {
+            referred.insert(e.case, e.time);
+        } else if let Some(at) = referred.remove(&e.case) {
+            gaps.push(e.time - at);
+        }
+    }
+    let (gap, se) = mean_se(&gaps);
+    assert!(
+        gaps.len() > 1000 && (gap - 4.0).abs() < 4.0 * se,
+        "{gap} ± {se}"
+    );
+    for rep in 0..5 {
+        let l = model.run_replication(rep).unwrap().ledger;
+        assert_eq!(
+            l.initial + l.referrals,
+            l.declined + l.avoided + l.discharged + l.in_system,
+            "{l:?}"
+        );
+    }
+}
+
+/// Without `gatekeeping_days` nothing about decisions is reported, and a zero delay decides
+/// exactly as a decision at referral does.
+#[test]
+fn a_zero_gatekeeping_delay_changes_nothing_but_its_rows() {
+    let base = scenario(FOOTPRINT);
+    let mut zero = base.clone();
+    for g in zero.groups.values_mut() {
+        g.gatekeeping_days = Some(carepath_engine::scenario::Distribution::Fixed { value: 0.0 });
+    }
+    let (a, b) = (summary(&base), summary(&zero));
+    assert!(a.kpi(Metric::DecisionMean, "", Period::Overall).is_none());
+    assert!(values(&b, Metric::DecisionMean, "")
+        .iter()
+        .all(|&d| d == 0.0));
+    for metric in [
+        Metric::Admissions,
+        Metric::OapBedDays,
+        Metric::Diverted,
+        Metric::Cost,
+    ] {
+        assert_eq!(values(&a, metric, ""), values(&b, metric, ""), "{metric:?}");
+    }
+}

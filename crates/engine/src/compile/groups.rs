@@ -90,6 +90,10 @@ fn group(
         delay,
         readmission,
         waits_in: super::localities::waits_in(c, s, name, &g.waits_in),
+        gatekeeping: g
+            .gatekeeping_days
+            .as_ref()
+            .map(|d| c.dist(path.key("gatekeeping_days"), d)),
     }
 }
 

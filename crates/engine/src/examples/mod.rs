@@ -27,6 +27,7 @@ pub fn erlang_loss(
         },
         annual_growth: None,
         waits_in: BTreeMap::new(),
+        gatekeeping_days: None,
     };
     let ward = Ward {
         label: "Ward".into(),

@@ -291,6 +291,11 @@ pub struct Group {
     /// summing to 1, drawn once when a wait begins. Omit when no places are declared.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub waits_in: BTreeMap<String, f64>,
+    /// Time from referral to the access decision, in days (default: decided at referral).
+    /// The decision (decline, a community alternative, or a bed request) is made when it
+    /// ends, and `referral_to_decision_*` report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gatekeeping_days: Option<Distribution>,
 }
 
 /// Early discharge into a community service, which shortens the inpatient stay.

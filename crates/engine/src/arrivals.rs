@@ -23,6 +23,10 @@ struct Segment {
     growth: f64,
 }
 
+/// A piece of a rate's level (before seasonality): from a clock time on, the level per day
+/// there and its growth per day.
+pub(crate) type LevelPiece = (f64, f64, f64);
+
 /// A dated change to demand, as clock time and new values.
 #[derive(Debug, Clone, Copy)]
 pub struct DemandChange {
@@ -78,7 +82,7 @@ impl Arrivals {
     /// cut again at `cuts` (the times the pieces change).
     pub(crate) fn from_levels(
         cal: &Calendar,
-        levels: Vec<(f64, f64, f64)>,
+        levels: Vec<LevelPiece>,
         seasonality: &[f64; 12],
         cuts_at: impl Iterator<Item = f64>,
     ) -> Arrivals {

@@ -1,7 +1,7 @@
 //! `[demand]` and `[urgency]`: how many referrals arrive, and how urgent they are.
 
 use super::check::Checker;
-use crate::arrivals::{growth_per_day, Arrivals, DemandChange, DAYS_PER_YEAR};
+use crate::arrivals::{growth_per_day, Arrivals, DemandChange, LevelPiece, DAYS_PER_YEAR};
 use crate::layout::PerUrgency;
 use crate::scenario::{limits, Demand, KeyPath, Scenario, Urgencies, UrgencyClass};
 use crate::time::Calendar;
@@ -113,7 +113,7 @@ pub(super) fn split_arrivals(
     changes: &[DemandChange],
     shares: &[(f64, Vec<f64>)],
     own: &[Option<f64>],
-) -> (Arrivals, Vec<(f64, Vec<f64>)>, Vec<(usize, Arrivals)>) {
+) -> SplitArrivals {
     let plain = |cum: &[f64]| -> Vec<f64> {
         cum.iter()
             .scan(0.0, |prev, &c| {
@@ -141,7 +141,7 @@ pub(super) fn split_arrivals(
             .sum()
     };
     let mut common_levels = vec![(from, common(&level), footprint)];
-    let mut group_levels: Vec<(usize, Vec<(f64, f64, f64)>)> = (0..own.len())
+    let mut group_levels: Vec<(usize, Vec<LevelPiece>)> = (0..own.len())
         .filter(|&g| own[g].is_some())
         .map(|g| (g, vec![(from, level[g], k[g])]))
         .collect();
@@ -223,9 +223,19 @@ pub(super) fn split_arrivals(
             (g, process)
         })
         .collect();
-    (
-        Arrivals::from_levels(cal, common_levels, seasonality, cuts.iter().copied()),
+    SplitArrivals {
+        common: Arrivals::from_levels(cal, common_levels, seasonality, cuts.iter().copied()),
         common_shares,
         by_group,
-    )
+    }
+}
+
+/// The arrival processes of [`split_arrivals`].
+pub(super) struct SplitArrivals {
+    /// The groups that follow the footprint's growth.
+    pub common: Arrivals,
+    /// Their cumulative shares among themselves, each from a clock time on.
+    pub common_shares: Vec<(f64, Vec<f64>)>,
+    /// Each group with its own growth, and its process.
+    pub by_group: Vec<(usize, Arrivals)>,
 }

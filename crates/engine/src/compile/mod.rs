@@ -74,14 +74,15 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         );
         (arrivals, roadmap.shares, Vec::new())
     } else {
-        demand::split_arrivals(
+        let split = demand::split_arrivals(
             &cal,
             &s.demand,
             &seasonality,
             &roadmap.demand_changes,
             &roadmap.shares,
             &own_growth,
-        )
+        );
+        (split.common, split.common_shares, split.by_group)
     };
     let group_keys: Vec<&String> = s.groups.keys().collect();
     let group_arrivals: Vec<GroupArrivals> = group_arrivals

@@ -1,7 +1,8 @@
 //! One replication: the event loop and one handler per event of the pathway.
 //!
 //! ```text
-//! referral ─ declined
+//! referral ─ access decision (at once, or after `gatekeeping_days`)
+//!          ├ declined
 //!          ├ suits an alternative with a free place ─ episode ─┬ ends: admission avoided
 //!          │                                                   └ escalates ─┐
 //!          ├ suits one, all full ─ (admit | wait for a place) ──────────────┤
@@ -12,8 +13,9 @@
 //!   past the target ─ out of area ─ discharge, or repatriated when a local bed frees
 //! ```
 //!
-//! Four clocks drive the loop: the event heap (patient events), the next referral, the next
-//! roadmap capacity step and the next midnight. At equal times a capacity step comes first,
+//! Four clocks drive the loop: the event heap (patient events), the next referral (the
+//! earliest of the arrival processes: the common one and any group's own), the next roadmap
+//! capacity step and the next midnight. At equal times a capacity step comes first,
 //! then patient events, then the referral, then the midnight census, so a bed that opens on
 //! a day is counted that night. Nothing in the loop allocates once the buffers have grown to
 //! the scenario's size. A patient has at most one live timer; a timer that becomes void (the

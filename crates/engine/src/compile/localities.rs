@@ -3,7 +3,7 @@
 
 use super::check::{label, Checker};
 use crate::model::{LocalityModel, WaitingPlaceModel};
-use crate::scenario::{limits, KeyPath, Scenario};
+use crate::scenario::{limits, KeyPath, Scenario, UrgencyClass};
 use std::collections::BTreeMap;
 
 /// The localities and their cumulative shares: as given, or each locality's share of the
@@ -22,15 +22,17 @@ pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, 
     let mut weights = Vec::with_capacity(s.localities.len());
     for (name, l) in &s.localities {
         let path = root.key(name);
-        // A locality is a KPI subject beside groups, wards and services: a shared name would
-        // make two rows with one key.
-        if s.groups.contains_key(name)
+        // A locality is a KPI subject beside groups, wards, services and urgencies: a shared
+        // name would make two rows with one key.
+        let urgency = UrgencyClass::ALL.iter().any(|u| u.name() == name);
+        if urgency
+            || s.groups.contains_key(name)
             || s.wards.contains_key(name)
             || s.services.contains_key(name)
         {
             c.err(
                 path.clone(),
-                format!("`{name}` already names a group, ward or service; give the locality a name of its own"),
+                format!("`{name}` already names a group, ward, service or urgency; give the locality a name of its own"),
             );
         }
         let p = l.population_under_18;

@@ -466,3 +466,34 @@ fn a_zero_gatekeeping_delay_changes_nothing_but_its_rows() {
         assert_eq!(values(&a, metric, ""), values(&b, metric, ""), "{metric:?}");
     }
 }
+
+/// A readmission keeps the young person's locality. Home treatment takes every general
+/// referral from the north and none from the south, so only southern general young people are
+/// ever admitted, discharged and readmitted: a readmission that started a home-treatment
+/// episode would be a southerner taken for a northerner.
+#[test]
+fn a_readmission_keeps_its_locality() {
+    use carepath_engine::trace::Activity;
+    let mut sc = scenario(FOOTPRINT);
+    sc.groups.get_mut("general").unwrap().readmission = Some(
+        toml::from_str("probability = 0.6\ndelay_days = { dist = \"exponential\", mean = 60 }")
+            .unwrap(),
+    );
+    let model = sc.validate().unwrap();
+    let (_, log) = model.trace_replication(0).unwrap();
+    let mut readmitted = std::collections::HashSet::new();
+    for e in &log {
+        match e.activity {
+            Activity::Readmission => {
+                readmitted.insert(e.case);
+            }
+            Activity::EpisodeStart => assert!(
+                !readmitted.contains(&e.case),
+                "case {} was readmitted into home treatment",
+                e.case
+            ),
+            _ => {}
+        }
+    }
+    assert!(readmitted.len() > 100, "{}", readmitted.len());
+}

@@ -23,6 +23,10 @@ struct Segment {
     growth: f64,
 }
 
+/// A piece of a rate's level (before seasonality): from a clock time on, the level per day
+/// there and its growth per day.
+pub(crate) type LevelPiece = (f64, f64, f64);
+
 /// A dated change to demand, as clock time and new values.
 #[derive(Debug, Clone, Copy)]
 pub struct DemandChange {
@@ -41,7 +45,7 @@ pub struct Arrivals {
     end: f64,
 }
 
-fn growth_per_day(annual: f64) -> f64 {
+pub(crate) fn growth_per_day(annual: f64) -> f64 {
     annual.ln_1p() / DAYS_PER_YEAR
 }
 
@@ -55,7 +59,6 @@ impl Arrivals {
         seasonality: &[f64; 12],
         changes: &[DemandChange],
     ) -> Arrivals {
-        let end = cal.end();
         // Level (rate before seasonality) as pieces (from, level at from, growth).
         let mut levels = vec![(
             cal.warmup,
@@ -71,6 +74,19 @@ impl Arrivals {
                 c.annual_growth.map_or(k, growth_per_day),
             ));
         }
+        Arrivals::from_levels(cal, levels, seasonality, changes.iter().map(|c| c.time))
+    }
+
+    /// Builds the rate from its level (before seasonality) given as pieces `(from, level per
+    /// day at from, growth per day)` in time order, the first from the start of the warm-up,
+    /// cut again at `cuts` (the times the pieces change).
+    pub(crate) fn from_levels(
+        cal: &Calendar,
+        levels: Vec<LevelPiece>,
+        seasonality: &[f64; 12],
+        cuts_at: impl Iterator<Item = f64>,
+    ) -> Arrivals {
+        let end = cal.end();
         let level_at = |t: f64| {
             let i = levels
                 .iter()
@@ -90,12 +106,7 @@ impl Arrivals {
             cuts.push(t);
             month = next_month(month);
         }
-        cuts.extend(
-            changes
-                .iter()
-                .map(|c| c.time)
-                .filter(|&t| t > 0.0 && t < end),
-        );
+        cuts.extend(cuts_at.filter(|&t| t > 0.0 && t < end));
         cuts.sort_by(f64::total_cmp);
         cuts.dedup();
         let segments = cuts

@@ -174,16 +174,19 @@ pub enum CostCategory {
     HomeTreatment,
     /// Day hospital: attendance days (weekdays).
     DayHospital,
+    /// Days young people wait for a bed in places with a cost (`waiting_places`).
+    WaitingPlaces,
 }
 
 impl CostCategory {
     /// Every category, in report order.
-    pub const ALL: [CostCategory; 5] = [
+    pub const ALL: [CostCategory; 6] = [
         CostCategory::BlockBeds,
         CostCategory::SpotBeds,
         CostCategory::OutOfArea,
         CostCategory::HomeTreatment,
         CostCategory::DayHospital,
+        CostCategory::WaitingPlaces,
     ];
 
     /// The subject string of `cost_gbp` rows.
@@ -194,13 +197,14 @@ impl CostCategory {
             CostCategory::OutOfArea => "out_of_area",
             CostCategory::HomeTreatment => "home_treatment",
             CostCategory::DayHospital => "day_hospital",
+            CostCategory::WaitingPlaces => "waiting_places",
         }
     }
 }
 
 typed_array!(
     /// Something for each cost category, indexed by [`CostCategory`].
-    PerCost, CostCategory, 5
+    PerCost, CostCategory, 6
 );
 
 #[cfg(test)]

@@ -57,6 +57,50 @@ pub struct Model {
     /// What keeps physical capacity closed (staffing, disruption); `None` when nothing does,
     /// and every replication opens exactly the roadmap's capacity.
     pub(crate) capacity: Option<Plans>,
+    /// The declared localities (empty: one implicit footprint, reported as a whole).
+    pub(crate) localities: Vec<LocalityModel>,
+    /// Cumulative locality shares (the last exactly 1); drawn only with two or more.
+    pub(crate) locality_cum: Vec<f64>,
+    /// Where young people wait for a bed (empty: not reported).
+    pub(crate) waiting_places: Vec<WaitingPlaceModel>,
+    /// Groups with their own growth, each an arrival process of its own beside `arrivals`
+    /// (which then carries only the other groups).
+    pub(crate) group_arrivals: Vec<GroupArrivals>,
+}
+
+impl Model {
+    /// Whether any group's access decision takes time (and so is reported).
+    pub(crate) fn gatekeeping(&self) -> bool {
+        self.groups.iter().any(|g| g.gatekeeping.is_some())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LocalityModel {
+    pub key: String,
+    pub label: String,
+    pub population: f64,
+    /// Miles to each ward (indexed by ward), when given.
+    pub ward_miles: Option<Vec<f64>>,
+    /// Out-of-area distance replacing the group's.
+    pub oap_distance: Option<Dist>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct WaitingPlaceModel {
+    pub key: String,
+    pub label: String,
+    pub cost: f64,
+}
+
+/// The referrals of one group with its own growth: their times come from their own stream
+/// and their keys from their own sequence, so adding such a group changes no other draw.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupArrivals {
+    pub group: usize,
+    /// [`crate::rng::name_key`] of the group's name.
+    pub stream: u64,
+    pub arrivals: Arrivals,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +125,10 @@ pub(crate) struct GroupModel {
     pub step_down: Option<StepDownModel>,
     pub delay: Option<(f64, Dist)>,
     pub readmission: Option<(f64, Dist)>,
+    /// Cumulative shares of the waiting places (empty when none are declared).
+    pub waits_in: Vec<f64>,
+    /// Time from referral to the access decision (`None`: decided at referral).
+    pub gatekeeping: Option<Dist>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +181,8 @@ pub(crate) struct ServiceModel {
     pub escalation: Vec<f64>,
     pub escalation_delay: Option<Dist>,
     pub max_capacity: u32,
+    /// `serves[l]`: the service takes referrals from locality l (empty: from everywhere).
+    pub serves: Vec<bool>,
 }
 
 pub(crate) use crate::capacity::CapacityStep;
@@ -228,7 +278,38 @@ impl Model {
 
     /// Expected referrals (excluding readmissions) between two dates: the integral of the rate.
     pub fn expected_referrals(&self, from: NaiveDate, to: NaiveDate) -> f64 {
-        self.arrivals
-            .expected(self.cal.time_of(from), self.cal.time_of(to))
+        let (a, b) = (self.cal.time_of(from), self.cal.time_of(to));
+        self.arrivals.expected(a, b)
+            + self
+                .group_arrivals
+                .iter()
+                .map(|g| g.arrivals.expected(a, b))
+                .sum::<f64>()
+    }
+
+    /// Expected new referrals of one group between two dates (`None`: no such group): the
+    /// integral of its rate, its own process's or its share of the common one's.
+    pub fn expected_group_referrals(
+        &self,
+        group: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Option<f64> {
+        let g = self.groups.iter().position(|x| x.key == group)?;
+        let (a, b) = (self.cal.time_of(from), self.cal.time_of(to));
+        if let Some(own) = self.group_arrivals.iter().find(|x| x.group == g) {
+            return Some(own.arrivals.expected(a, b));
+        }
+        // The common process, cut where the shares change, each piece times the group's share.
+        let mut total = 0.0;
+        for (i, (start, cum)) in self.shares.iter().enumerate() {
+            let end = self.shares.get(i + 1).map_or(f64::INFINITY, |s| s.0);
+            let (lo, hi) = (a.max(*start), b.min(end));
+            if hi > lo {
+                let share = cum[g] - if g > 0 { cum[g - 1] } else { 0.0 };
+                total += share * self.arrivals.expected(lo, hi);
+            }
+        }
+        Some(total)
     }
 }

@@ -233,6 +233,67 @@ pub(crate) struct Totals {
     pub closed_area: Vec<f64>,
     pub days_closed: Vec<f64>,
     pub closures: Vec<f64>,
+    /// Per declared locality (empty without `[localities]`).
+    pub localities: Vec<LocalityTotals>,
+    /// Per declared waiting place (empty without `[waiting_places]`).
+    pub places: Vec<PlaceTotals>,
+    /// Access decisions made, per group, and the days from referral to each.
+    pub decisions: Vec<f64>,
+    pub decision_days: Vec<f64>,
+    pub decision_hist: LogHistogram,
+}
+
+/// The tallies of one locality's young people.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LocalityTotals {
+    pub referrals: f64,
+    /// Local admissions (repatriations included) and their summed miles from home.
+    pub admissions: f64,
+    pub admission_miles: f64,
+    /// Bed-days in local wards and out of area.
+    pub local_days: f64,
+    pub oap_days: f64,
+    pub oap_placements: f64,
+    pub oap_distance: f64,
+    pub bed_waits: f64,
+    pub over_target: f64,
+    pub repatriations: f64,
+}
+
+impl LocalityTotals {
+    fn absorb(&mut self, o: &LocalityTotals) {
+        let LocalityTotals {
+            referrals,
+            admissions,
+            admission_miles,
+            local_days,
+            oap_days,
+            oap_placements,
+            oap_distance,
+            bed_waits,
+            over_target,
+            repatriations,
+        } = o;
+        self.repatriations += repatriations;
+        self.referrals += referrals;
+        self.admissions += admissions;
+        self.admission_miles += admission_miles;
+        self.local_days += local_days;
+        self.oap_days += oap_days;
+        self.oap_placements += oap_placements;
+        self.oap_distance += oap_distance;
+        self.bed_waits += bed_waits;
+        self.over_target += over_target;
+    }
+}
+
+/// The tallies of one waiting place.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PlaceTotals {
+    /// Waits for a bed that began here.
+    pub waits: f64,
+    /// Young-person-days waited here, integrated day by day.
+    pub days: f64,
 }
 
 impl Totals {
@@ -286,6 +347,11 @@ impl Totals {
             closed_area,
             days_closed,
             closures,
+            localities,
+            places,
+            decisions,
+            decision_days,
+            decision_hist,
         } = o;
         for (a, b) in [
             (&mut self.referrals[..], &referrals[..]),
@@ -316,6 +382,8 @@ impl Totals {
             (&mut self.closed_area, closed_area),
             (&mut self.days_closed, days_closed),
             (&mut self.closures, closures),
+            (&mut self.decisions, decisions),
+            (&mut self.decision_days, decision_days),
         ] {
             a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
@@ -341,6 +409,14 @@ impl Totals {
             *a += b;
         }
         self.wait_hist.merge(wait_hist);
+        self.decision_hist.merge(decision_hist);
+        for (a, b) in self.localities.iter_mut().zip(localities) {
+            a.absorb(b);
+        }
+        for (a, b) in self.places.iter_mut().zip(places) {
+            a.waits += b.waits;
+            a.days += b.days;
+        }
         for (a, b) in self.los_hist.iter_mut().zip(los_hist) {
             a.merge(b);
         }
@@ -396,6 +472,11 @@ impl Totals {
             closed_area: vec![0.0; pools],
             days_closed: vec![0.0; pools],
             closures: vec![0.0; pools],
+            localities: vec![LocalityTotals::default(); m.localities.len()],
+            places: vec![PlaceTotals::default(); m.waiting_places.len()],
+            decisions: vec![0.0; g],
+            decision_days: vec![0.0; g],
+            decision_hist: LogHistogram::new(),
         }
     }
 }
@@ -503,6 +584,15 @@ impl Recorder {
         });
     }
 
+    /// An access decision made `days` after its referral.
+    pub fn decision(&mut self, m: &Model, t: f64, group: usize, days: f64) {
+        self.add(m, t, |tot| {
+            tot.decisions[group] += 1.0;
+            tot.decision_days[group] += days;
+            tot.decision_hist.add(days);
+        });
+    }
+
     /// A completed inpatient stay of `los` days, counted on its discharge day: with the local
     /// stays if it began in a local bed, else with the out-of-area stays (a repatriated stay
     /// stays an out-of-area stay).
@@ -590,6 +680,9 @@ fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f
     e.stays();
     e.transfers();
     e.costs();
+    e.localities();
+    e.waiting_places();
+    e.decisions();
 }
 
 /// What ward `w` costs: every available bed-day (block) or every occupied one (spot).
@@ -1010,12 +1103,21 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
                     ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
                 }
             }
+            for (place, totals) in m.waiting_places.iter().zip(&t.places) {
+                c[WaitingPlaces] += totals.days * place.cost;
+            }
             c
         };
         self.each(Metric::Cost, Subject::Pathway, &|t, _| {
             costs(t).0.iter().sum()
         });
+        // Waiting places are a category only when one has a cost, so that a scenario without
+        // them reports the categories it always did.
+        let waiting_costs = m.waiting_places.iter().any(|p| p.cost > 0.0);
         for category in CostCategory::ALL {
+            if category == CostCategory::WaitingPlaces && !waiting_costs {
+                continue;
+            }
             self.each(Metric::Cost, Subject::Cost(category), &|t, _| {
                 costs(t)[category]
             });
@@ -1029,15 +1131,99 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             });
         }
     }
+
+    /// Each declared locality's young people: none without `[localities]`.
+    fn localities(&mut self) {
+        let m = self.m;
+        type Row = (Metric, fn(&LocalityTotals, f64, f64) -> f64);
+        // (metric, value from the tallies, the population and the years of the period)
+        let rows: [Row; 12] = [
+            (Metric::Referrals, |l, _, _| l.referrals),
+            (Metric::ReferralsPer100k, |l, pop, y| {
+                l.referrals / pop * 1e5 / y
+            }),
+            (Metric::Admissions, |l, _, _| l.admissions),
+            (Metric::AdmissionsPer100k, |l, pop, y| {
+                (l.admissions - l.repatriations + l.oap_placements) / pop * 1e5 / y
+            }),
+            (Metric::BedDays, |l, _, _| l.local_days + l.oap_days),
+            (Metric::BedDaysPer100k, |l, pop, y| {
+                (l.local_days + l.oap_days) / pop * 1e5 / y
+            }),
+            (Metric::OapPlacements, |l, _, _| l.oap_placements),
+            (Metric::OapBedDays, |l, _, _| l.oap_days),
+            (Metric::OapMeanDistance, |l, _, _| {
+                ratio(l.oap_distance, l.oap_placements)
+            }),
+            (Metric::LocalAdmissionDistance, |l, _, _| {
+                ratio(l.admission_miles, l.admissions)
+            }),
+            (Metric::BedWaits, |l, _, _| l.bed_waits),
+            (Metric::BedWaitsOverTarget, |l, _, _| l.over_target),
+        ];
+        for (metric, value) in rows {
+            for (i, locality) in m.localities.iter().enumerate() {
+                if metric == Metric::LocalAdmissionDistance && locality.ward_miles.is_none() {
+                    continue;
+                }
+                let pop = locality.population;
+                self.each(metric, Subject::Locality(locality.key.clone()), &|t, p| {
+                    let years = m.periods[p].days as f64 / DAYS_PER_YEAR;
+                    value(&t.localities[i], pop, years)
+                });
+            }
+        }
+    }
+
+    /// Referral to decision: only when some group's decision takes time.
+    fn decisions(&mut self) {
+        let m = self.m;
+        if !m.gatekeeping() {
+            return;
+        }
+        self.each(Metric::DecisionMean, Subject::Pathway, &|t, _| {
+            ratio(t.decision_days.iter().sum(), t.decisions.iter().sum())
+        });
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(
+                Metric::DecisionMean,
+                Subject::Group(group.key.clone()),
+                &|t, _| ratio(t.decision_days[g], t.decisions[g]),
+            );
+        }
+        self.each(Metric::DecisionP90, Subject::Pathway, &|t, _| {
+            t.decision_hist.quantile(0.9)
+        });
+    }
+
+    /// Each declared waiting place: none without `[waiting_places]`.
+    fn waiting_places(&mut self) {
+        let m = self.m;
+        for (i, place) in m.waiting_places.iter().enumerate() {
+            self.each(
+                Metric::PlaceWaits,
+                Subject::WaitingPlace(place.key.clone()),
+                &|t, _| t.places[i].waits,
+            );
+        }
+        for (i, place) in m.waiting_places.iter().enumerate() {
+            self.each(
+                Metric::PlaceWaitDays,
+                Subject::WaitingPlace(place.key.clone()),
+                &|t, _| t.places[i].days,
+            );
+        }
+    }
 }
 
 /// Cost categories, the subjects of `cost_gbp` (the names of [`CostCategory::ALL`]).
-pub const COST_CATEGORIES: [&str; 5] = [
+pub const COST_CATEGORIES: [&str; 6] = [
     CostCategory::BlockBeds.name(),
     CostCategory::SpotBeds.name(),
     CostCategory::OutOfArea.name(),
     CostCategory::HomeTreatment.name(),
     CostCategory::DayHospital.name(),
+    CostCategory::WaitingPlaces.name(),
 ];
 
 #[cfg(test)]

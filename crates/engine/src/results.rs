@@ -143,7 +143,7 @@ macro_rules! metrics {
 
 metrics! {
     /// Referrals (access assessments), new and readmissions, counted on the day they arrive;
-    /// subject: a group, or all.
+    /// subject: a group, a locality, or all.
     Referrals => "referrals", "count", "Referrals", Neutral;
     /// Referrals that were readmissions of a discharged young person (who keeps their group).
     Readmissions => "readmissions", "count", "Readmissions", Lower;
@@ -171,19 +171,21 @@ metrics! {
     StepDowns => "step_downs", "count", "Step-downs", Higher;
     /// Local admissions: young people taking a local bed, from the community, brought back
     /// from out of area (repatriations) or moved from another ward (transfers), counted on
-    /// the day; subject: the ward, or all.
+    /// the day; subject: the ward, the young people's locality, or all.
     Admissions => "admissions", "count", "Local admissions", Neutral;
     /// Total admissions: new inpatient stays, local (repatriations and transfers excluded:
     /// they continue a stay) plus out-of-area placements, counted on the day the stay begins.
     TotalAdmissions => "total_admissions", "count", "Total admissions (local and out of area)", Neutral;
-    /// Total admissions per 100,000 under-18s per year (needs `demand.population_under_18`).
+    /// Total admissions per 100,000 under-18s per year (needs `demand.population_under_18`);
+    /// subject: a locality (its young people and its population), or all.
     AdmissionsPer100k => "admissions_per_100k", "per 100k per year", "Total admissions per 100,000 under-18s", Lower;
     /// Inpatient bed-days (local wards and out of area) per 100,000 under-18s per year,
-    /// integrated day by day (needs `demand.population_under_18`).
+    /// integrated day by day (needs `demand.population_under_18`); subject: a locality, or all.
     BedDaysPer100k => "bed_days_per_100k", "per 100k per year", "Bed-days per 100,000 under-18s", Lower;
     /// Out-of-area placements (stays that begin out of area), counted on the day, in every
-    /// tier: contracted out-of-area wards and the national pool. Subject, when a scenario has
-    /// contracted out-of-area wards: one of them, `out_of_area` for the national pool, or all.
+    /// tier: contracted out-of-area wards and the national pool. Subject: a locality; when a
+    /// scenario has contracted out-of-area wards, one of them or `out_of_area` for the
+    /// national pool; or all.
     OapPlacements => "oap_placements", "count", "Out-of-area placements", Lower;
     /// Young people placed out of area: placements of someone not placed out of area before
     /// in the reported window (a readmitted young person placed again counts once, in the
@@ -215,7 +217,7 @@ metrics! {
     OapCost => "oap_cost_gbp", "£", "Out-of-area spending", Lower;
     /// Admission requests that found no free local bed they could take, counted when made
     /// (whether they then waited or, at a zero trigger, were placed out of area at once);
-    /// subject: urgency, or all.
+    /// subject: urgency, locality, or all.
     BedWaits => "bed_waits", "count", "Waits for a bed", Lower;
     /// Mean wait of the requests that found no free bed, from the request until a local bed
     /// or an out-of-area placement (0 for one placed at once), counted when the wait ends.
@@ -224,7 +226,7 @@ metrics! {
     BedWaitP90 => "bed_wait_p90_days", "days", "90th percentile wait for a bed", Lower;
     /// Breaches of the access standard: young people still waiting for a local bed when their
     /// urgency's `target_days` passed, counted then (with a zero target: every bed wait);
-    /// subject: urgency, or all.
+    /// subject: urgency, locality, or all.
     BedWaitsOverTarget => "bed_waits_over_target", "count", "Waits over target", Lower;
     /// Days waited for a local bed beyond the urgency's target, summed over young people and
     /// integrated day by day into each period (a wait that spans two years counts in both).
@@ -292,6 +294,26 @@ metrics! {
     Budget => "budget_gbp", "£", "Budget", Neutral;
     /// Spending minus budget (positive: overspent).
     BudgetVariance => "budget_variance_gbp", "£", "Over budget by", Lower;
+    /// New and readmission referrals per 100,000 under-18s per year; subject: a locality.
+    ReferralsPer100k => "referrals_per_100k", "per 100k per year", "Referrals per 100,000 under-18s", Neutral;
+    /// Inpatient bed-days (local wards and out of area) of a locality's young people,
+    /// integrated day by day; subject: a locality.
+    BedDays => "bed_days", "bed-days", "Inpatient bed-days", Neutral;
+    /// Mean road miles from home to the ward of local admissions (repatriations included),
+    /// from the locality's `ward_distance_miles`; subject: a locality that gives them.
+    LocalAdmissionDistance => "local_admission_distance_miles", "miles", "Mean distance of local admissions", Lower;
+    /// Waits for a bed that began in this place (drawn from the group's `waits_in`), counted
+    /// when the wait begins; subject: a waiting place. They sum to `bed_waits`.
+    PlaceWaits => "waits_in_place", "count", "Waits for a bed begun here", Neutral;
+    /// Days young people waited for a bed in this place, integrated day by day; subject: a
+    /// waiting place. They sum to the days waited for a bed (`mean_waiting` × days).
+    PlaceWaitDays => "wait_days_in_place", "days", "Days waited for a bed here", Lower;
+    /// Mean days from referral to the access decision (`gatekeeping_days`), counted on the
+    /// day of the decision; only when some group sets `gatekeeping_days` (0 for the others);
+    /// subject: a group, or all.
+    DecisionMean => "referral_to_decision_mean_days", "days", "Mean time from referral to decision", Lower;
+    /// 90th percentile of those days, over all groups.
+    DecisionP90 => "referral_to_decision_p90_days", "days", "90th percentile time from referral to decision", Lower;
 }
 
 /// The KPI reference as a Markdown table (name, unit, label, which way is better, definition),
@@ -341,8 +363,8 @@ impl JsonSchema for Metric {
     }
 }
 
-/// What a KPI is about: the whole pathway, or one group, ward, service, urgency or cost
-/// category (which the metric's definition says). Written in CSV, JSON and `[[check]]` as that
+/// What a KPI is about: the whole pathway, or one group, ward, service, locality, waiting
+/// place, urgency or cost category (which the metric's definition says). Written in CSV, JSON and `[[check]]` as that
 /// thing's key, and the whole pathway as the empty string, so a subject reads as it always did;
 /// compared, ordered and hashed by that string too.
 #[derive(Debug, Clone)]
@@ -361,6 +383,10 @@ pub enum Subject {
     Urgency(UrgencyClass),
     /// A cost category.
     Cost(CostCategory),
+    /// A locality, by key.
+    Locality(String),
+    /// A place young people wait for a bed in, by key.
+    WaitingPlace(String),
 }
 
 impl Subject {
@@ -368,7 +394,11 @@ impl Subject {
     pub fn as_str(&self) -> &str {
         match self {
             Subject::Pathway => "",
-            Subject::Group(k) | Subject::Ward(k) | Subject::Service(k) => k,
+            Subject::Group(k)
+            | Subject::Ward(k)
+            | Subject::Service(k)
+            | Subject::Locality(k)
+            | Subject::WaitingPlace(k) => k,
             Subject::OutOfArea => "out_of_area",
             Subject::Urgency(u) => u.name(),
             Subject::Cost(c) => c.name(),
@@ -401,7 +431,7 @@ impl JsonSchema for Subject {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "type": "string",
-            "description": "What the KPI is about: a group, ward, service, urgency or cost category key, `out_of_area`, or empty for the whole pathway."
+            "description": "What the KPI is about: a group, ward, service, locality, waiting place, urgency or cost category key, `out_of_area`, or empty for the whole pathway."
         })
     }
 }
@@ -602,7 +632,7 @@ pub struct Summary {
     pub days: u32,
     /// Warm-up days simulated before the start date.
     pub warmup_days: u32,
-    /// Display names of the groups, wards and services, by key.
+    /// Display names of the groups, wards, services, localities and waiting places, by key.
     pub labels: std::collections::BTreeMap<String, String>,
     /// The reporting periods: `overall` first, then each financial year.
     pub periods: Vec<PeriodInfo>,

@@ -45,6 +45,8 @@ const CENSUS: u64 = 3;
 const READMISSION: u64 = 4;
 const DESIGN: u64 = 5;
 const CAPACITY: u64 = 6;
+/// Referrals of a group with its own growth (its own arrival process).
+const GROUP_REFERRALS: u64 = 8;
 
 /// The random attributes of a patient. Each has its own stream.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +79,12 @@ pub enum Attr {
     ClosedSpell(u64),
     /// When a disruption closes its pool for good.
     ClosureForGood,
+    /// The locality a new referral comes from.
+    Locality,
+    /// Where a young person waits for a bed.
+    WaitingPlace,
+    /// How long the access decision takes.
+    Gatekeeping,
 }
 
 impl Attr {
@@ -101,6 +109,9 @@ impl Attr {
             Attr::Vacancy(period) => combine(26, period),
             Attr::ClosedSpell(j) => combine(27, j),
             Attr::ClosureForGood => 28,
+            Attr::Locality => 14,
+            Attr::WaitingPlace => 15,
+            Attr::Gatekeeping => 16,
         }
     }
 }
@@ -155,6 +166,21 @@ impl Seeds {
     /// has this [`name_key`]: the same in every scenario run with the seed.
     pub fn capacity(&self, name_key: u64) -> u64 {
         combine(combine(self.base, CAPACITY), name_key)
+    }
+
+    /// The arrival stream of the group with this [`name_key`], when it has its own growth.
+    pub fn group_arrivals(&self, group: u64) -> Xoshiro256PlusPlus {
+        Xoshiro256PlusPlus::seed_from_u64(combine(self.group_domain(group), ARRIVALS))
+    }
+
+    /// Key of the n-th referral of the group with this [`name_key`], when it has its own
+    /// growth.
+    pub fn group_referral(&self, group: u64, n: u64) -> u64 {
+        combine(combine(self.group_domain(group), REFERRAL), n)
+    }
+
+    fn group_domain(&self, group: u64) -> u64 {
+        combine(combine(self.base, GROUP_REFERRALS), group)
     }
 
     /// Key of the n-th patient of the starting census.

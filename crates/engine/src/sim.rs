@@ -1,7 +1,8 @@
 //! One replication: the event loop and one handler per event of the pathway.
 //!
 //! ```text
-//! referral ─ declined
+//! referral ─ access decision (at once, or after `gatekeeping_days`)
+//!          ├ declined
 //!          ├ suits an alternative with a free place ─ episode ─┬ ends: admission avoided
 //!          │                                                   └ escalates ─┐
 //!          ├ suits one, all full ─ (admit | wait for a place) ──────────────┤
@@ -12,14 +13,16 @@
 //!   past the target ─ out of area ─ discharge, or repatriated when a local bed frees
 //! ```
 //!
-//! Four clocks drive the loop: the event heap (patient events), the next referral, the next
-//! roadmap capacity step and the next midnight. At equal times a capacity step comes first,
+//! Four clocks drive the loop: the event heap (patient events), the next referral (the
+//! earliest of the arrival processes: the common one and any group's own), the next roadmap
+//! capacity step and the next midnight. At equal times a capacity step comes first,
 //! then patient events, then the referral, then the midnight census, so a bed that opens on
 //! a day is counted that night. Nothing in the loop allocates once the buffers have grown to
 //! the scenario's size. A patient has at most one live timer; a timer that becomes void (the
 //! patient was served from a queue, or left) stays in the heap and is recognised when it
 //! comes out, because it no longer matches the patient's current timer.
 
+use crate::arrivals::Arrivals;
 use crate::layout::{Pool, PoolId};
 use crate::model::{CapacityStep, CensusEntry, Model, TransferModel};
 use crate::record::{Recorder, Replication};
@@ -46,6 +49,8 @@ enum Place {
     OutOfArea,
     StepDown(u16),
     AwaitingReadmission,
+    /// Referred, waiting for the access decision.
+    Gatekeeping,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,6 +85,12 @@ struct Patient {
     ever_placed: bool,
     /// Miles from home of the current out-of-area placement.
     distance: f64,
+    /// The locality the young person comes from (0 without `[localities]`).
+    locality: u16,
+    /// Where the young person waits for a bed, while waiting (with `[waiting_places]`).
+    waits_at: u16,
+    /// When the current referral was made.
+    referred: f64,
 }
 
 /// What a readmission carries over from the young person's last stay.
@@ -90,6 +101,7 @@ struct Prior {
     ever_placed: bool,
     /// When they were discharged.
     discharged: f64,
+    locality: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +123,8 @@ enum Ev {
     TransferDue,
     /// Waited `max_wait_days` for a bed in the other ward.
     TransferWaitOver,
+    /// The access decision is made.
+    Decision,
 }
 
 /// The `timer` of a patient with no live timer (sequence numbers start at 1).
@@ -242,6 +256,33 @@ struct Sim<'m> {
     trace: Option<Vec<TraceEvent>>,
     /// Set when a waiting list outgrows [`limits::MAX_WAITING`]: when, and for what.
     overload: Option<(f64, Queue)>,
+    /// Per declared locality: its young people in local beds, and out of area.
+    locality_beds: Vec<Level>,
+    locality_oap: Vec<Level>,
+    /// Per declared waiting place: young people waiting there.
+    place_waiting: Vec<Level>,
+}
+
+/// An arrival process of referrals: the common one, or that of a group with its own growth.
+struct Source<'m> {
+    arrivals: &'m Arrivals,
+    rng: Xoshiro256PlusPlus,
+    segment: usize,
+    /// The time of its next referral (infinite once the horizon ends).
+    next: f64,
+    /// Referrals so far: the next one's number.
+    count: u64,
+    /// The group and its [`rng::name_key`], for a group's own process.
+    group: Option<(usize, u64)>,
+}
+
+impl Source<'_> {
+    fn advance(&mut self, t: f64) {
+        self.next = self
+            .arrivals
+            .next(&mut self.segment, t, Exp1.sample(&mut self.rng))
+            .unwrap_or(f64::INFINITY);
+    }
 }
 
 /// A waiting list: for a bed, or for service `s`.
@@ -344,6 +385,9 @@ fn simulate(
         cases: 0,
         trace,
         overload: None,
+        locality_beds: vec![Level::default(); m.localities.len()],
+        locality_oap: vec![Level::default(); m.localities.len()],
+        place_waiting: vec![Level::default(); m.waiting_places.len()],
     };
     sim.start_census(&seeds);
     if let Some(plans) = &m.capacity {
@@ -352,13 +396,27 @@ fn simulate(
         }
     }
 
-    let mut arrivals: Xoshiro256PlusPlus = seeds.arrivals();
-    let mut segment = 0;
-    let mut referral_no = 0u64;
-    let mut next_arrival = m
-        .arrivals
-        .next(&mut segment, 0.0, Exp1.sample(&mut arrivals))
-        .unwrap_or(f64::INFINITY);
+    // The common process first, so that it wins ties (as the only one did before).
+    let common = Source {
+        arrivals: &m.arrivals,
+        rng: seeds.arrivals(),
+        segment: 0,
+        next: 0.0,
+        count: 0,
+        group: None,
+    };
+    let own = m.group_arrivals.iter().map(|g| Source {
+        arrivals: &g.arrivals,
+        rng: seeds.group_arrivals(g.stream),
+        segment: 0,
+        next: 0.0,
+        count: 0,
+        group: Some((g.group, g.stream)),
+    });
+    let mut sources: Vec<Source> = std::iter::once(common).chain(own).collect();
+    for source in sources.iter_mut() {
+        source.advance(0.0);
+    }
     let end = m.cal.end();
     // The roadmap and midnight clocks change only when they fire, so their next times are
     // kept rather than recomputed every turn. A time that can no longer fire (a step at or
@@ -383,6 +441,17 @@ fn simulate(
 
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
+        let (source, next_arrival) =
+            sources
+                .iter()
+                .enumerate()
+                .fold((0, f64::INFINITY), |best, (i, s)| {
+                    if s.next < best.1 {
+                        (i, s.next)
+                    } else {
+                        best
+                    }
+                });
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
             sim.capacity_step(steps[next_step]);
             next_step += 1;
@@ -394,16 +463,18 @@ fn simulate(
         } else if next_arrival <= t_midnight && next_arrival < end {
             let t = next_arrival;
             sim.events += 1;
-            sim.refer(t, seeds.referral(referral_no), None);
-            referral_no += 1;
+            let s = &mut sources[source];
+            let (key, group) = match s.group {
+                None => (seeds.referral(s.count), None),
+                Some((g, stream)) => (seeds.group_referral(stream, s.count), Some(g)),
+            };
+            s.count += 1;
+            sim.refer(t, key, None, group);
             // Waiting lists grow only as referrals arrive, so this is where to stop one.
             if sim.overload.is_some() {
                 break;
             }
-            next_arrival = m
-                .arrivals
-                .next(&mut segment, t, Exp1.sample(&mut arrivals))
-                .unwrap_or(f64::INFINITY);
+            sources[source].advance(t);
         } else if t_midnight.is_finite() {
             sim.midnight(midnight, t_midnight);
             midnight += 1;
@@ -505,6 +576,9 @@ impl<'m> Sim<'m> {
             in_delay: false,
             ever_placed: false,
             distance: 0.0,
+            locality: 0,
+            waits_at: 0,
+            referred: 0.0,
         };
         match self.free.pop() {
             Some(i) => {
@@ -549,6 +623,7 @@ impl<'m> Sim<'m> {
             Ev::StepDownEnd => self.step_down_end(p, t),
             Ev::TransferDue => self.transfer_due(p, t),
             Ev::TransferWaitOver => self.transfer_wait_over(p, t),
+            Ev::Decision => self.decide(p, t),
             Ev::Readmission => {
                 let pat = self.patients[p as usize];
                 let prior = Prior {
@@ -556,9 +631,10 @@ impl<'m> Sim<'m> {
                     group: pat.group as usize,
                     ever_placed: pat.ever_placed,
                     discharged: pat.entered,
+                    locality: pat.locality,
                 };
                 self.release(p);
-                self.refer(t, rng::readmission(key), Some(prior));
+                self.refer(t, rng::readmission(key), Some(prior), None);
             }
         }
     }
@@ -566,15 +642,15 @@ impl<'m> Sim<'m> {
     // ----- referral and gatekeeping -------------------------------------------------------
 
     /// A referral: new (`prior` is `None`), or the readmission of a young person, who keeps
-    /// their group.
-    fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>) {
+    /// their group and locality. A group's own arrival process gives its `group`.
+    fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>, group: Option<usize>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
             self.share_cursor += 1;
         }
         // A draw whose outcome is certain is not made: every attribute has its own stream, so
         // leaving one out changes no other draw.
-        let group = prior.map(|r| r.group).unwrap_or_else(|| {
+        let group = prior.map(|r| r.group).or(group).unwrap_or_else(|| {
             let cum = &m.shares[self.share_cursor].1;
             certain(cum.iter().copied()).unwrap_or_else(|| {
                 let u = rng::uniform(key, Attr::Group);
@@ -601,14 +677,42 @@ impl<'m> Sim<'m> {
         if let Some(prior) = prior {
             self.patients[p as usize].ever_placed = prior.ever_placed;
         }
+        let locality = match prior {
+            Some(r) => r.locality as usize,
+            None => self.draw_locality(key),
+        };
+        self.patients[p as usize].locality = locality as u16;
         let since_discharge = prior.map(|r| t - r.discharged);
         self.rec.add(m, t, |tot| {
             tot.referrals[group] += 1.0;
             if let Some(after) = since_discharge {
                 tot.readmissions.add(after);
             }
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.referrals += 1.0;
+            }
         });
 
+        self.patients[p as usize].referred = t;
+        match &m.groups[group].gatekeeping {
+            Some(d) => {
+                let after = d.sample(&mut rng::draw(key, Attr::Gatekeeping));
+                self.patients[p as usize].place = Place::Gatekeeping;
+                self.schedule(t + after, p, Ev::Decision);
+            }
+            None => self.decide(p, t),
+        }
+    }
+
+    /// The access decision on referral `p`: declined, a community alternative, or a bed
+    /// request. Made at referral, or when the group's `gatekeeping_days` are over.
+    fn decide(&mut self, p: u32, t: f64) {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let (key, group, locality) = (pat.key, pat.group as usize, pat.locality as usize);
+        if m.groups[group].gatekeeping.is_some() {
+            self.rec.decision(m, t, group, t - pat.referred);
+        }
         let g = &m.groups[group];
         if g.decline > 0.0 && rng::uniform(key, Attr::Decline) < g.decline {
             self.rec.ledger.declined += 1;
@@ -622,7 +726,9 @@ impl<'m> Sim<'m> {
             // A service with no places (not yet open, or closed) is no alternative at all.
             let pool = &self.pools[m.layout.service(s).index()];
             let open = pool.capacity.value > 0;
-            if open && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
+            // Nor is one that does not serve the young person's locality (no draw is made).
+            let serves = m.services[s].serves.get(locality).is_none_or(|&x| x);
+            if open && serves && rng::uniform(key, m.services[s].streams.eligible) < eligibility {
                 if pool.has_room() {
                     self.start_episode(p, s, t);
                     return;
@@ -644,6 +750,51 @@ impl<'m> Sim<'m> {
             }
             (None, _) => self.request_bed(p, t),
         }
+    }
+
+    /// The locality of a new young person: drawn only when there are two or more (0 without
+    /// `[localities]`).
+    fn draw_locality(&self, key: u64) -> usize {
+        let cum = &self.m.locality_cum;
+        if cum.is_empty() {
+            return 0;
+        }
+        certain(cum.iter().copied()).unwrap_or_else(|| {
+            let u = rng::uniform(key, Attr::Locality);
+            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+        })
+    }
+
+    /// Someone of locality `l` enters (+1) or leaves (-1) a local bed or an out-of-area one.
+    fn locality_bed(&mut self, p: u32, t: f64, out_of_area: bool, delta: i32) {
+        let l = self.patients[p as usize].locality as usize;
+        let levels = if out_of_area {
+            &mut self.locality_oap
+        } else {
+            &mut self.locality_beds
+        };
+        if let Some(level) = levels.get_mut(l) {
+            level.set(t, (level.value as i32 + delta) as u32);
+        }
+    }
+
+    /// The young person starts waiting for a bed in one of the declared places, drawn from
+    /// their group's shares (only when more than one is possible).
+    fn start_waiting_place(&mut self, p: u32, t: f64) -> Option<usize> {
+        let m = self.m;
+        let pat = self.patients[p as usize];
+        let cum = &m.groups[pat.group as usize].waits_in;
+        if cum.is_empty() {
+            return None;
+        }
+        let place = certain(cum.iter().copied()).unwrap_or_else(|| {
+            let u = rng::uniform(pat.key, Attr::WaitingPlace);
+            cum.iter().position(|&c| u < c).unwrap_or(cum.len() - 1)
+        });
+        self.patients[p as usize].waits_at = place as u16;
+        let level = &mut self.place_waiting[place];
+        level.set(t, level.value + 1);
+        Some(place)
     }
 
     // ----- community alternatives ---------------------------------------------------------
@@ -801,11 +952,15 @@ impl<'m> Sim<'m> {
             return;
         }
         pat.breached = true;
-        let urgency = pat.urgency;
+        let (urgency, locality) = (pat.urgency, pat.locality as usize);
         self.note(p, t, Activity::TargetPassed, None);
         self.over_target.set(t, self.over_target.value + 1);
-        self.rec
-            .add(self.m, t, |tot| tot.over_target[urgency] += 1.0);
+        self.rec.add(self.m, t, |tot| {
+            tot.over_target[urgency] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.over_target += 1.0;
+            }
+        });
         self.wait_clock(p, t);
     }
 
@@ -816,7 +971,17 @@ impl<'m> Sim<'m> {
         self.bed_queue.push(p);
         self.waiting.set(t, self.bed_queue.len() as u32);
         self.check_queue(self.bed_queue.len(), t, Queue::Beds);
-        self.rec.add(self.m, t, |tot| tot.bed_waits[urgency] += 1.0);
+        let place = self.start_waiting_place(p, t);
+        let locality = self.patients[p as usize].locality as usize;
+        self.rec.add(self.m, t, |tot| {
+            tot.bed_waits[urgency] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.bed_waits += 1.0;
+            }
+            if let Some(place) = place {
+                tot.places[place].waits += 1.0;
+            }
+        });
     }
 
     /// Notes the first time a waiting list outgrows [`limits::MAX_WAITING`].
@@ -834,6 +999,9 @@ impl<'m> Sim<'m> {
         if pat.breached {
             pat.breached = false;
             self.over_target.set(t, self.over_target.value - 1);
+        }
+        if let Some(level) = self.place_waiting.get_mut(pat.waits_at as usize) {
+            level.set(t, level.value - 1);
         }
         let (urgency, waited) = (pat.urgency, t - pat.requested);
         self.rec.wait(self.m, t, urgency, waited);
@@ -886,6 +1054,9 @@ impl<'m> Sim<'m> {
     fn enter_ward(&mut self, p: u32, w: usize, t: f64) {
         let pool = self.m.layout.ward(w);
         self.occupy(pool, t, 1);
+        // Contracted out-of-area beds are wards, but out of area for the young person.
+        let out_of_area = self.m.wards[w].tier.is_some();
+        self.locality_bed(p, t, out_of_area, 1);
         self.rec.enter(pool, t);
         let pat = &mut self.patients[p as usize];
         pat.place = Place::Ward(w as u16);
@@ -896,7 +1067,14 @@ impl<'m> Sim<'m> {
         let m = self.m;
         self.enter_ward(p, w, t);
         self.note(p, t, Activity::Admission, Some(Resource::Ward(w)));
-        self.rec.add(m, t, |tot| tot.admissions[w] += 1.0);
+        let (locality, miles) = self.miles_to(p, w);
+        self.rec.add(m, t, |tot| {
+            tot.admissions[w] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.admissions += 1.0;
+                l.admission_miles += miles;
+            }
+        });
         let (key, group) = (
             self.patients[p as usize].key,
             self.patients[p as usize].group as usize,
@@ -988,6 +1166,7 @@ impl<'m> Sim<'m> {
         let los = self
             .transfer_rule(p)
             .map_or(0.0, |(_, tr)| self.transfer_los(p, tr));
+        self.locality_bed(p, t, false, -1); // and +1 as they enter `to`
         self.enter_ward(p, to, t);
         self.note(p, t, Activity::Transfer, Some(Resource::Ward(to)));
         self.rec.add(m, t, |tot| {
@@ -1028,6 +1207,18 @@ impl<'m> Sim<'m> {
         }
     }
 
+    /// The locality of patient `p` and its miles to ward `w` (0 when not given).
+    fn miles_to(&self, p: u32, w: usize) -> (usize, f64) {
+        let l = self.patients[p as usize].locality as usize;
+        let miles = self
+            .m
+            .localities
+            .get(l)
+            .and_then(|x| x.ward_miles.as_ref())
+            .map_or(0.0, |miles| miles[w]);
+        (l, miles)
+    }
+
     fn place_out_of_area(&mut self, p: u32, t: f64) {
         let m = self.m;
         let (key, group) = (
@@ -1043,13 +1234,19 @@ impl<'m> Sim<'m> {
         } else {
             0.0
         };
+        let locality = self.patients[p as usize].locality as usize;
         // The first tier of contracted beds with a free bed that takes the group, else the
-        // national pool.
+        // national pool (at the locality's own out-of-area distances when it gives them).
         let tier = m.tiers.iter().copied().find(|&w| {
             m.wards[w].accepts[group] && self.pools[m.layout.ward(w).index()].has_room()
         });
         let distance = tier
             .and_then(|w| m.wards[w].tier.as_ref())
+            .or_else(|| {
+                m.localities
+                    .get(locality)
+                    .and_then(|l| l.oap_distance.as_ref())
+            })
             .unwrap_or(&g.distance)
             .sample(&mut rng::draw(key, Attr::Distance));
         let first_time = self.rec.in_window(t) && !self.patients[p as usize].ever_placed;
@@ -1064,6 +1261,7 @@ impl<'m> Sim<'m> {
             None => {
                 let v = self.oap[group].value + 1;
                 self.oap[group].set(t, v);
+                self.locality_bed(p, t, true, 1);
                 self.rec.enter(m.layout.out_of_area(), t);
                 let pat = &mut self.patients[p as usize];
                 pat.place = Place::OutOfArea;
@@ -1080,6 +1278,10 @@ impl<'m> Sim<'m> {
         let resource = tier.map_or(Resource::OutOfArea, Resource::Ward);
         self.note(p, t, Activity::OutOfAreaPlacement, Some(resource));
         self.rec.add(m, t, |tot| {
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.oap_placements += 1.0;
+                l.oap_distance += distance;
+            }
             tot.oap_placements += 1.0;
             tot.oap_young_people += first_time as u8 as f64;
             tot.oap_distance += distance;
@@ -1104,6 +1306,7 @@ impl<'m> Sim<'m> {
             self.rec
                 .exit(self.m.layout.out_of_area(), t, t - pat.entered);
         }
+        self.locality_bed(p, t, true, -1);
         if self.m.repatriation {
             if let Some(i) = self.placed.iter().position(|&q| q == p) {
                 self.placed.remove(i);
@@ -1162,9 +1365,15 @@ impl<'m> Sim<'m> {
             self.enter_ward(p, w, t);
             self.note(p, t, Activity::Repatriation, Some(Resource::Ward(w)));
             let days_left = (pat.stay_end - t).max(0.0);
+            let (locality, miles) = self.miles_to(p, w);
             self.rec.add(m, t, |tot| {
                 tot.repatriations += 1.0;
                 tot.admissions[w] += 1.0;
+                if let Some(l) = tot.localities.get_mut(locality) {
+                    l.admissions += 1.0;
+                    l.admission_miles += miles;
+                    l.repatriations += 1.0;
+                }
                 tot.oap_days_avoided += days_left;
                 tot.oap_mile_days_avoided += days_left * pat.distance;
             });
@@ -1176,7 +1385,8 @@ impl<'m> Sim<'m> {
         let pat = self.patients[p as usize];
         match pat.place {
             Place::Ward(w) if self.m.wards[w as usize].tier.is_none() => {
-                self.vacate(w as usize, t, t - pat.entered)
+                self.locality_bed(p, t, false, -1);
+                self.vacate(w as usize, t, t - pat.entered);
             }
             Place::Ward(_) | Place::OutOfArea => self.leave_out_of_area(p, t),
             _ => return,
@@ -1300,10 +1510,12 @@ impl<'m> Sim<'m> {
         });
         for (n, entry) in entries {
             let key = seeds.census(n as u64);
+            let locality = self.draw_locality(key) as u16;
             self.rec.ledger.initial += 1;
             match entry {
                 CensusEntry::InWard { ward, group, days } => {
                     let p = self.new_patient(key, None, group, UrgencyClass::Routine);
+                    self.patients[p as usize].locality = locality;
                     self.enter_ward(p, ward, 0.0);
                     self.note(p, 0.0, Activity::InBedAtStart, Some(Resource::Ward(ward)));
                     let total = m.groups[group].los[ward]
@@ -1316,6 +1528,8 @@ impl<'m> Sim<'m> {
                 }
                 CensusEntry::OutOfArea { group, days } => {
                     let p = self.new_patient(key, None, group, UrgencyClass::Routine);
+                    self.patients[p as usize].locality = locality;
+                    self.locality_bed(p, 0.0, true, 1);
                     self.note(
                         p,
                         0.0,
@@ -1344,6 +1558,8 @@ impl<'m> Sim<'m> {
                     days,
                 } => {
                     let p = self.new_patient(key, None, group, urgency);
+                    self.patients[p as usize].locality = locality;
+                    self.start_waiting_place(p, 0.0);
                     self.note(p, 0.0, Activity::WaitingAtStart, None);
                     self.patients[p as usize].requested = -days;
                     self.patients[p as usize].place = Place::BedWait;
@@ -1374,6 +1590,12 @@ impl<'m> Sim<'m> {
             self.over_target.flush(t);
             self.delayed.flush(t);
             for l in self.transfer_waiting.iter_mut() {
+                l.flush(t);
+            }
+            for l in self.locality_beds.iter_mut().chain(&mut self.locality_oap) {
+                l.flush(t);
+            }
+            for l in self.place_waiting.iter_mut() {
                 l.flush(t);
             }
             return;
@@ -1438,6 +1660,13 @@ impl<'m> Sim<'m> {
         tot.delayed_bed_days += self.delayed.flush(t);
         for (w, l) in self.transfer_waiting.iter_mut().enumerate() {
             tot.transfer_wait_area[w] += l.flush(t);
+        }
+        for (l, totals) in tot.localities.iter_mut().enumerate() {
+            totals.local_days += self.locality_beds[l].flush(t);
+            totals.oap_days += self.locality_oap[l].flush(t);
+        }
+        for (place, totals) in tot.places.iter_mut().enumerate() {
+            totals.days += self.place_waiting[place].flush(t);
         }
         self.rec.daily[layout.out_of_area_series().index() * days + day] = oap_total;
         self.rec.daily[layout.bed_waiting_series().index() * days + day] =

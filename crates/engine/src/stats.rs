@@ -301,6 +301,8 @@ impl<'m> Aggregator<'m> {
                 .map(|g| (&g.key, &g.label))
                 .chain(m.wards.iter().map(|w| (&w.key, &w.label)))
                 .chain(m.services.iter().map(|s| (&s.key, &s.label)))
+                .chain(m.localities.iter().map(|l| (&l.key, &l.label)))
+                .chain(m.waiting_places.iter().map(|p| (&p.key, &p.label)))
                 .map(|(k, l)| (k.clone(), l.clone()))
                 .collect(),
             periods: m.periods.clone(),

@@ -878,6 +878,28 @@ fn out_of_area(h: &mut String, r: &Report) {
     }
     h.push_str("</table></div>\n");
     by_ward(h, r);
+    by_subject(
+        h,
+        r,
+        "By locality",
+        Metric::ReferralsPer100k,
+        &[
+            Metric::Referrals,
+            Metric::AdmissionsPer100k,
+            Metric::BedDaysPer100k,
+            Metric::OapPlacements,
+            Metric::OapMeanDistance,
+            Metric::LocalAdmissionDistance,
+            Metric::BedWaitsOverTarget,
+        ],
+    );
+    by_subject(
+        h,
+        r,
+        "Where young people waited for a bed",
+        Metric::PlaceWaits,
+        &[Metric::PlaceWaits, Metric::PlaceWaitDays],
+    );
     h.push_str("</section>\n");
 }
 
@@ -897,8 +919,18 @@ fn by_ward(h: &mut String, r: &Report) {
     let mut rows: Vec<(Metric, String, String)> = Vec::new();
     for m in metrics {
         for x in r.runs {
+            // Localities have their own table (`by_subject`).
+            let locality = |subject: &str| {
+                x.summary
+                    .kpis
+                    .iter()
+                    .any(|k| k.key.metric == Metric::ReferralsPer100k && k.key.subject == subject)
+            };
             for k in x.summary.kpis.iter().filter(|k| {
-                k.key.metric == m && !k.key.subject.is_empty() && k.key.period == Period::Overall
+                k.key.metric == m
+                    && !k.key.subject.is_empty()
+                    && k.key.period == Period::Overall
+                    && !locality(k.key.subject.as_str())
             }) {
                 let subject = k.key.subject.as_str();
                 if !rows.iter().any(|(rm, rs, _)| *rm == m && rs == subject) {
@@ -932,6 +964,58 @@ fn by_ward(h: &mut String, r: &Report) {
         h.push_str("</table></div>\n");
     }
     h.push_str("</details>\n");
+}
+
+/// One collapsed section with, for each scenario that reports `marker` for some subjects
+/// (localities, waiting places), a table of those subjects against `cols`.
+fn by_subject(h: &mut String, r: &Report, title: &str, marker: Metric, cols: &[Metric]) {
+    let mut tables = String::new();
+    for x in r.runs {
+        let s = &x.summary;
+        let subjects: Vec<&str> = s
+            .kpis
+            .iter()
+            .filter(|k| k.key.metric == marker && k.key.period == Period::Overall)
+            .map(|k| k.key.subject.as_str())
+            .collect();
+        if subjects.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            tables,
+            "<div class=wide><table><tr><th class=l>{}</th>",
+            esc(&x.display_name())
+        );
+        for &m in cols {
+            let _ = write!(
+                tables,
+                "<th>{}<span class=ci>{}</span></th>",
+                esc(m.label()),
+                esc(&unit_words(m))
+            );
+        }
+        tables.push_str("</tr>\n");
+        for subject in subjects {
+            let label = s.labels.get(subject).map_or(subject, String::as_str);
+            let _ = write!(tables, "<tr><td class=l>{}</td>", esc(label));
+            for &m in cols {
+                let _ = write!(
+                    tables,
+                    "<td>{}</td>",
+                    estimate_cell(m, s, subject, Period::Overall)
+                );
+            }
+            tables.push_str("</tr>\n");
+        }
+        tables.push_str("</table></div>\n");
+    }
+    if !tables.is_empty() {
+        let _ = writeln!(
+            h,
+            "<details><summary>{}</summary>{tables}</details>",
+            esc(title)
+        );
+    }
 }
 
 fn occupancy(h: &mut String, r: &Report) {

@@ -1,8 +1,10 @@
 //! `[demand]` and `[urgency]`: how many referrals arrive, and how urgent they are.
 
 use super::check::Checker;
+use crate::arrivals::{growth_per_day, Arrivals, DemandChange, LevelPiece, DAYS_PER_YEAR};
 use crate::layout::PerUrgency;
-use crate::scenario::{limits, Demand, KeyPath, Urgencies, UrgencyClass};
+use crate::scenario::{limits, Demand, KeyPath, Scenario, Urgencies, UrgencyClass};
+use crate::time::Calendar;
 
 /// Checks `[demand]`; returns the twelve monthly multipliers (all 1 without seasonality).
 pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
@@ -79,4 +81,161 @@ pub(super) fn urgency(c: &mut Checker, u: &Urgencies) -> UrgencyModel {
         target,
         trigger,
     }
+}
+
+/// Each group's own compound growth (`None`: the footprint's), checked.
+pub(super) fn group_growth(c: &mut Checker, s: &Scenario) -> Vec<Option<f64>> {
+    s.groups
+        .iter()
+        .map(|(name, g)| {
+            g.annual_growth
+                .inspect(|&k| c.growth(KeyPath::root("groups").key(name).key("annual_growth"), k))
+        })
+        .collect()
+}
+
+/// The arrival processes when some groups grow at their own rate: one for the groups that
+/// follow the footprint's growth (with their shares among themselves, a zero share for the
+/// others) and one per group with its own growth.
+///
+/// Every group's level (referrals a day before seasonality) starts at its share of
+/// `referrals_per_year` and grows at its rate. A roadmap `referrals_per_year` sets the total
+/// at its date, split by the group shares then in force; `group_shares` re-splits the total
+/// the levels have reached; `annual_growth` changes the footprint's growth, so it applies
+/// to the groups without their own. Groups that follow the footprint grow alike, so their
+/// sum is one exponential piece and their shares among themselves hold between changes:
+/// each process stays exact (its count in any interval is Poisson with the integral of its
+/// rate).
+pub(super) fn split_arrivals(
+    cal: &Calendar,
+    d: &Demand,
+    seasonality: &[f64; 12],
+    changes: &[DemandChange],
+    shares: &[(f64, Vec<f64>)],
+    own: &[Option<f64>],
+) -> SplitArrivals {
+    let plain = |cum: &[f64]| -> Vec<f64> {
+        cum.iter()
+            .scan(0.0, |prev, &c| {
+                let share = c - *prev;
+                *prev = c;
+                Some(share)
+            })
+            .collect()
+    };
+    let footprint = growth_per_day(d.annual_growth);
+    let mut k: Vec<f64> = own
+        .iter()
+        .map(|g| g.map_or(footprint, growth_per_day))
+        .collect();
+    let mut share = plain(&shares[0].1);
+    let mut level: Vec<f64> = share
+        .iter()
+        .map(|s| d.referrals_per_year / DAYS_PER_YEAR * s)
+        .collect();
+    let mut from = cal.warmup;
+    let common = |level: &[f64]| -> f64 {
+        (0..own.len())
+            .filter(|&g| own[g].is_none())
+            .map(|g| level[g])
+            .sum()
+    };
+    let mut common_levels = vec![(from, common(&level), footprint)];
+    let mut group_levels: Vec<(usize, Vec<LevelPiece>)> = (0..own.len())
+        .filter(|&g| own[g].is_some())
+        .map(|g| (g, vec![(from, level[g], k[g])]))
+        .collect();
+    let mut times: Vec<f64> = changes
+        .iter()
+        .map(|c| c.time)
+        .chain(shares[1..].iter().map(|(t, _)| *t))
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    let mut kf = footprint;
+    for t in times {
+        for (l, &kg) in level.iter_mut().zip(&k) {
+            *l *= (kg * (t - from)).exp();
+        }
+        from = t;
+        let resplit = shares[1..].iter().find(|(at, _)| *at == t);
+        if let Some((_, cum)) = resplit {
+            share = plain(cum);
+        }
+        let new_total = changes
+            .iter()
+            .filter(|c| c.time == t)
+            .find_map(|c| c.per_year)
+            .map(|r| r / DAYS_PER_YEAR);
+        if let Some(total) = new_total.or(resplit.map(|_| level.iter().sum())) {
+            for (l, s) in level.iter_mut().zip(&share) {
+                *l = total * s;
+            }
+        }
+        if let Some(g) = changes
+            .iter()
+            .filter(|c| c.time == t)
+            .find_map(|c| c.annual_growth)
+        {
+            kf = growth_per_day(g);
+            for (kg, o) in k.iter_mut().zip(own) {
+                if o.is_none() {
+                    *kg = kf;
+                }
+            }
+        }
+        common_levels.push((t, common(&level), kf));
+        for (g, pieces) in group_levels.iter_mut() {
+            pieces.push((t, level[*g], k[*g]));
+        }
+    }
+    let cuts: Vec<f64> = common_levels.iter().skip(1).map(|p| p.0).collect();
+    let common_shares = shares
+        .iter()
+        .map(|(t, cum)| {
+            let kept: Vec<f64> = plain(cum)
+                .iter()
+                .zip(own)
+                .map(|(&s, o)| if o.is_none() { s } else { 0.0 })
+                .collect();
+            let sum: f64 = kept.iter().sum();
+            let mut acc = 0.0;
+            let mut cum: Vec<f64> = kept
+                .iter()
+                .map(|s| {
+                    acc += if sum > 0.0 { s / sum } else { 0.0 };
+                    acc
+                })
+                .collect();
+            // The last group that follows the footprint takes what rounding left.
+            if let Some(last) = (0..own.len()).rev().find(|&g| own[g].is_none()) {
+                for c in &mut cum[last..] {
+                    *c = 1.0;
+                }
+            }
+            (*t, cum)
+        })
+        .collect();
+    let by_group = group_levels
+        .into_iter()
+        .map(|(g, levels)| {
+            let process = Arrivals::from_levels(cal, levels, seasonality, cuts.iter().copied());
+            (g, process)
+        })
+        .collect();
+    SplitArrivals {
+        common: Arrivals::from_levels(cal, common_levels, seasonality, cuts.iter().copied()),
+        common_shares,
+        by_group,
+    }
+}
+
+/// The arrival processes of [`split_arrivals`].
+pub(super) struct SplitArrivals {
+    /// The groups that follow the footprint's growth.
+    pub common: Arrivals,
+    /// Their cumulative shares among themselves, each from a clock time on.
+    pub common_shares: Vec<(f64, Vec<f64>)>,
+    /// Each group with its own growth, and its process.
+    pub by_group: Vec<(usize, Arrivals)>,
 }

@@ -89,6 +89,11 @@ fn group(
         step_down: step_down(c, g, &path, service_names),
         delay,
         readmission,
+        waits_in: super::localities::waits_in(c, s, name, &g.waits_in),
+        gatekeeping: g
+            .gatekeeping_days
+            .as_ref()
+            .map(|d| c.dist(path.key("gatekeeping_days"), d)),
     }
 }
 

@@ -12,13 +12,15 @@ mod census;
 mod check;
 mod demand;
 mod groups;
+mod localities;
 mod pools;
 mod roadmap;
 
 use crate::arrivals::Arrivals;
 use crate::layout::Layout;
-use crate::model::Model;
+use crate::model::{GroupArrivals, Model};
 use crate::record;
+use crate::rng::name_key;
 use crate::scenario::{limits, KeyPath, Scenario, ScenarioError, ScenarioErrors, WhenFull};
 use check::Checker;
 
@@ -56,20 +58,50 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         Some(cs) => census::census(&mut c, s, cs, &wards),
         None => Vec::new(),
     };
+    let (localities, locality_cum) = localities::localities(&mut c, s);
+    let waiting_places = localities::waiting_places(&mut c, s);
+    let own_growth = demand::group_growth(&mut c, s);
     if !c.errors.is_empty() {
         return Err(ScenarioErrors(c.errors));
     }
 
-    let arrivals = Arrivals::new(
-        &cal,
-        s.demand.referrals_per_year,
-        s.demand.annual_growth,
-        &seasonality,
-        &roadmap.demand_changes,
-    );
+    // Without a group growing at its own rate, one process carries every group.
+    let (arrivals, shares, group_arrivals) = if own_growth.iter().all(Option::is_none) {
+        let arrivals = Arrivals::new(
+            &cal,
+            s.demand.referrals_per_year,
+            s.demand.annual_growth,
+            &seasonality,
+            &roadmap.demand_changes,
+        );
+        (arrivals, roadmap.shares, Vec::new())
+    } else {
+        let split = demand::split_arrivals(
+            &cal,
+            &s.demand,
+            &seasonality,
+            &roadmap.demand_changes,
+            &roadmap.shares,
+            &own_growth,
+        );
+        (split.common, split.common_shares, split.by_group)
+    };
+    let group_keys: Vec<&String> = s.groups.keys().collect();
+    let group_arrivals: Vec<GroupArrivals> = group_arrivals
+        .into_iter()
+        .map(|(group, arrivals)| GroupArrivals {
+            group,
+            stream: name_key(group_keys[group]),
+            arrivals,
+        })
+        .collect();
     // What bounds the young people a replication can hold at once (and so its memory): a
     // queue with no target that grows without bound holds at most every referral.
-    let expected = arrivals.expected(0.0, cal.end());
+    let expected = arrivals.expected(0.0, cal.end())
+        + group_arrivals
+            .iter()
+            .map(|g| g.arrivals.expected(0.0, cal.end()))
+            .sum::<f64>();
     if expected.is_nan() || expected > limits::MAX_REFERRALS_PER_RUN {
         return Err(ScenarioErrors(vec![ScenarioError {
             path: KeyPath::root("demand").key("referrals_per_year"),
@@ -95,7 +127,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         wards,
         services,
         arrivals,
-        shares: roadmap.shares,
+        shares,
         steps: roadmap.steps,
         alternative_wait,
         repatriation: s.policy.repatriation,
@@ -111,6 +143,10 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         kpi_keys: Vec::new(),
         tiers: pools::tiers(s),
         capacity,
+        localities,
+        locality_cum,
+        waiting_places,
+        group_arrivals,
     };
     model.kpi_keys = record::kpi_keys(&model);
     Ok(model)

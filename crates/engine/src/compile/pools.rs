@@ -166,6 +166,7 @@ pub(super) fn services(
                 .as_ref()
                 .map(|d| c.dist(path.key("escalation_delay_days"), d)),
             max_capacity: places,
+            serves: super::localities::serves(c, s, &path, sv.localities.as_ref()),
         });
     }
     services

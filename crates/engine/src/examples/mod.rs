@@ -25,6 +25,9 @@ pub fn erlang_loss(
             cost_per_day_gbp: 1000.0,
             distance_miles: Distribution::Fixed { value: 90.0 },
         },
+        annual_growth: None,
+        waits_in: BTreeMap::new(),
+        gatekeeping_days: None,
     };
     let ward = Ward {
         label: "Ward".into(),
@@ -80,6 +83,8 @@ pub fn erlang_loss(
         roadmap: vec![],
         census: None,
         disruption: vec![],
+        localities: BTreeMap::new(),
+        waiting_places: BTreeMap::new(),
     }
 }
 

@@ -59,6 +59,52 @@ pub struct Scenario {
     /// risk of closing for good.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disruption: Vec<Disruption>,
+    /// The places referrals come from (e.g. counties), keyed by a short name. Omit for one
+    /// footprint: no per-locality results. With two or more, each new referral's locality is
+    /// drawn from their shares; a readmission keeps the young person's locality.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub localities: BTreeMap<String, Locality>,
+    /// Where young people wait for a bed (paediatric ward, adult ward, A&E, home), keyed by a
+    /// short name; each group's `waits_in` gives the shares. Omit to report no places.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waiting_places: BTreeMap<String, WaitingPlace>,
+}
+
+/// A locality of the footprint (a county or unitary authority) that referrals come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Locality {
+    /// Name shown in charts and tables (default: the key).
+    #[serde(default)]
+    pub label: String,
+    /// Under-18 population of the locality, for its rates per 100,000 (at most 100,000,000).
+    pub population_under_18: f64,
+    /// Share of new referrals from this locality. Give it for every locality (summing to 1)
+    /// or for none: then each locality's share is its share of the under-18 population.
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Road miles from the locality to each ward, for the mean distance of its local
+    /// admissions (`local_admission_distance_miles`). Omit for no such figure; if given, list
+    /// every ward.
+    #[serde(default)]
+    pub ward_distance_miles: BTreeMap<String, f64>,
+    /// Distance from home of an out-of-area placement of a young person from this locality,
+    /// in miles, replacing the group's `out_of_area.distance_miles` (default: the group's).
+    #[serde(default)]
+    pub out_of_area_distance_miles: Option<Distribution>,
+}
+
+/// A place where young people wait for a bed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitingPlace {
+    /// Name shown in charts and tables (default: the key).
+    #[serde(default)]
+    pub label: String,
+    /// £ per day a young person waits here (e.g. a paediatric bed-day), counted in the cost
+    /// category `waiting_places` and so in the total and the budget. Omit for no cost.
+    #[serde(default)]
+    pub cost_per_day_gbp: Option<f64>,
 }
 
 /// Run length, warm-up, replications and seed.
@@ -240,6 +286,20 @@ pub struct Group {
     pub los_alarm_days: Option<f64>,
     /// Out-of-area placement for this group when no local bed is found in time.
     pub out_of_area: OutOfArea,
+    /// Compound growth of this group's referrals per year, replacing `demand.annual_growth`
+    /// for it (e.g. eating disorders 0.07). The group then has its own arrival process,
+    /// starting from its share of `demand.referrals_per_year`; see README "Demand".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annual_growth: Option<f64>,
+    /// Where this group's young people wait for a bed: a share per `waiting_places` entry,
+    /// summing to 1, drawn once when a wait begins. Omit when no places are declared.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waits_in: BTreeMap<String, f64>,
+    /// Time from referral to the access decision, in days (default: decided at referral).
+    /// The decision (decline, a community alternative, or a bed request) is made when it
+    /// ends, and `referral_to_decision_*` report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gatekeeping_days: Option<Distribution>,
 }
 
 /// Early discharge into a community service, which shortens the inpatient stay.
@@ -462,6 +522,10 @@ pub struct Service {
     /// The share of posts vacant, drawn at random (needs `staff_wte`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vacancy: Option<Vacancy>,
+    /// The localities the service takes referrals from (default: all). A referral from
+    /// another locality is never considered for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localities: Option<Vec<String>>,
 }
 
 /// What kind of community alternative a service is.

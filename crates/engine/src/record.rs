@@ -247,7 +247,8 @@ pub(crate) struct Totals {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LocalityTotals {
     pub referrals: f64,
-    /// Local admissions (repatriations included) and their summed miles from home.
+    /// Local admissions (repatriations and transfers included) and their summed miles from
+    /// home.
     pub admissions: f64,
     pub admission_miles: f64,
     /// Bed-days in local wards and out of area.
@@ -258,6 +259,8 @@ pub(crate) struct LocalityTotals {
     pub bed_waits: f64,
     pub over_target: f64,
     pub repatriations: f64,
+    /// Moves from one local ward to another.
+    pub transfers: f64,
 }
 
 impl LocalityTotals {
@@ -273,8 +276,10 @@ impl LocalityTotals {
             bed_waits,
             over_target,
             repatriations,
+            transfers,
         } = o;
         self.repatriations += repatriations;
+        self.transfers += transfers;
         self.referrals += referrals;
         self.admissions += admissions;
         self.admission_miles += admission_miles;
@@ -1144,7 +1149,7 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             }),
             (Metric::Admissions, |l, _, _| l.admissions),
             (Metric::AdmissionsPer100k, |l, pop, y| {
-                (l.admissions - l.repatriations + l.oap_placements) / pop * 1e5 / y
+                (l.admissions - l.repatriations - l.transfers + l.oap_placements) / pop * 1e5 / y
             }),
             (Metric::BedDays, |l, _, _| l.local_days + l.oap_days),
             (Metric::BedDaysPer100k, |l, pop, y| {

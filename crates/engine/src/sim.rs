@@ -1169,9 +1169,15 @@ impl<'m> Sim<'m> {
         self.locality_bed(p, t, false, -1); // and +1 as they enter `to`
         self.enter_ward(p, to, t);
         self.note(p, t, Activity::Transfer, Some(Resource::Ward(to)));
+        let (locality, miles) = self.miles_to(p, to);
         self.rec.add(m, t, |tot| {
             tot.transfers[from] += 1.0;
             tot.admissions[to] += 1.0;
+            if let Some(l) = tot.localities.get_mut(locality) {
+                l.admissions += 1.0;
+                l.admission_miles += miles;
+                l.transfers += 1.0;
+            }
         });
         self.begin_stay(p, t, los);
         self.vacate(from, t, t - since);

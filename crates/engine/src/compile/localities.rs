@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 /// The localities and their cumulative shares: as given, or each locality's share of the
 /// under-18 population when none gives a share.
 pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, Vec<f64>) {
-    let ward_names: Vec<&String> = s.wards.keys().collect();
     let root = KeyPath::root("localities");
     let given = s.localities.values().filter(|l| l.share.is_some()).count();
     if given > 0 && given < s.localities.len() {
@@ -50,7 +49,7 @@ pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, 
             None => population,
         });
         let ward_miles = (!l.ward_distance_miles.is_empty())
-            .then(|| ward_miles(c, &path, &l.ward_distance_miles, &ward_names));
+            .then(|| ward_miles(c, &path, &l.ward_distance_miles, s));
         models.push(LocalityModel {
             key: name.clone(),
             label: label(&l.label, name),
@@ -81,23 +80,26 @@ pub(super) fn localities(c: &mut Checker, s: &Scenario) -> (Vec<LocalityModel>, 
 }
 
 /// Miles from a locality to every ward (indexed by ward): each named ward must exist, and
-/// every ward must be named, so that no admission has an unknown distance.
+/// every local ward must be named, so that no admission has an unknown distance. Contracted
+/// out-of-area wards need none (a placement there draws its own `distance_miles`).
 fn ward_miles(
     c: &mut Checker,
     path: &KeyPath,
     given: &BTreeMap<String, f64>,
-    ward_names: &[&String],
+    s: &Scenario,
 ) -> Vec<f64> {
+    let ward_names: Vec<&String> = s.wards.keys().collect();
+    let contracted = |w: &str| s.wards[w].out_of_area.is_some();
     let at = path.key("ward_distance_miles");
     let mut miles = vec![0.0; ward_names.len()];
     for (ward, &d) in given {
-        if let Some(w) = c.lookup(at.key(ward), "ward", ward, ward_names) {
+        if let Some(w) = c.lookup(at.key(ward), "ward", ward, &ward_names) {
             miles[w] = c.non_negative(at.key(ward), d);
         }
     }
     let missing: Vec<String> = ward_names
         .iter()
-        .filter(|w| !given.contains_key(w.as_str()))
+        .filter(|w| !given.contains_key(w.as_str()) && !contracted(w))
         .map(|w| format!("`{w}`"))
         .collect();
     if !missing.is_empty() {

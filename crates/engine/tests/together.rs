@@ -1,0 +1,212 @@
+//! Every part of the pathway at once: localities, waiting places, a group with its own growth,
+//! a PICU stepping down to the general ward, contracted out-of-area beds before the national
+//! pool, and home treatment that is understaffed and closed in some weeks. The parts share
+//! the same young people, so their tallies must still add up: per locality to the pathway,
+//! bed-days to the wards and out of area, and every young person to the ledger.
+
+use carepath_engine::{run, Metric, Period, Scenario, Summary};
+
+/// The demand-side footprint of `tests/demand.rs`, with the bed and capacity sides added.
+const BASE: &str = r#"
+[simulation]
+start_date = "2024-04-01"
+years = 4
+warmup_days = 300
+replications = 12
+seed = 11
+
+[demand]
+referrals_per_year = 300
+
+[urgency.emergency]
+share = 0.2
+target_days = 1
+place_out_of_area_after_days = 10
+[urgency.urgent]
+share = 0.3
+target_days = 2
+place_out_of_area_after_days = 10
+[urgency.routine]
+share = 0.5
+target_days = 7
+place_out_of_area_after_days = 20
+
+[groups.general]
+share = 0.8
+alternatives = ["home"]
+los_days = { dist = "exponential", mean = 30 }
+out_of_area = { cost_per_day_gbp = 900, distance_miles = { dist = "fixed", value = 60 } }
+waits_in = { paediatric = 0.55, at_home = 0.45 }
+
+[groups.picu]
+share = 0.2
+los_days = { dist = "exponential", mean = 20 }
+out_of_area = { cost_per_day_gbp = 1500, distance_miles = { dist = "fixed", value = 120 } }
+waits_in = { paediatric = 1.0 }
+
+[wards.gau]
+beds = 17
+accepts = ["general"]
+funding = "block"
+cost_per_bed_day_gbp = 700
+
+[wards.picu]
+beds = 3
+accepts = ["picu"]
+funding = "block"
+cost_per_bed_day_gbp = 1200
+
+[services.home]
+kind = "home_treatment"
+places = 200
+cost_per_day_gbp = 130
+eligibility = { general = 1.0 }
+episode_days = { dist = "exponential", mean = 20 }
+localities = ["north"]
+
+[localities.north]
+population_under_18 = 100000
+ward_distance_miles = { gau = 25, picu = 25 }
+out_of_area_distance_miles = { dist = "fixed", value = 150 }
+
+[localities.south]
+population_under_18 = 300000
+ward_distance_miles = { gau = 10, picu = 40 }
+
+[waiting_places.paediatric]
+label = "Paediatric ward"
+cost_per_day_gbp = 600
+
+[waiting_places.at_home]
+label = "Home"
+"#;
+
+const ADDED: &str = r#"
+[wards.picu.transfer]
+to = "gau"
+probability = 0.6
+los_days = { dist = "exponential", mean = 15 }
+max_wait_days = 10
+after_wait = "stay"
+
+[wards.neighbour]
+beds = 3
+accepts = ["general", "picu"]
+funding = "spot"
+cost_per_bed_day_gbp = 850
+out_of_area = { tier = 1, distance_miles = { dist = "fixed", value = 40 } }
+
+[[disruption]]
+service = "home"
+closed_share = 0.2
+"#;
+
+fn together() -> Scenario {
+    let mut text = BASE.to_string();
+    text.push_str(ADDED);
+    let mut s: Scenario = toml::from_str(&text).unwrap();
+    s.groups.get_mut("picu").unwrap().annual_growth = Some(0.05);
+    let home = s.services.get_mut("home").unwrap();
+    home.places = 12;
+    home.staff_wte = Some(10.0);
+    home.wte_per_place = Some(1.0);
+    s
+}
+
+fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
+    s.kpi(metric, subject, Period::Overall)
+        .unwrap_or_else(|| panic!("no {metric:?} for `{subject}`"))
+        .values
+        .clone()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
+}
+
+/// Localities add up to the pathway, and their bed-days to the local wards plus every tier
+/// out of area, replication by replication, with transfers moving young people between wards
+/// and contracted beds counted as out of area.
+#[test]
+fn the_parts_add_up_together() {
+    let model = together().validate().unwrap();
+    let s = run(&model, 0..model.replications()).unwrap();
+    let days = s.periods[0].days as f64;
+    for metric in [
+        Metric::Referrals,
+        Metric::Admissions,
+        Metric::OapPlacements,
+        Metric::OapBedDays,
+        Metric::BedWaits,
+    ] {
+        let all = values(&s, metric, "");
+        let (n, so) = (values(&s, metric, "north"), values(&s, metric, "south"));
+        for r in 0..all.len() {
+            assert!(close(n[r] + so[r], all[r]), "{metric:?} rep {r}");
+        }
+    }
+    // Each part is used, or the sums above would prove little.
+    for (metric, subject) in [
+        (Metric::Transfers, "picu"),
+        (Metric::OapPlacements, "neighbour"),
+        (Metric::OapPlacements, "out_of_area"),
+        (Metric::DaysClosed, "home"),
+    ] {
+        let v = values(&s, metric, subject);
+        assert!(v.iter().sum::<f64>() > 0.0, "{metric:?} of {subject} never happens");
+    }
+    // New stays per 100,000: transfers and repatriations continue a stay, in a locality's
+    // rate as in the pathway's total.
+    let years = days / 365.25;
+    let total = values(&s, Metric::TotalAdmissions, "");
+    let (n, so) = (
+        values(&s, Metric::AdmissionsPer100k, "north"),
+        values(&s, Metric::AdmissionsPer100k, "south"),
+    );
+    for r in 0..total.len() {
+        let count = (n[r] * 100_000.0 + so[r] * 300_000.0) / 1e5 * years;
+        assert!(close(count, total[r]), "rep {r}: {count} against {}", total[r]);
+    }
+    let tiers = values(&s, Metric::OapBedDays, "neighbour");
+    let national = values(&s, Metric::OapBedDays, "out_of_area");
+    let oap = values(&s, Metric::OapBedDays, "");
+    let (n, so) = (
+        values(&s, Metric::BedDays, "north"),
+        values(&s, Metric::BedDays, "south"),
+    );
+    for r in 0..oap.len() {
+        assert!(close(tiers[r] + national[r], oap[r]), "rep {r}");
+        let local: f64 = ["gau", "picu"]
+            .iter()
+            .map(|w| values(&s, Metric::MeanOccupied, w)[r] * days)
+            .sum();
+        assert!(close(n[r] + so[r], local + oap[r]), "rep {r}");
+    }
+}
+
+/// Every young person is accounted for, and Little's law holds in every pool.
+#[test]
+fn young_people_are_conserved_together() {
+    let mut sc = together();
+    sc.simulation.years = 20.0;
+    let model = sc.validate().unwrap();
+    for rep in 0..3 {
+        let r = model.run_replication(rep).unwrap();
+        let l = r.ledger;
+        assert_eq!(
+            l.initial + l.referrals,
+            l.declined + l.avoided + l.discharged + l.in_system,
+            "{l:?}"
+        );
+        let days = model.days() as f64;
+        for (i, f) in r.flows.iter().enumerate() {
+            assert!(f.exits > 30, "pool {i}: {f:?}");
+            let (big_l, lambda, w) = (
+                f.occupied_days / days,
+                f.exits as f64 / days,
+                f.sojourn_days / f.exits as f64,
+            );
+            assert!((big_l - lambda * w).abs() <= 0.03 * big_l, "pool {i}, rep {rep}");
+        }
+    }
+}

@@ -153,7 +153,10 @@ fn the_parts_add_up_together() {
         (Metric::DaysClosed, "home"),
     ] {
         let v = values(&s, metric, subject);
-        assert!(v.iter().sum::<f64>() > 0.0, "{metric:?} of {subject} never happens");
+        assert!(
+            v.iter().sum::<f64>() > 0.0,
+            "{metric:?} of {subject} never happens"
+        );
     }
     // New stays per 100,000: transfers and repatriations continue a stay, in a locality's
     // rate as in the pathway's total.
@@ -165,7 +168,11 @@ fn the_parts_add_up_together() {
     );
     for r in 0..total.len() {
         let count = (n[r] * 100_000.0 + so[r] * 300_000.0) / 1e5 * years;
-        assert!(close(count, total[r]), "rep {r}: {count} against {}", total[r]);
+        assert!(
+            close(count, total[r]),
+            "rep {r}: {count} against {}",
+            total[r]
+        );
     }
     let tiers = values(&s, Metric::OapBedDays, "neighbour");
     let national = values(&s, Metric::OapBedDays, "out_of_area");
@@ -206,7 +213,10 @@ fn young_people_are_conserved_together() {
                 f.exits as f64 / days,
                 f.sojourn_days / f.exits as f64,
             );
-            assert!((big_l - lambda * w).abs() <= 0.03 * big_l, "pool {i}, rep {rep}");
+            assert!(
+                (big_l - lambda * w).abs() <= 0.03 * big_l,
+                "pool {i}, rep {rep}"
+            );
         }
     }
 }

@@ -867,13 +867,18 @@ fn example_scenarios_load() {
     let pc = by_name("provider_closure");
     assert_eq!(pc.roadmap.len(), 5, "2 from day_hospital + 3 of its own");
     assert_eq!(pc.wards["picu"].beds, 0);
-    assert_eq!(pc.wards.len(), 6);
+    assert_eq!(
+        pc.wards.len(),
+        7,
+        "six of the baseline (the next best place among them) + the new PICU"
+    );
     let dg = by_name("demand_growth");
     assert_eq!(dg.demand.annual_growth, 0.05);
     assert_eq!(dg.roadmap, pc.roadmap);
     assert_eq!(dg.services, pc.services);
     let wc = by_name("workforce_constrained");
-    assert_eq!(wc.services["home_treatment"].places, 8);
+    assert_eq!(wc.services["home_treatment"].places, 15);
+    assert_eq!(wc.services["home_treatment"].staff_wte, Some(12.0));
     assert_eq!(wc.services["home_treatment"].cost_per_day_gbp, 130.0);
     assert_eq!(wc.roadmap, pc.roadmap);
     let base = by_name("baseline");

@@ -125,8 +125,8 @@ pub(crate) struct GroupModel {
     pub step_down: Option<StepDownModel>,
     pub delay: Option<(f64, Dist)>,
     pub readmission: Option<(f64, Dist)>,
-    /// Cumulative shares of the waiting places (empty when none are declared).
-    pub waits_in: Vec<f64>,
+    /// Cumulative shares of the waiting places per urgency (empty when none are declared).
+    pub waits_in: PerUrgency<Vec<f64>>,
     /// Time from referral to the access decision (`None`: decided at referral).
     pub gatekeeping: Option<Dist>,
 }

@@ -302,8 +302,9 @@ metrics! {
     /// Mean road miles from home to the ward of local admissions (repatriations included),
     /// from the locality's `ward_distance_miles`; subject: a locality that gives them.
     LocalAdmissionDistance => "local_admission_distance_miles", "miles", "Mean distance of local admissions", Lower;
-    /// Waits for a bed that began in this place (drawn from the group's `waits_in`), counted
-    /// when the wait begins; subject: a waiting place. They sum to `bed_waits`.
+    /// Waits for a bed that began in this place (drawn from the group's `waits_in`, or its
+    /// urgency's `waits_in_by_urgency`), counted when the wait begins; subject: a waiting place.
+    /// They sum to `bed_waits`.
     PlaceWaits => "waits_in_place", "count", "Waits for a bed begun here", Neutral;
     /// Days young people waited for a bed in this place, integrated day by day; subject: a
     /// waiting place. They sum to the days waited for a bed (`mean_waiting` × days).

@@ -783,7 +783,7 @@ impl<'m> Sim<'m> {
     fn start_waiting_place(&mut self, p: u32, t: f64) -> Option<usize> {
         let m = self.m;
         let pat = self.patients[p as usize];
-        let cum = &m.groups[pat.group as usize].waits_in;
+        let cum = &m.groups[pat.group as usize].waits_in[pat.urgency];
         if cum.is_empty() {
             return None;
         }

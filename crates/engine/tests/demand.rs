@@ -497,3 +497,31 @@ fn a_readmission_keeps_its_locality() {
     }
     assert!(readmitted.len() > 100, "{}", readmitted.len());
 }
+
+/// An urgency's own waiting places replace the group's: with every emergency waiting in the
+/// paediatric ward and everyone else at home, the paediatric waits are exactly the emergency
+/// bed waits, replication by replication.
+#[test]
+fn an_urgency_can_wait_somewhere_else() {
+    let text = FOOTPRINT
+        .replace(
+            "waits_in = { paediatric = 0.55, at_home = 0.45 }",
+            "waits_in = { at_home = 1.0 }\nwaits_in_by_urgency = { emergency = { paediatric = 1.0 } }",
+        )
+        .replace(
+            "waits_in = { paediatric = 1.0 }",
+            "waits_in = { at_home = 1.0 }\nwaits_in_by_urgency.emergency = { paediatric = 1.0 }",
+        );
+    let s = summary(&scenario(&text));
+    let emergency = values(&s, Metric::BedWaits, "emergency");
+    let (pw, hw, all) = (
+        values(&s, Metric::PlaceWaits, "paediatric"),
+        values(&s, Metric::PlaceWaits, "at_home"),
+        values(&s, Metric::BedWaits, ""),
+    );
+    for r in 0..all.len() {
+        assert_eq!(pw[r], emergency[r], "rep {r}");
+        assert_eq!(pw[r] + hw[r], all[r], "rep {r}");
+    }
+    assert!(total(&emergency) > 0.0 && total(&hw) > 0.0);
+}

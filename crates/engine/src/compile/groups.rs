@@ -89,7 +89,7 @@ fn group(
         step_down: step_down(c, g, &path, service_names),
         delay,
         readmission,
-        waits_in: super::localities::waits_in(c, s, name, &g.waits_in),
+        waits_in: super::localities::waits_in(c, s, name, g),
         gatekeeping: g
             .gatekeeping_days
             .as_ref()

@@ -2,8 +2,9 @@
 //! wait for a bed.
 
 use super::check::{label, Checker};
+use crate::layout::PerUrgency;
 use crate::model::{LocalityModel, WaitingPlaceModel};
-use crate::scenario::{limits, KeyPath, Scenario, UrgencyClass};
+use crate::scenario::{limits, Group, KeyPath, Scenario, UrgencyClass};
 use std::collections::BTreeMap;
 
 /// The localities and their cumulative shares: as given, or each locality's share of the
@@ -169,31 +170,60 @@ pub(super) fn waiting_places(c: &mut Checker, s: &Scenario) -> Vec<WaitingPlaceM
         .collect()
 }
 
-/// A group's cumulative shares of the waiting places: every place it names must exist and
-/// the shares sum to 1; with places declared, every group says where it waits, so that the
-/// days waited in the places add up to all days waited.
+/// A group's cumulative shares of the waiting places, per urgency: every place named must
+/// exist and each set of shares sums to 1; with places declared, every group says where each
+/// urgency waits (`waits_in`, or `waits_in_by_urgency` for all three), so that the days waited
+/// in the places add up to all days waited.
 pub(super) fn waits_in(
     c: &mut Checker,
     s: &Scenario,
     group: &str,
-    given: &BTreeMap<String, f64>,
-) -> Vec<f64> {
-    let path = KeyPath::root("groups").key(group).key("waits_in");
+    g: &Group,
+) -> PerUrgency<Vec<f64>> {
+    let at = KeyPath::root("groups").key(group);
+    let shares = |u: UrgencyClass| g.waits_in_by_urgency.get(u).unwrap_or(&g.waits_in);
     if s.waiting_places.is_empty() {
-        if !given.is_empty() {
+        if !g.waits_in.is_empty() || !g.waits_in_by_urgency.is_empty() {
+            let key = if g.waits_in.is_empty() {
+                "waits_in_by_urgency"
+            } else {
+                "waits_in"
+            };
             c.err(
-                path,
+                at.key(key),
                 "no `[waiting_places]` are declared: declare the places first",
             );
         }
-        return Vec::new();
+        return PerUrgency::default();
     }
-    if given.is_empty() {
+    if UrgencyClass::ALL.iter().any(|&u| shares(u).is_empty()) {
         c.err(
-            KeyPath::root("groups").key(group),
+            at.clone(),
             "`waiting_places` are declared, so say where this group waits: `waits_in = { <place> = <share>, … }`",
         );
     }
+    // The group-wide shares are checked once, when some urgency uses them.
+    let shared = UrgencyClass::ALL
+        .iter()
+        .any(|&u| g.waits_in_by_urgency.get(u).is_none())
+        .then(|| shares_of(c, s, at.key("waits_in"), &g.waits_in));
+    let mut cum = PerUrgency::<Vec<f64>>::default();
+    for u in UrgencyClass::ALL {
+        cum[u] = match g.waits_in_by_urgency.get(u) {
+            Some(own) => shares_of(c, s, at.key("waits_in_by_urgency").key(u.name()), own),
+            None => shared.clone().unwrap_or_default(),
+        };
+    }
+    cum
+}
+
+/// Cumulative shares over the declared places, in their order.
+fn shares_of(
+    c: &mut Checker,
+    s: &Scenario,
+    path: KeyPath,
+    given: &BTreeMap<String, f64>,
+) -> Vec<f64> {
     let names: Vec<&String> = s.waiting_places.keys().collect();
     for name in given.keys() {
         c.lookup(path.key(name), "waiting place", name, &names);

@@ -27,6 +27,7 @@ pub fn erlang_loss(
         },
         annual_growth: None,
         waits_in: BTreeMap::new(),
+        waits_in_by_urgency: Default::default(),
         gatekeeping_days: None,
     };
     let ward = Ward {

@@ -295,11 +295,47 @@ pub struct Group {
     /// summing to 1, drawn once when a wait begins. Omit when no places are declared.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub waits_in: BTreeMap<String, f64>,
+    /// Where young people of one urgency wait, replacing `waits_in` for it (an emergency
+    /// waits in A&E or a paediatric ward more often than a routine request). An urgency not
+    /// given here uses `waits_in`.
+    #[serde(default, skip_serializing_if = "WaitsByUrgency::is_empty")]
+    pub waits_in_by_urgency: WaitsByUrgency,
     /// Time from referral to the access decision, in days (default: decided at referral).
     /// The decision (decline, a community alternative, or a bed request) is made when it
     /// ends, and `referral_to_decision_*` report it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gatekeeping_days: Option<Distribution>,
+}
+
+/// Waiting-place shares for particular urgencies, each summing to 1.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitsByUrgency {
+    /// Shares for emergency requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<BTreeMap<String, f64>>,
+    /// Shares for urgent requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgent: Option<BTreeMap<String, f64>>,
+    /// Shares for routine requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routine: Option<BTreeMap<String, f64>>,
+}
+
+impl WaitsByUrgency {
+    /// The shares given for one urgency.
+    pub fn get(&self, class: UrgencyClass) -> Option<&BTreeMap<String, f64>> {
+        match class {
+            UrgencyClass::Emergency => self.emergency.as_ref(),
+            UrgencyClass::Urgent => self.urgent.as_ref(),
+            UrgencyClass::Routine => self.routine.as_ref(),
+        }
+    }
+
+    /// Whether no urgency has shares of its own.
+    pub fn is_empty(&self) -> bool {
+        UrgencyClass::ALL.iter().all(|&u| self.get(u).is_none())
+    }
 }
 
 /// Early discharge into a community service, which shortens the inpatient stay.

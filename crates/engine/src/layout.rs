@@ -168,7 +168,8 @@ pub enum CostCategory {
     BlockBeds,
     /// Spot-purchased local beds: occupied bed-days.
     SpotBeds,
-    /// Out-of-area placements: occupied bed-days.
+    /// Out-of-area placements: the national pool's occupied bed-days, and contracted
+    /// out-of-area beds as their funding says.
     OutOfArea,
     /// Intensive home treatment: commissioned place-days.
     HomeTreatment,

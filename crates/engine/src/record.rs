@@ -1092,10 +1092,13 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             use CostCategory::*;
             let mut c = PerCost::default();
             for (w, ward) in m.wards.iter().enumerate() {
-                match ward.funding {
-                    Funding::Block => c[BlockBeds] += ward_cost(m, t, w),
-                    Funding::Spot => c[SpotBeds] += ward_cost(m, t, w),
-                }
+                // Contracted out-of-area beds are out of area, however they are paid for.
+                let category = match (ward.tier.is_some(), ward.funding) {
+                    (true, _) => OutOfArea,
+                    (false, Funding::Block) => BlockBeds,
+                    (false, Funding::Spot) => SpotBeds,
+                };
+                c[category] += ward_cost(m, t, w);
             }
             for (g, group) in m.groups.iter().enumerate() {
                 c[OutOfArea] += t.oap_area[g] * group.oap_cost;

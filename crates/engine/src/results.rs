@@ -212,8 +212,8 @@ metrics! {
     /// The same days weighted by each placement's distance from home (miles × days).
     OapMileDaysAvoided => "oap_mile_days_avoided_by_repatriation", "mile-days", "Distance-days avoided by repatriation", Higher;
     /// Spending on out-of-area stays, only for scenarios with contracted out-of-area wards:
-    /// each such ward as its `funding` says (its spending is also in `cost_gbp` under that
-    /// category), the national pool (`out_of_area`) at its groups' spot prices, or all.
+    /// each such ward as its `funding` says, the national pool (`out_of_area`) at its groups'
+    /// spot prices, or all (which is `cost_gbp` of the category `out_of_area`).
     OapCost => "oap_cost_gbp", "£", "Out-of-area spending", Lower;
     /// Admission requests that found no free local bed they could take, counted when made
     /// (whether they then waited or, at a zero trigger, were placed out of area at once);

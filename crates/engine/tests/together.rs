@@ -102,6 +102,12 @@ fn the_parts_add_up_together() {
             total[r]
         );
     }
+    // Contracted out-of-area beds are costed as out of area, not as local spot beds.
+    let oap_cost = values(&s, Metric::OapCost, "");
+    let category = values(&s, Metric::Cost, "out_of_area");
+    for r in 0..oap_cost.len() {
+        assert!(close(oap_cost[r], category[r]), "rep {r}");
+    }
     let tiers = values(&s, Metric::OapBedDays, "neighbour");
     let national = values(&s, Metric::OapBedDays, "out_of_area");
     let oap = values(&s, Metric::OapBedDays, "");

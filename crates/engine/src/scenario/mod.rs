@@ -415,7 +415,7 @@ pub struct Ward {
     /// place"): never used for a local admission, tried before the national spot-purchase
     /// pool when a young person is placed out of area. A stay here is an out-of-area stay
     /// (its length is the group's `out_of_area.los_days`, and repatriation can end it); its
-    /// cost goes to the category `funding` says (`block_beds` or `spot_beds`).
+    /// cost, paid as `funding` says, is in the cost category `out_of_area`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_of_area: Option<ContractedBeds>,
     /// A share of the stays here end in a move to another local ward (a PICU stay stepping

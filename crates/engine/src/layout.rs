@@ -175,18 +175,21 @@ pub enum CostCategory {
     HomeTreatment,
     /// Day hospital: attendance days (weekdays).
     DayHospital,
+    /// Services without a `kind` (crisis teams, crisis houses …), as each one's `cost` says.
+    OtherAlternatives,
     /// Days young people wait for a bed in places with a cost (`waiting_places`).
     WaitingPlaces,
 }
 
 impl CostCategory {
     /// Every category, in report order.
-    pub const ALL: [CostCategory; 6] = [
+    pub const ALL: [CostCategory; 7] = [
         CostCategory::BlockBeds,
         CostCategory::SpotBeds,
         CostCategory::OutOfArea,
         CostCategory::HomeTreatment,
         CostCategory::DayHospital,
+        CostCategory::OtherAlternatives,
         CostCategory::WaitingPlaces,
     ];
 
@@ -198,6 +201,7 @@ impl CostCategory {
             CostCategory::OutOfArea => "out_of_area",
             CostCategory::HomeTreatment => "home_treatment",
             CostCategory::DayHospital => "day_hospital",
+            CostCategory::OtherAlternatives => "other_alternatives",
             CostCategory::WaitingPlaces => "waiting_places",
         }
     }
@@ -205,7 +209,7 @@ impl CostCategory {
 
 typed_array!(
     /// Something for each cost category, indexed by [`CostCategory`].
-    PerCost, CostCategory, 6
+    PerCost, CostCategory, 7
 );
 
 #[cfg(test)]

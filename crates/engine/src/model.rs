@@ -5,10 +5,10 @@
 use crate::arrivals::Arrivals;
 use crate::capacity::Plans;
 use crate::dist::Dist;
-use crate::layout::{Layout, PerUrgency};
+use crate::layout::{CostCategory, Layout, PerUrgency};
 use crate::results::{KpiKey, PeriodInfo, PoolKind};
 use crate::rng::ServiceKeys;
-use crate::scenario::{AfterWait, Funding, ServiceKind, UrgencyClass};
+use crate::scenario::{AfterWait, Funding, UrgencyClass};
 use crate::time::Calendar;
 use chrono::NaiveDate;
 
@@ -170,9 +170,11 @@ pub(crate) struct TransferModel {
 pub(crate) struct ServiceModel {
     pub key: String,
     pub label: String,
-    pub kind: ServiceKind,
-    pub places: u32,
-    pub cost: f64,
+    /// Places at the start (`None`: a team that takes all comers).
+    pub places: Option<u32>,
+    pub costing: ServiceCosting,
+    /// Where its spending is reported.
+    pub category: CostCategory,
     /// The service's random streams, keyed by its name so that its draws do not depend on
     /// its position.
     pub streams: ServiceKeys,
@@ -184,6 +186,29 @@ pub(crate) struct ServiceModel {
     /// `serves[l]`: the service takes referrals from locality l (empty: from everywhere).
     pub serves: Vec<bool>,
 }
+
+/// What a service is paid for, and the price of one unit of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServiceCosting {
+    pub unit: CostUnit,
+    pub gbp: f64,
+}
+
+/// The unit a service is paid by, tallied per service and financial year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CostUnit {
+    /// Open places, every day.
+    PlaceDay,
+    /// Caseload-days on the days the service is open.
+    Attendance { weekdays_only: bool },
+    /// Episodes started.
+    Episode,
+    /// Caseload-days (the price is per contact × contacts a day).
+    CaseloadDay,
+}
+
+/// The room of a pool without a limit: a team that takes all comers never runs out of it.
+pub(crate) const ALL_COMERS: u32 = u32::MAX;
 
 pub(crate) use crate::capacity::CapacityStep;
 
@@ -211,9 +236,12 @@ pub(crate) struct PoolInfo<'a> {
     pub key: &'a str,
     pub label: &'a str,
     pub kind: PoolKind,
-    /// Places on the first day.
+    /// Places on the first day ([`ALL_COMERS`] for a pool without a limit).
     pub initial: u32,
-    /// The most places it has during the run.
+    /// Whether the pool has a limit: a team that takes all comers has none, and no capacity
+    /// KPIs.
+    pub limited: bool,
+    /// The most places it has during the run (0 for a pool without a limit).
     pub max: u32,
 }
 
@@ -225,13 +253,15 @@ impl Model {
             label: &w.label,
             kind: PoolKind::Ward,
             initial: w.beds,
+            limited: true,
             max: w.max_capacity,
         });
         let services = self.services.iter().map(|s| PoolInfo {
             key: &s.key,
             label: &s.label,
             kind: PoolKind::Service,
-            initial: s.places,
+            initial: s.places.unwrap_or(ALL_COMERS),
+            limited: s.places.is_some(),
             max: s.max_capacity,
         });
         wards.chain(services)

@@ -10,7 +10,7 @@ use crate::arrivals::DAYS_PER_YEAR;
 use crate::layout::{CostCategory, PerCost, PerUrgency, Pool, PoolId};
 use crate::model::Model;
 use crate::results::{KpiKey, Metric, Subject};
-use crate::scenario::{Funding, ServiceKind, UrgencyClass};
+use crate::scenario::{Funding, UrgencyClass};
 use std::sync::LazyLock;
 
 /// Log-spaced histogram: 2 % wide bins from 0.01 days to beyond 10,000 days, so percentiles
@@ -208,8 +208,9 @@ pub(crate) struct Totals {
     pub days_open: Vec<f64>,
     pub days_85: Vec<f64>,
     pub days_full: Vec<f64>,
-    /// Per service: occupied place-days on weekdays (day-hospital attendances).
-    pub attended: Vec<f64>,
+    /// Per service: the units its costing counts (place-days, attendances, episodes or
+    /// caseload-days).
+    pub billed: Vec<f64>,
     /// Per group: out-of-area bed-days; completed stays that began in a local bed (lengths,
     /// and how many were longer than the group's alarm).
     pub oap_area: Vec<f64>,
@@ -336,7 +337,7 @@ impl Totals {
             days_open,
             days_85,
             days_full,
-            attended,
+            billed,
             oap_area,
             los_hist,
             los_sum,
@@ -375,7 +376,7 @@ impl Totals {
             (&mut self.days_open, days_open),
             (&mut self.days_85, days_85),
             (&mut self.days_full, days_full),
-            (&mut self.attended, attended),
+            (&mut self.billed, billed),
             (&mut self.oap_area, oap_area),
             (&mut self.los_sum, los_sum),
             (&mut self.los_over_alarm, los_over_alarm),
@@ -461,7 +462,7 @@ impl Totals {
             days_open: vec![0.0; pools],
             days_85: vec![0.0; pools],
             days_full: vec![0.0; pools],
-            attended: vec![0.0; s],
+            billed: vec![0.0; s],
             oap_area: vec![0.0; g],
             los_hist: (0..g).map(|_| LogHistogram::new()).collect(),
             los_sum: vec![0.0; g],
@@ -977,17 +978,20 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
         self.each(Metric::MeanOccupied, Subject::OutOfArea, &|t, p| {
             t.oap_area.iter().sum::<f64>() / days(p)
         });
-        for (i, key) in pools.iter().enumerate() {
+        // A team that takes all comers is never full: it has no occupancy KPIs.
+        let limited: Vec<bool> = m.pools().map(|p| p.limited).collect();
+        let limited = || pools.iter().enumerate().filter(|(i, _)| limited[*i]);
+        for (i, key) in limited() {
             self.each(Metric::Occupancy, key.clone(), &|t, _| {
                 100.0 * ratio(t.occupied_area[i], t.available_area[i])
             });
         }
-        for (i, key) in pools.iter().enumerate() {
+        for (i, key) in limited() {
             self.each(Metric::DaysAbove85, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_85[i], t.days_open[i])
             });
         }
-        for (i, key) in pools.iter().enumerate() {
+        for (i, key) in limited() {
             self.each(Metric::DaysFull, key.clone(), &|t, _| {
                 100.0 * ratio(t.days_full[i], t.days_open[i])
             });
@@ -1087,7 +1091,6 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
 
     fn costs(&mut self) {
         let m = self.m;
-        let layout = m.layout;
         let costs = |t: &Totals| -> PerCost<f64> {
             use CostCategory::*;
             let mut c = PerCost::default();
@@ -1104,12 +1107,7 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
                 c[OutOfArea] += t.oap_area[g] * group.oap_cost;
             }
             for (s, svc) in m.services.iter().enumerate() {
-                match svc.kind {
-                    ServiceKind::HomeTreatment => {
-                        c[HomeTreatment] += t.capacity_area[layout.service(s).index()] * svc.cost
-                    }
-                    ServiceKind::DayHospital => c[DayHospital] += t.attended[s] * svc.cost,
-                }
+                c[svc.category] += t.billed[s] * svc.costing.gbp;
             }
             for (place, totals) in m.waiting_places.iter().zip(&t.places) {
                 c[WaitingPlaces] += totals.days * place.cost;
@@ -1122,13 +1120,27 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
         // Waiting places are a category only when one has a cost, so that a scenario without
         // them reports the categories it always did.
         let waiting_costs = m.waiting_places.iter().any(|p| p.cost > 0.0);
+        // Likewise services without a kind.
+        let other = (m.services.iter()).any(|s| s.category == CostCategory::OtherAlternatives);
         for category in CostCategory::ALL {
-            if category == CostCategory::WaitingPlaces && !waiting_costs {
+            let shown = match category {
+                CostCategory::WaitingPlaces => waiting_costs,
+                CostCategory::OtherAlternatives => other,
+                _ => true,
+            };
+            if !shown {
                 continue;
             }
             self.each(Metric::Cost, Subject::Cost(category), &|t, _| {
                 costs(t)[category]
             });
+        }
+        for (s, svc) in m.services.iter().enumerate() {
+            self.each(
+                Metric::ServiceCost,
+                Subject::Service(svc.key.clone()),
+                &|t, _| t.billed[s] * svc.costing.gbp,
+            );
         }
         if m.budget.iter().any(Option::is_some) {
             self.each(Metric::Budget, Subject::Pathway, &|_, p| {
@@ -1225,12 +1237,13 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
 }
 
 /// Cost categories, the subjects of `cost_gbp` (the names of [`CostCategory::ALL`]).
-pub const COST_CATEGORIES: [&str; 6] = [
+pub const COST_CATEGORIES: [&str; 7] = [
     CostCategory::BlockBeds.name(),
     CostCategory::SpotBeds.name(),
     CostCategory::OutOfArea.name(),
     CostCategory::HomeTreatment.name(),
     CostCategory::DayHospital.name(),
+    CostCategory::OtherAlternatives.name(),
     CostCategory::WaitingPlaces.name(),
 ];
 

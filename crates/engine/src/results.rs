@@ -290,6 +290,9 @@ metrics! {
     DelayedTransferBedDays => "delayed_transfer_bed_days", "bed-days", "Delayed-transfer bed-days", Lower;
     /// Spending; subject: a cost category, or all.
     Cost => "cost_gbp", "£", "Cost", Lower;
+    /// Spending on one alternative to admission, as its costing says (place-days,
+    /// attendances, episodes or contacts); subject: the service.
+    ServiceCost => "service_cost_gbp", "£", "Cost of the service", Lower;
     /// The budget for the period (a financial year's pro-rated by its days in the horizon).
     Budget => "budget_gbp", "£", "Budget", Neutral;
     /// Spending minus budget (positive: overspent).
@@ -594,13 +597,15 @@ pub struct OccupancyDistribution {
     pub label: String,
     /// What kind of place.
     pub kind: PoolKind,
-    /// Largest capacity the ward or service has during the horizon.
+    /// Largest capacity the ward or service has during the horizon (0 for a team that takes
+    /// all comers).
     pub max_capacity: u32,
     /// `pct_of_days[k]`: percentage of days with exactly k occupied.
     pub pct_of_days: Vec<f64>,
     /// The same distribution for each stretch of days with one capacity, split wherever the
     /// roadmap changes it, in date order: pooling days before and after a change would
-    /// describe a ward that never existed.
+    /// describe a ward that never existed. Empty for a team that takes all comers: it has no
+    /// capacity to split by.
     pub segments: Vec<OccupancySegment>,
 }
 

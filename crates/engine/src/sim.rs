@@ -24,11 +24,11 @@
 
 use crate::arrivals::Arrivals;
 use crate::layout::{Pool, PoolId};
-use crate::model::{CapacityStep, CensusEntry, Model, TransferModel};
+use crate::model::{CapacityStep, CensusEntry, CostUnit, Model, TransferModel};
 use crate::record::{Recorder, Replication};
 use crate::results::Overload;
 use crate::rng::{self, Attr, Seeds};
-use crate::scenario::{limits, AfterWait, ServiceKind, UrgencyClass};
+use crate::scenario::{limits, AfterWait, UrgencyClass};
 use crate::trace::{Activity, Resource, TraceEvent};
 use dary_heap::QuaternaryHeap;
 use rand::Rng;
@@ -199,6 +199,9 @@ struct PoolState {
     /// Physical beds or places (the roadmap's) kept closed: physical − capacity.
     closed: Level,
     physical: u32,
+    /// False for a team that takes all comers: its room never runs out, and it has no
+    /// capacity to tally.
+    limited: bool,
 }
 
 impl PoolState {
@@ -349,10 +352,8 @@ fn simulate(
         seq: 0,
         patients: Vec::with_capacity(capacity_hint),
         free: Vec::with_capacity(capacity_hint),
-        pools: initial
-            .iter()
-            .zip(&physical)
-            .map(|(&c, &physical)| PoolState {
+        pools: (initial.iter().zip(&physical).zip(m.pools()))
+            .map(|((&c, &physical), pool)| PoolState {
                 capacity: Level {
                     value: c,
                     ..Level::default()
@@ -366,6 +367,7 @@ fn simulate(
                     ..Level::default()
                 },
                 physical,
+                limited: pool.limited,
                 ..PoolState::default()
             })
             .collect(),
@@ -816,6 +818,7 @@ impl<'m> Sim<'m> {
         pat.entered = t;
         let (key, group) = (pat.key, pat.group as usize);
         self.rec.add(m, t, |tot| tot.diverted[s] += 1.0);
+        self.bill_episode(s, t);
         let svc = &m.services[s];
         let length = svc.episode.sample(&mut rng::draw(key, svc.streams.episode));
         let mut esc = rng::draw(key, svc.streams.escalation);
@@ -827,6 +830,13 @@ impl<'m> Sim<'m> {
             self.schedule(t + after, p, Ev::Escalation);
         } else {
             self.schedule(t + length, p, Ev::EpisodeEnd);
+        }
+    }
+
+    /// An episode of service `s` starts: one unit for a service paid per episode.
+    fn bill_episode(&mut self, s: usize, t: f64) {
+        if self.m.services[s].costing.unit == CostUnit::Episode {
+            self.rec.add(self.m, t, |tot| tot.billed[s] += 1.0);
         }
     }
 
@@ -1438,6 +1448,7 @@ impl<'m> Sim<'m> {
             Some(Resource::Service(sd.service)),
         );
         self.rec.add(m, t, |tot| tot.step_downs += 1.0);
+        self.bill_episode(sd.service, t);
         self.occupy(pool, t, 1);
         self.rec.enter(pool, t);
         let pat = &mut self.patients[p as usize];
@@ -1621,27 +1632,33 @@ impl<'m> Sim<'m> {
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             // The day's tallies go to its financial year.
             let tot = &mut self.rec.totals[period];
-            tot.closed_area[i] += closed;
-            if cap == 0 && s.physical > 0 {
-                tot.days_closed[i] += 1.0;
-            }
             tot.occupied_area[i] += occupied;
-            tot.available_area[i] += available;
-            tot.capacity_area[i] += capacity;
-            if cap > 0 {
-                tot.days_open[i] += 1.0;
-                if occ as f64 >= 0.85 * cap as f64 {
-                    tot.days_85[i] += 1.0;
+            if s.limited {
+                tot.closed_area[i] += closed;
+                if cap == 0 && s.physical > 0 {
+                    tot.days_closed[i] += 1.0;
                 }
-                if occ >= cap {
-                    tot.days_full[i] += 1.0;
+                tot.available_area[i] += available;
+                tot.capacity_area[i] += capacity;
+                if cap > 0 {
+                    tot.days_open[i] += 1.0;
+                    if occ as f64 >= 0.85 * cap as f64 {
+                        tot.days_85[i] += 1.0;
+                    }
+                    if occ >= cap {
+                        tot.days_full[i] += 1.0;
+                    }
                 }
             }
             if let Some(Pool::Service(sv)) = layout.pool(id) {
-                // A day hospital is attended on weekdays only.
-                if weekday || m.services[sv].kind != ServiceKind::DayHospital {
-                    tot.attended[sv] += occupied;
-                }
+                tot.billed[sv] += match m.services[sv].costing.unit {
+                    CostUnit::PlaceDay => capacity,
+                    CostUnit::Attendance {
+                        weekdays_only: true,
+                    } if !weekday => 0.0,
+                    CostUnit::Attendance { .. } | CostUnit::CaseloadDay => occupied,
+                    CostUnit::Episode => 0.0,
+                };
             }
             self.rec.flows[i].occupied_days += occupied;
             let levels = &mut self.rec.occupancy[i];

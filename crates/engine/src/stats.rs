@@ -141,7 +141,16 @@ impl<'m> Aggregator<'m> {
                 empty.daily.len()
             ));
         }
-        let levels: Vec<usize> = model.pools().map(|p| p.max as usize + 1).collect();
+        // A pool's levels go up to its largest capacity; a team without a limit has no bound.
+        let levels: Vec<usize> = (model.pools())
+            .map(|p| {
+                if p.limited {
+                    p.max as usize + 1
+                } else {
+                    usize::MAX
+                }
+            })
+            .collect();
         let got: Vec<usize> = state.occupancy.iter().map(Vec::len).collect();
         if got.len() != levels.len() || got.iter().zip(&levels).any(|(g, l)| g > l) {
             return Err(format!(

@@ -35,7 +35,7 @@ fn together() -> Scenario {
     let mut s: Scenario = toml::from_str(&text).unwrap();
     s.groups.get_mut("picu").unwrap().annual_growth = Some(0.05);
     let home = s.services.get_mut("home").unwrap();
-    home.places = 12;
+    home.places = Some(12);
     home.staff_wte = Some(10.0);
     home.wte_per_place = Some(1.0);
     s

@@ -23,10 +23,13 @@ fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
 }
 
+/// The folders of `scenarios/` that hold example files.
+const SUBFOLDERS: [&str; 4] = ["", "sweeps", "risks", "alternatives"];
+
 /// The example scenario files, relative to `scenarios/`.
 fn examples() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["", "sweeps", "risks"] {
+    for dir in SUBFOLDERS {
         for e in fs::read_dir(scenarios_dir().join(dir)).unwrap().flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "toml") {
@@ -172,8 +175,9 @@ fn shown(out: &Path) -> Vec<String> {
 fn check(file: &Path, mutations: &[(Index, Mutation)]) -> Result<(), TestCaseError> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("scenarios");
-    fs::create_dir_all(dir.join("sweeps")).unwrap();
-    fs::create_dir_all(dir.join("risks")).unwrap();
+    for sub in SUBFOLDERS {
+        fs::create_dir_all(dir.join(sub)).unwrap();
+    }
     for f in examples() {
         fs::copy(scenarios_dir().join(&f), dir.join(&f)).unwrap();
     }

@@ -25,6 +25,14 @@ struct Declared<'a> {
 pub(super) fn plans(c: &mut Checker, s: &Scenario, cal: &Calendar) -> Option<Plans> {
     let ward_names: Vec<&String> = s.wards.keys().collect();
     let service_names: Vec<&String> = s.services.keys().collect();
+    for (name, sv) in &s.services {
+        if sv.places.is_none() && sv.staff_wte.is_some() {
+            c.err(
+                KeyPath::root("services").key(name).key("staff_wte"),
+                "a service that takes all comers (no `places`) has no places for its staff to open; give it `places`, or leave staffing out",
+            );
+        }
+    }
     let declared = s
         .wards
         .iter()
@@ -76,6 +84,13 @@ pub(super) fn plans(c: &mut Checker, s: &Scenario, cal: &Calendar) -> Option<Pla
             }
         };
         if let Some((i, name)) = pool {
+            if s.services.get(&name).is_some_and(|sv| sv.places.is_none()) && d.ward.is_none() {
+                c.err(
+                    path.key("service"),
+                    format!("`{name}` takes all comers (it has no `places`), so it has no places to close; give it `places` to disrupt it"),
+                );
+                continue;
+            }
             if let Some(d) = disruption(c, &path, d, &name) {
                 pools[i].disruptions.push(d);
             }

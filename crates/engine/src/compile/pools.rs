@@ -1,9 +1,11 @@
-//! `[wards]` and `[services]`: the local beds and the community places, each with its cost.
+//! `[wards]` and `[services]`: the local beds and the alternatives to admission, each with its
+//! cost.
 
 use super::check::{label, Checker};
-use crate::model::{ServiceModel, TransferModel, WardModel};
+use crate::layout::CostCategory;
+use crate::model::{CostUnit, ServiceCosting, ServiceModel, TransferModel, WardModel};
 use crate::rng::{name_key, ServiceKeys};
-use crate::scenario::{KeyPath, Scenario, Transfer};
+use crate::scenario::{Costing, KeyPath, OpenDays, Scenario, Service, ServiceKind, Transfer};
 
 pub(super) fn wards(c: &mut Checker, s: &Scenario, group_names: &[&String]) -> Vec<WardModel> {
     let mut wards = Vec::with_capacity(s.wards.len());
@@ -151,13 +153,18 @@ pub(super) fn services(
                 c.lookup(at, "group", gname, group_names);
             }
         }
-        let places = c.capacity(path.key("places"), sv.places);
+        let places = sv.places.map(|n| c.capacity(path.key("places"), n));
+        let costing = costing(c, &path, sv, places.is_some());
         services.push(ServiceModel {
             key: name.clone(),
             label: label(&sv.label, name),
-            kind: sv.kind,
             places,
-            cost: c.non_negative(path.key("cost_per_day_gbp"), sv.cost_per_day_gbp),
+            costing,
+            category: match sv.kind {
+                Some(ServiceKind::HomeTreatment) => CostCategory::HomeTreatment,
+                Some(ServiceKind::DayHospital) => CostCategory::DayHospital,
+                None => CostCategory::OtherAlternatives,
+            },
             streams: ServiceKeys::new(name_key(name)),
             episode: c.dist(path.key("episode_days"), &sv.episode_days),
             escalation,
@@ -165,9 +172,94 @@ pub(super) fn services(
                 .escalation_delay_days
                 .as_ref()
                 .map(|d| c.dist(path.key("escalation_delay_days"), d)),
-            max_capacity: places,
+            max_capacity: places.unwrap_or(0),
             serves: super::localities::serves(c, s, &path, sv.localities.as_ref()),
         });
     }
     services
+}
+
+/// A service's costing: its own `cost`, or the one its `kind` implies, priced per unit.
+fn costing(c: &mut Checker, path: &KeyPath, sv: &Service, limited: bool) -> ServiceCosting {
+    let free = ServiceCosting {
+        unit: CostUnit::Episode,
+        gbp: 0.0,
+    };
+    let at = path.key("cost");
+    let (unit, gbp, gbp_at) = match (&sv.cost, sv.kind, sv.cost_per_day_gbp) {
+        (Some(_), _, Some(_)) => {
+            c.err(
+                path.key("cost_per_day_gbp"),
+                "give `cost` or `cost_per_day_gbp`, not both: `cost` says how the service is paid for",
+            );
+            return free;
+        }
+        (None, None, _) => {
+            c.err(
+                at,
+                "a service needs a costing: `cost = { per = \"place_day\" | \"attendance\" | \"episode\" | \"contact\", gbp = … }`, or a `kind` (`home_treatment`, `day_hospital`) with `cost_per_day_gbp`",
+            );
+            return free;
+        }
+        (None, Some(kind), None) => {
+            c.err(
+                path.key("cost_per_day_gbp"),
+                format!(
+                    "a `{}` service needs `cost_per_day_gbp` (or a `cost` table)",
+                    kind_name(kind)
+                ),
+            );
+            return free;
+        }
+        (None, Some(ServiceKind::HomeTreatment), Some(gbp)) => {
+            (CostUnit::PlaceDay, gbp, path.key("cost_per_day_gbp"))
+        }
+        (None, Some(ServiceKind::DayHospital), Some(gbp)) => (
+            CostUnit::Attendance {
+                weekdays_only: true,
+            },
+            gbp,
+            path.key("cost_per_day_gbp"),
+        ),
+        (Some(cost), _, None) => match *cost {
+            Costing::PlaceDay { gbp } => (CostUnit::PlaceDay, gbp, at.key("gbp")),
+            Costing::Attendance { gbp, open } => (
+                CostUnit::Attendance {
+                    weekdays_only: open == OpenDays::Weekdays,
+                },
+                gbp,
+                at.key("gbp"),
+            ),
+            Costing::Episode { gbp } => (CostUnit::Episode, gbp, at.key("gbp")),
+            Costing::Contact {
+                gbp,
+                contacts_per_week,
+            } => {
+                let per_week = c.non_negative(at.key("contacts_per_week"), contacts_per_week);
+                (CostUnit::CaseloadDay, gbp * per_week / 7.0, at.key("gbp"))
+            }
+        },
+    };
+    if unit == CostUnit::PlaceDay && !limited {
+        let what = if sv.cost.is_some() {
+            at.key("per")
+        } else {
+            path.key("kind")
+        };
+        c.err(
+            what,
+            "a service paid per place-day needs `places`: without them it takes all comers and has no place-days to pay for; cost it per `attendance`, `episode` or `contact`",
+        );
+    }
+    ServiceCosting {
+        unit,
+        gbp: c.non_negative(gbp_at, gbp),
+    }
+}
+
+fn kind_name(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::HomeTreatment => "home_treatment",
+        ServiceKind::DayHospital => "day_hospital",
+    }
 }

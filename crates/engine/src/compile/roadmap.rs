@@ -62,7 +62,7 @@ pub(super) fn roadmap(
     let mut capacity_now: Vec<u32> = wards
         .iter()
         .map(|w| w.beds)
-        .chain(services.iter().map(|s| s.places))
+        .chain(services.iter().map(|s| s.places.unwrap_or(0)))
         .collect();
     let mut out = Roadmap {
         steps: Vec::new(),
@@ -131,6 +131,16 @@ pub(super) fn roadmap(
                 None
             }
         };
+        let pool = pool.filter(|&pool| match pool {
+            Pool::Service(sv) if services[sv].places.is_none() => {
+                c.err(
+                    path.key("service"),
+                    format!("`{}` takes all comers (it has no `places`), so it has no capacity or staffing to change; give it `places` to plan them", services[sv].key),
+                );
+                false
+            }
+            _ => true,
+        });
         if (r.ward.is_some() || r.service.is_some()) && demand {
             c.err(
                 path.clone(),
@@ -272,7 +282,8 @@ fn group_shares(
     cum
 }
 
-/// Capacity at each reported midnight, per local pool, for the daily series.
+/// Capacity at each reported midnight, per local pool, for the daily series (none for a
+/// team that takes all comers).
 pub(super) fn capacity_by_day(
     cal: &Calendar,
     wards: &[WardModel],
@@ -284,7 +295,7 @@ pub(super) fn capacity_by_day(
     let mut current: Vec<u32> = wards
         .iter()
         .map(|w| w.beds)
-        .chain(services.iter().map(|s| s.places))
+        .chain(services.iter().map(|s| s.places.unwrap_or(0)))
         .collect();
     let mut next = 0;
     for day in 0..cal.days {
@@ -296,6 +307,12 @@ pub(super) fn capacity_by_day(
         }
         for (idx, series) in by_day.iter_mut().enumerate() {
             series.push(current[idx]);
+        }
+    }
+    // A team that takes all comers has no capacity to draw.
+    for (s, svc) in services.iter().enumerate() {
+        if svc.places.is_none() {
+            by_day[layout.service(s).index()] = Vec::new();
         }
     }
     by_day

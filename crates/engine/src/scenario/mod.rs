@@ -40,7 +40,8 @@ pub struct Scenario {
     /// Inpatient bed pools, keyed by a short name such as `gau`.
     #[serde(default)]
     pub wards: BTreeMap<String, Ward>,
-    /// Community alternatives to admission (home treatment, day hospital), keyed by name.
+    /// Alternatives to admission (home treatment, day hospitals, crisis teams, crisis
+    /// houses), keyed by name.
     #[serde(default)]
     pub services: BTreeMap<String, Service>,
     /// What happens when no local place is free.
@@ -519,21 +520,37 @@ pub enum Funding {
     Spot,
 }
 
-/// A community alternative to admission.
+/// An alternative to admission, described by what it does: how many it can hold, how long an
+/// episode lasts, how often it escalates to an admission request, and how it is paid for.
+/// `kind` names the two services the pathway has long had (home treatment, day hospital) and
+/// gives them their usual costing; any other service (a crisis team, a crisis house) states
+/// its own `cost`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Name shown in charts and tables (default: the key).
     #[serde(default)]
     pub label: String,
-    /// What kind of service it is; this sets how it is costed.
-    pub kind: ServiceKind,
-    /// Concurrent places (caseload) at the start (at most 10,000).
+    /// `home_treatment` (costed per commissioned place-day) or `day_hospital` (per attendance
+    /// day, weekdays only), with `cost_per_day_gbp`; the service's spending is reported in that
+    /// category. Omit for any other service, which then needs `cost` and is reported as
+    /// `other_alternatives`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ServiceKind>,
+    /// Concurrent places (caseload) at the start (at most 10,000). Omit for a team that takes
+    /// all comers: it never runs out of room, so nobody waits for it and a referral that suits
+    /// it is never admitted for want of a place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(max = limits::MAX_CAPACITY))]
-    pub places: u32,
-    /// £ per commissioned place-day (home treatment) or per attendance day (day hospital,
-    /// weekdays only).
-    pub cost_per_day_gbp: f64,
+    pub places: Option<u32>,
+    /// With `kind`: £ per commissioned place-day (home treatment) or per attendance day (day
+    /// hospital, weekdays only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_day_gbp: Option<f64>,
+    /// How the service is paid for, e.g. `{ per = "contact", gbp = 180, contacts_per_week = 5 }`
+    /// (overrides the costing that `kind` implies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Costing>,
     /// Probability, per group, that a referral suits this service (groups not listed: 0).
     #[serde(default)]
     pub eligibility: BTreeMap<String, f64>,
@@ -564,7 +581,8 @@ pub struct Service {
     pub localities: Option<Vec<String>>,
 }
 
-/// What kind of community alternative a service is.
+/// One of the two services the pathway has long had; the kind sets its costing and its cost
+/// category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
@@ -572,6 +590,48 @@ pub enum ServiceKind {
     HomeTreatment,
     /// Day hospital: attended on weekdays, costed per attendance day.
     DayHospital,
+}
+
+/// How a service is paid for, written as `{ per = "episode", gbp = 1200 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "per", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Costing {
+    /// Every open place, every day, used or not (a block-funded service; needs `places`).
+    PlaceDay {
+        /// £ per place-day.
+        gbp: f64,
+    },
+    /// Every day a young person is on the caseload and the service is open.
+    Attendance {
+        /// £ per attendance.
+        gbp: f64,
+        /// The days the service is open: `weekdays` (default) or `every_day`.
+        #[serde(default)]
+        open: OpenDays,
+    },
+    /// Every episode that starts, whatever its length (step-downs into the service included).
+    Episode {
+        /// £ per episode.
+        gbp: f64,
+    },
+    /// Every contact, at `contacts_per_week` for each young person on the caseload.
+    Contact {
+        /// £ per contact.
+        gbp: f64,
+        /// Contacts a week with each young person on the caseload (7: one a day).
+        contacts_per_week: f64,
+    },
+}
+
+/// The days an attended service is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenDays {
+    /// Monday to Friday.
+    #[default]
+    Weekdays,
+    /// Every day of the week.
+    EveryDay,
 }
 
 /// What happens when no local place is free.

@@ -143,6 +143,7 @@ pub fn cost_label(category: &str) -> String {
         "out_of_area" => "Out-of-area placements".into(),
         "home_treatment" => "Home treatment".into(),
         "day_hospital" => "Day hospital".into(),
+        "other_alternatives" => "Other alternatives to admission".into(),
         "waiting_places" => "Waiting for a bed".into(),
         other => other.replace('_', " "),
     }

@@ -32,9 +32,31 @@ impl Plot for Levels<'_> {
         } else {
             "places"
         };
-        let segments = shown_segments(self.dist);
+        // A panel per stretch of one capacity; a team that takes all comers has one panel for
+        // the whole period and no 85 % line.
+        let panels: Vec<(String, &[f64], Option<u32>)> = if self.dist.segments.is_empty() {
+            let d = self.dist;
+            vec![(
+                "Whole period: no limit".to_string(),
+                &d.pct_of_days[..],
+                None,
+            )]
+        } else {
+            shown_segments(self.dist)
+                .into_iter()
+                .map(|g| {
+                    let when = format!(
+                        "{} – {}: {} {unit}",
+                        g.first_day.format("%b %Y"),
+                        g.last_day.format("%b %Y"),
+                        g.capacity
+                    );
+                    (when, &g.pct_of_days[..], Some(g.capacity))
+                })
+                .collect()
+        };
         heading(root, ink, &self.title, "% of days")?;
-        let entries = vec![
+        let mut entries = vec![
             (
                 "% of days at this level".to_string(),
                 Swatch::Fill(colour(0), 0.8),
@@ -43,10 +65,12 @@ impl Plot for Levels<'_> {
                 "% of days at or above (right axis)".to_string(),
                 Swatch::Line(colour(1), 3),
             ),
-            ("85 % of capacity".to_string(), Swatch::Dashed(WORSE)),
         ];
+        if panels.iter().any(|p| p.2.is_some()) {
+            entries.push(("85 % of capacity".to_string(), Swatch::Dashed(WORSE)));
+        }
         legend_row(root, ink, &entries, 112)?;
-        if segments.is_empty() {
+        if panels.is_empty() {
             ink.text(
                 root,
                 "Never open in the reported period",
@@ -58,13 +82,13 @@ impl Plot for Levels<'_> {
             )?;
             return Ok(());
         }
-        let n = segments.len() as i32;
+        let n = panels.len() as i32;
         let panel_w = (WIDTH as i32 - 24) / n;
-        for (k, g) in segments.iter().enumerate() {
+        for (k, (when, pct_of_days, capacity)) in panels.iter().enumerate() {
             let x0 = 24 + k as i32 * panel_w;
-            let highest = g.pct_of_days.iter().rposition(|p| *p > 0.0).unwrap_or(0);
-            let levels = (highest.max(g.capacity as usize) + 1) as f64;
-            let top = g.pct_of_days.iter().copied().fold(1.0, f64::max);
+            let highest = pct_of_days.iter().rposition(|p| *p > 0.0).unwrap_or(0);
+            let levels = (highest.max(capacity.unwrap_or(0) as usize) + 1) as f64;
+            let top = pct_of_days.iter().copied().fold(1.0, f64::max);
             let y_ticks = ticks_with(nice_ticks(0.0, top * 1.05, 5, false), |v| format!("{v:.0}"));
             let y_max = y_ticks.last().map_or(top, |t| t.0).max(top * 1.05);
             let every = ((levels / (panel_w as f64 / 48.0)).ceil() as usize).max(1);
@@ -80,12 +104,7 @@ impl Plot for Levels<'_> {
             let right = x0 + panel_w - 16 - ink.width(root, "100 %", TEXT) - 12;
             ink.text(
                 root,
-                &format!(
-                    "{} – {}: {} {unit}",
-                    g.first_day.format("%b %Y"),
-                    g.last_day.format("%b %Y"),
-                    g.capacity
-                ),
+                when,
                 ((left + right) / 2, 150),
                 TEXT,
                 true,
@@ -106,7 +125,7 @@ impl Plot for Levels<'_> {
                 },
             )?;
             chart
-                .draw_series(g.pct_of_days.iter().take(levels as usize).enumerate().map(
+                .draw_series(pct_of_days.iter().take(levels as usize).enumerate().map(
                     |(lvl, &p)| {
                         let x = lvl as f64;
                         Rectangle::new(
@@ -119,8 +138,7 @@ impl Plot for Levels<'_> {
             // Cumulative share at or above each level, on a 0–100 % right axis.
             let scale = y_max / 100.0;
             let mut at_or_above = 100.0;
-            let cum: Vec<(f64, f64)> = g
-                .pct_of_days
+            let cum: Vec<(f64, f64)> = pct_of_days
                 .iter()
                 .take(levels as usize)
                 .enumerate()
@@ -144,7 +162,10 @@ impl Plot for Levels<'_> {
                     INK,
                 )?;
             }
-            let alarm = 0.85 * g.capacity as f64;
+            let Some(capacity) = capacity else {
+                continue;
+            };
+            let alarm = 0.85 * *capacity as f64;
             let (_, yr) = chart.plotting_area().get_pixel_range();
             let x = chart.backend_coord(&(alarm, 0.0)).0;
             let mut y = yr.start;

@@ -7,7 +7,7 @@ fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
     let mut s = examples::roadmap(4);
     s.name = name.into();
     for svc in s.services.values_mut() {
-        svc.places = places;
+        svc.places = Some(places);
     }
     let summary = run(&s.validate().unwrap(), 0..4).unwrap();
     ScenarioRun {
@@ -113,7 +113,7 @@ fn with_draws(mut r: ScenarioRun) -> ScenarioRun {
     use carepath_engine::uncertainty::{self, Design};
     let mut s = examples::roadmap(2);
     for svc in s.services.values_mut() {
-        svc.places = 4;
+        svc.places = Some(4);
     }
     let uniform = |min, max| Dist::new(&Distribution::Uniform { min, max }).unwrap();
     let inputs = [

@@ -825,11 +825,13 @@ fn example_scenarios_load() {
     );
     let dh = by_name("day_hospital");
     assert_eq!(
-        dh.services["home_treatment"].places, 15,
+        dh.services["home_treatment"].places,
+        Some(15),
         "home treatment comes from closer2home"
     );
     assert_eq!(
-        dh.services["day_hospital"].places, 0,
+        dh.services["day_hospital"].places,
+        Some(0),
         "opens on the roadmap"
     );
     assert_eq!(
@@ -877,9 +879,9 @@ fn example_scenarios_load() {
     assert_eq!(dg.roadmap, pc.roadmap);
     assert_eq!(dg.services, pc.services);
     let wc = by_name("workforce_constrained");
-    assert_eq!(wc.services["home_treatment"].places, 15);
+    assert_eq!(wc.services["home_treatment"].places, Some(15));
     assert_eq!(wc.services["home_treatment"].staff_wte, Some(12.0));
-    assert_eq!(wc.services["home_treatment"].cost_per_day_gbp, 130.0);
+    assert_eq!(wc.services["home_treatment"].cost_per_day_gbp, Some(130.0));
     assert_eq!(wc.roadmap, pc.roadmap);
     let base = by_name("baseline");
     assert!(base.services.is_empty() && base.roadmap.is_empty());
@@ -895,11 +897,11 @@ fn example_scenarios_load() {
         LoadOptions::default(),
     );
     assert_eq!(sweep.len(), 7);
-    let places: Vec<u32> = sweep
+    let places: Vec<Option<u32>> = sweep
         .iter()
         .map(|s| s.scenario.services["home_treatment"].places)
         .collect();
-    assert_eq!(places, [0, 4, 8, 12, 16, 20, 24]);
+    assert_eq!(places, [0, 4, 8, 12, 16, 20, 24].map(Some));
     assert_eq!(sweep[0].name, "iht_places__places=0");
     assert_eq!(
         sweep[6].scenario.groups["gau"].alternatives,

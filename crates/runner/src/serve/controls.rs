@@ -123,14 +123,17 @@ pub fn controls(s: &LoadedScenario) -> Vec<Control> {
             Kind::Whole,
         ));
     }
+    // A team that takes all comers has no places to change.
     for (name, sv) in &sc.services {
-        out.push(control(
-            format!("services.{name}.places"),
-            sv.label.clone(),
-            "places",
-            sv.places.to_string(),
-            Kind::Whole,
-        ));
+        if let Some(places) = sv.places {
+            out.push(control(
+                format!("services.{name}.places"),
+                sv.label.clone(),
+                "places",
+                places.to_string(),
+                Kind::Whole,
+            ));
+        }
     }
     for (i, r) in sc.roadmap.iter().enumerate() {
         let what = if r.note.is_empty() {

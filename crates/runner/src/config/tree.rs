@@ -241,6 +241,15 @@ impl Node {
     }
 }
 
+/// Whether a table is one of the scenario format's tagged tables: its `dist` or `per` names
+/// its kind (a group called `per` in an `eligibility` table holds a number, not a name).
+fn is_tagged(t: &Table) -> bool {
+    ["dist", "per"].iter().any(|tag| {
+        t.get(*tag)
+            .is_some_and(|n| matches!(&n.item, Item::Scalar(toml::Value::String(_))))
+    })
+}
+
 /// Lays `child` over `parent`, as `extends` does: tables merge key by key, recursively; any other
 /// value in the child (a number, a string, an array) replaces the parent's; and the one
 /// exception, the top-level `roadmap` array, is appended to the parent's, because a roadmap
@@ -251,9 +260,10 @@ pub(crate) fn merge(parent: Node, child: Node) -> Node {
 
 fn merge_at(parent: Node, child: Node, top: bool) -> Node {
     match (parent.item, child.item) {
-        // A distribution (a table with `dist`) is one value: a child's replaces the parent's
-        // whole, so changing its kind does not mix keys of two kinds.
-        (Item::Table(_), Item::Table(c)) if c.contains_key("dist") => Node {
+        // A tagged table (a distribution with `dist`, a costing with `per`) is one value: a
+        // child's replaces the parent's whole, so changing its kind does not mix keys of two
+        // kinds.
+        (Item::Table(_), Item::Table(c)) if is_tagged(&c) => Node {
             item: Item::Table(c),
             at: child.at,
         },
@@ -595,6 +605,24 @@ mod tests {
             dist.to_toml(),
             toml::from_str::<toml::Value>("los = { dist = \"exponential\", mean = 55 }").unwrap(),
             "a distribution is replaced whole"
+        );
+        let cost = merge(
+            parse("cost = { per = \"contact\", gbp = 180, contacts_per_week = 5 }"),
+            parse("cost = { per = \"episode\", gbp = 900 }"),
+        );
+        assert_eq!(
+            cost.to_toml(),
+            toml::from_str::<toml::Value>("cost = { per = \"episode\", gbp = 900 }").unwrap(),
+            "a costing is replaced whole"
+        );
+        let eligibility = merge(
+            parse("e = { per = 0.1, gau = 0.2 }"),
+            parse("e = { per = 0.3 }"),
+        );
+        assert_eq!(
+            eligibility.to_toml(),
+            toml::from_str::<toml::Value>("e = { per = 0.3, gau = 0.2 }").unwrap(),
+            "a table with a number under `per` merges key by key"
         );
         let scalar_over_table = merge(parse("a = { x = 1 }"), parse("a = 5")).to_toml();
         assert_eq!(

@@ -257,19 +257,24 @@ fn finish(
     args: Finish,
 ) -> Result<(), Failure> {
     let warmups = advice::warmups(scenarios, args.threads).map_err(Failure::Io)?;
-    let published = publish::publish(
-        scenarios,
-        summaries,
-        args.baseline,
-        cli_checks,
-        timing,
-        args.dir,
-        publish::Extras {
-            warmups,
-            files: args.extra,
-        },
-    )
-    .map_err(Failure::Io)?;
+    // Charts are drawn on as many threads as the simulation ran on.
+    let pool = exec::thread_pool(args.threads).map_err(Failure::Io)?;
+    let published = pool
+        .install(|| {
+            publish::publish(
+                scenarios,
+                summaries,
+                args.baseline,
+                cli_checks,
+                timing,
+                args.dir,
+                publish::Extras {
+                    warmups,
+                    files: args.extra,
+                },
+            )
+        })
+        .map_err(Failure::Io)?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, cli_checks);
     if args.json {
         say(&format!(

@@ -14,6 +14,7 @@ use crate::uncertainty;
 use crate::verdict::Outcome;
 use crate::workbook;
 use carepath_engine::{compare, Metric, Period, Summary};
+use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -265,7 +266,17 @@ pub fn write(
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
     let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
     let mut tornado_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
-    for (i, (run, s)) in runs.iter().zip(scenarios).enumerate() {
+    // Sweep points get numbers, not charts: their charts are the sweep's. Drawn in parallel,
+    // written in order.
+    let mut drawn: Vec<Option<Vec<Chart>>> = runs
+        .par_iter()
+        .zip(scenarios)
+        .map(|(run, s)| match s.sweep {
+            None => charts::scenario_charts(run).map(Some),
+            Some(_) => Ok(None),
+        })
+        .collect::<Result<_, _>>()?;
+    for (i, run) in runs.iter().enumerate() {
         let dir = &run.name;
         put(
             format!("{dir}/summary.csv"),
@@ -277,9 +288,7 @@ pub fn write(
             format!("{dir}/occupancy.csv"),
             &output::occupancy_csv(&run.summary),
         )?;
-        // Sweep points get numbers, not charts: their charts are the sweep's.
-        if s.sweep.is_none() {
-            let charts = charts::scenario_charts(run)?;
+        if let Some(charts) = drawn[i].take() {
             for chart in &charts {
                 put(
                     format!("{dir}/charts/{}.svg", chart.name),

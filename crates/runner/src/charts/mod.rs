@@ -16,6 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
+use rayon::prelude::*;
 use std::sync::Once;
 
 mod cost;
@@ -274,79 +275,84 @@ fn slug(s: &str) -> String {
 }
 
 /// Per scenario: occupancy over time for each ward and service, out of area and the waiting
-/// lists; how full each ward and service was; cost per year against the budget.
+/// lists; how full each ward and service was; cost per year against the budget. Charts are
+/// drawn in parallel, on the caller's thread pool, and kept in this order.
 pub fn scenario_charts(run: &ScenarioRun) -> Result<Vec<Chart>, String> {
     let s = &run.summary;
-    let mut charts = Vec::new();
-    for d in &s.daily {
-        let (stem, title, y) = match (d.kind, d.measure) {
-            (PoolKind::Ward, _) => (
-                "occupancy",
-                format!("{}: beds occupied", d.label),
-                "Beds occupied at midnight",
-            ),
-            (PoolKind::Service, Measure::Occupied) => (
-                "occupancy",
-                format!("{}: places in use", d.label),
-                "Places in use at midnight",
-            ),
-            (PoolKind::Service, Measure::Waiting) => (
-                "waiting",
-                d.label.clone(),
-                "Young people waiting at midnight",
-            ),
-            (PoolKind::OutOfArea, _) => (
-                "occupancy",
-                "Placed out of area".to_string(),
-                "Young people out of area at midnight",
-            ),
-            (PoolKind::Pathway, _) => (
-                "waiting",
-                "Waiting for a local bed".to_string(),
-                "Young people waiting at midnight",
-            ),
-        };
-        let markers = run
-            .roadmap
-            .iter()
-            .filter(|r| {
-                r.capacity.is_some()
-                    && (r.ward.as_deref() == Some(&d.subject)
-                        || r.service.as_deref() == Some(&d.subject))
-                    && d.measure == Measure::Occupied
-            })
-            .map(|r| Marker {
-                date: r.date,
-                text: if r.note.is_empty() {
-                    format!("to {}", r.capacity.unwrap_or(0))
-                } else {
-                    r.note.clone()
-                },
-            })
-            .collect();
-        let name = format!("{stem}_{}", slug(&d.subject));
-        let title = format!("{title} — {}", run.display_name());
-        let fan = Fan {
-            title: title.clone(),
-            y_desc: y.into(),
-            dates: &s.dates,
-            series: d,
-            markers,
-        };
-        charts.push(render(name, title, &fan)?);
-    }
-    for o in &s.occupancy {
+    let fans = s.daily.par_iter().map(|d| fan_chart(run, d));
+    let levels = s.occupancy.par_iter().map(|o| {
         let title = format!("{}: how full — {}", o.label, run.display_name());
-        charts.push(render(
+        render(
             format!("levels_{}", slug(&o.subject)),
             title.clone(),
             &Levels { title, dist: o },
-        )?);
-    }
+        )
+    });
+    let mut charts: Vec<Chart> = fans.chain(levels).collect::<Result<_, _>>()?;
     if let Some(c) = cost_chart(run)? {
         charts.push(c);
     }
     Ok(charts)
+}
+
+/// Occupancy or waiting over time, for one daily series.
+fn fan_chart(run: &ScenarioRun, d: &DailySeries) -> Result<Chart, String> {
+    let s = &run.summary;
+    let (stem, title, y) = match (d.kind, d.measure) {
+        (PoolKind::Ward, _) => (
+            "occupancy",
+            format!("{}: beds occupied", d.label),
+            "Beds occupied at midnight",
+        ),
+        (PoolKind::Service, Measure::Occupied) => (
+            "occupancy",
+            format!("{}: places in use", d.label),
+            "Places in use at midnight",
+        ),
+        (PoolKind::Service, Measure::Waiting) => (
+            "waiting",
+            d.label.clone(),
+            "Young people waiting at midnight",
+        ),
+        (PoolKind::OutOfArea, _) => (
+            "occupancy",
+            "Placed out of area".to_string(),
+            "Young people out of area at midnight",
+        ),
+        (PoolKind::Pathway, _) => (
+            "waiting",
+            "Waiting for a local bed".to_string(),
+            "Young people waiting at midnight",
+        ),
+    };
+    let markers = run
+        .roadmap
+        .iter()
+        .filter(|r| {
+            r.capacity.is_some()
+                && (r.ward.as_deref() == Some(&d.subject)
+                    || r.service.as_deref() == Some(&d.subject))
+                && d.measure == Measure::Occupied
+        })
+        .map(|r| Marker {
+            date: r.date,
+            text: if r.note.is_empty() {
+                format!("to {}", r.capacity.unwrap_or(0))
+            } else {
+                r.note.clone()
+            },
+        })
+        .collect();
+    let name = format!("{stem}_{}", slug(&d.subject));
+    let title = format!("{title} — {}", run.display_name());
+    let fan = Fan {
+        title: title.clone(),
+        y_desc: y.into(),
+        dates: &s.dates,
+        series: d,
+        markers,
+    };
+    render(name, title, &fan)
 }
 
 #[cfg(test)]

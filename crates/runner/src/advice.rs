@@ -98,9 +98,10 @@ pub fn replications_needed(values: &[f64]) -> Option<Needed> {
             half / mean.abs()
         }
     };
-    let within: Vec<bool> = (0..=values.len())
-        .map(|n| n >= 3 && deviation(n) <= PRECISION)
-        .collect();
+    // Each prefix costs O(n), so prefixes are judged only as the search reaches them: a run
+    // of thousands that meets the rule early looks at a few hundred.
+    let mut judged: Vec<Option<bool>> = vec![None; values.len() + 1];
+    let mut within = |n: usize| *judged[n].get_or_insert_with(|| deviation(n) <= PRECISION);
     let ahead = |n: usize| {
         if n <= 100 {
             LOOK_AHEAD
@@ -109,7 +110,7 @@ pub fn replications_needed(values: &[f64]) -> Option<Needed> {
         }
     };
     let reached = (3..=values.len())
-        .find(|&n| n + ahead(n) <= values.len() && within[n..=n + ahead(n)].iter().all(|&w| w));
+        .find(|&n| n + ahead(n) <= values.len() && (n..=n + ahead(n)).all(&mut within));
     if let Some(n) = reached {
         return Some(Needed {
             replications: n as u32,

@@ -1233,8 +1233,9 @@ fn methods(h: &mut String, r: &Report) {
         h,
         "<section id=methods><h2>Methods</h2>\
          <p>carepath {} follows young people through the tier 4 pathway one at a time: a referral arrives, is \
-         declined or accepted, may be taken by a community alternative (home treatment, day hospital) if it suits \
-         and a place is free, and otherwise waits for a local bed. Waiting past the urgency's access target \
+         declined or accepted, may be taken by an alternative to admission (home treatment, a day hospital, a \
+         crisis team or house) if it suits and has room (a team without places always has), and otherwise \
+         waits for a local bed. Waiting past the urgency's access target \
          counts as a breach; anyone still without a local bed when their urgency's time to place out of area \
          runs out (by default the same target) is placed out of area. Stays, distances, readmissions and delays are drawn from the \
          distributions the scenario files give. Each scenario is run {} times (replications) with seed {}; each \

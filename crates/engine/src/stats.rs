@@ -20,6 +20,7 @@ use crate::results::{
     Overload, PoolKind, Summary,
 };
 use crate::rows::Rows;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::collections::BTreeMap;
@@ -257,19 +258,22 @@ impl<'m> Aggregator<'m> {
                 column.push(v);
             }
         }
-        let kpis = m
-            .kpi_keys
-            .iter()
-            .zip(columns)
-            .map(|(key, values)| Kpi {
-                key: key.clone(),
-                unit: key.metric.unit(),
-                estimate: estimate(&values),
-                values,
-            })
-            .collect();
-
-        let daily = self.daily_series();
+        // Sorting each KPI's values for its percentiles is most of the work: in parallel, on
+        // the caller's thread pool, so one scenario's summary is not a serial tail of the run.
+        let (kpis, daily) = rayon::join(
+            || {
+                (m.kpi_keys.par_iter())
+                    .zip(columns)
+                    .map(|(key, values)| Kpi {
+                        key: key.clone(),
+                        unit: key.metric.unit(),
+                        estimate: estimate(&values),
+                        values,
+                    })
+                    .collect()
+            },
+            || self.daily_series(),
+        );
 
         let days = m.cal.days as usize;
         let dates: Vec<_> = (0..m.cal.days)

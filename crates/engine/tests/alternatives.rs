@@ -227,11 +227,14 @@ fn the_two_kinds_keep_their_meaning() {
     }
 }
 
+/// A change to the crisis scenario.
+type Edit<'a> = &'a dyn Fn(&mut Scenario);
+
 /// What cannot be priced or planned is an error at its key.
 #[test]
 fn a_service_without_places_or_costing_is_a_located_error() {
     let with = |extra: &str| toml::from_str::<Scenario>(&format!("{CRISIS}\n{extra}")).unwrap();
-    let cases: [(&dyn Fn(&mut Scenario), &str); 7] = [
+    let cases: [(Edit, &str); 7] = [
         (
             &|s| s.services.get_mut("team").unwrap().cost = Some(Costing::PlaceDay { gbp: 10.0 }),
             "services.team.cost.per: a service paid per place-day needs `places`",

@@ -547,6 +547,11 @@ pub(crate) struct Recorder {
     pub flows: Vec<Flow>,
     pub ledger: Ledger,
     days: usize,
+    /// The period of the last tally and the days it spans, `[first, end)` in days since the
+    /// warm-up (the last period's end infinite): events come in time order, so almost every
+    /// tally falls in the period of the one before and needs no day looked up.
+    period: usize,
+    span: (f64, f64),
 }
 
 impl Recorder {
@@ -562,6 +567,8 @@ impl Recorder {
             flows: vec![Flow::default(); m.layout.flows()],
             ledger: Ledger::default(),
             days: m.cal.days as usize,
+            period: 0,
+            span: (f64::INFINITY, f64::INFINITY),
         }
     }
 
@@ -576,9 +583,24 @@ impl Recorder {
     #[inline]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
         if self.in_window(t) {
-            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
-            f(&mut self.totals[p]);
+            let day = t - self.warmup;
+            if !(day >= self.span.0 && day < self.span.1) {
+                self.find_period(m, day);
+            }
+            f(&mut self.totals[self.period]);
         }
+    }
+
+    /// The period of day `day` (the whole days since the warm-up) and the days it spans.
+    #[cold]
+    fn find_period(&mut self, m: &Model, day: f64) {
+        let of_day = &m.period_of_day;
+        let d = (day as usize).min(self.days - 1);
+        let p = of_day[d];
+        let first = of_day[..d].iter().rposition(|&q| q != p).map_or(0, |i| i + 1);
+        let end = of_day[d..].iter().position(|&q| q != p).map(|i| d + i);
+        self.period = p as usize;
+        self.span = (first as f64, end.map_or(f64::INFINITY, |e| e as f64));
     }
 
     pub fn wait(&mut self, m: &Model, t: f64, urgency: UrgencyClass, wait: f64) {

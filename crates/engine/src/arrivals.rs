@@ -132,6 +132,7 @@ impl Arrivals {
     /// The next arrival after `t`, consuming the unit-exponential `e`; `seg` is the caller's
     /// cursor into the segments (start it at 0; arrivals only move forward). `None` once the
     /// horizon ends.
+    #[inline]
     pub fn next(&self, seg: &mut usize, mut t: f64, mut e: f64) -> Option<f64> {
         while *seg < self.segments.len() {
             let s = self.segments[*seg];

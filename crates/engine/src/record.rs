@@ -548,6 +548,11 @@ pub(crate) struct Recorder {
     pub flows: Vec<Flow>,
     pub ledger: Ledger,
     days: usize,
+    /// The period of the last tally and the days it spans, `[first, end)` in days since the
+    /// warm-up (the last period's end infinite): events come in time order, so almost every
+    /// tally falls in the period of the one before and needs no day looked up.
+    period: usize,
+    span: (f64, f64),
 }
 
 impl Recorder {
@@ -563,6 +568,8 @@ impl Recorder {
             flows: vec![Flow::default(); m.layout.flows()],
             ledger: Ledger::default(),
             days: m.cal.days as usize,
+            period: 0,
+            span: (f64::INFINITY, f64::INFINITY),
         }
     }
 
@@ -577,9 +584,27 @@ impl Recorder {
     #[inline]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
         if self.in_window(t) {
-            let p = m.period_of_day[((t - self.warmup) as usize).min(self.days - 1)] as usize;
-            f(&mut self.totals[p]);
+            let day = t - self.warmup;
+            if !(day >= self.span.0 && day < self.span.1) {
+                self.find_period(m, day);
+            }
+            f(&mut self.totals[self.period]);
         }
+    }
+
+    /// The period of day `day` (the whole days since the warm-up) and the days it spans.
+    #[cold]
+    fn find_period(&mut self, m: &Model, day: f64) {
+        let of_day = &m.period_of_day;
+        let d = (day as usize).min(self.days - 1);
+        let p = of_day[d];
+        let first = of_day[..d]
+            .iter()
+            .rposition(|&q| q != p)
+            .map_or(0, |i| i + 1);
+        let end = of_day[d..].iter().position(|&q| q != p).map(|i| d + i);
+        self.period = p as usize;
+        self.span = (first as f64, end.map_or(f64::INFINITY, |e| e as f64));
     }
 
     pub fn wait(&mut self, m: &Model, t: f64, urgency: UrgencyClass, wait: f64) {
@@ -1292,6 +1317,47 @@ mod tests {
             f64::NAN,
         ] {
             check(x);
+        }
+    }
+
+    /// A tally goes to the financial year of its day, whatever tally came before it: times
+    /// next to every midnight and beyond both ends of the window, in order and shuffled.
+    #[test]
+    fn a_tally_goes_to_the_year_of_its_day() {
+        let mut scenario = crate::examples::erlang_loss(1.0, 10.0, 5, 1);
+        // Start mid-year, so that the first and last years are part years.
+        scenario.simulation.start_date = chrono::NaiveDate::from_ymd_opt(2021, 9, 15).unwrap();
+        let m = scenario.validate().expect("valid");
+        assert!(m.periods.len() > 4, "several financial years");
+        let (warmup, days) = (m.cal.warmup, m.cal.days as usize);
+        let mut times = Vec::new();
+        for d in 0..=days + 1 {
+            let t = warmup + d as f64;
+            let below = f64::from_bits(t.to_bits() - 1);
+            times.extend([below, t, f64::from_bits(t.to_bits() + 1), t + 0.5]);
+        }
+        times.push(0.0);
+        let expected = |t: f64| {
+            (t >= warmup && t < m.cal.end())
+                .then(|| m.period_of_day[((t - warmup) as usize).min(days - 1)] as usize)
+        };
+        let mut shuffled = times.clone();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.random_range(0..=i));
+        }
+        for order in [times, shuffled] {
+            let mut rec = Recorder::new(&m);
+            for t in order {
+                let before: Vec<f64> = rec.totals.iter().map(|tot| tot.declined).collect();
+                rec.add(&m, t, |tot| tot.declined += 1.0);
+                let changed = rec
+                    .totals
+                    .iter()
+                    .zip(&before)
+                    .position(|(a, &b)| a.declined != b);
+                assert_eq!(changed, expected(t), "time {t}");
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Why a run gave no summaries.
@@ -159,24 +160,35 @@ pub fn aggregate<'a>(
     let progress = progress_bar(jobs.len() as u64);
     let overloaded = FirstOverload::new();
     let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
-    let partials = pool.install(|| {
-        jobs.par_iter()
-            .fold(empty, |mut acc, &(i, r)| {
-                // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
-                if crate::interrupt::requested() || overloaded.skips(i, r) {
-                    return acc;
-                }
-                match scenarios[i].model_for(r).run_replication(r) {
-                    Ok(rep) => acc[i]
+    // One partial aggregate per worker thread, not per piece of work that rayon splits off:
+    // each piece would start an aggregator of its own, cold, and merge it later.
+    let workers: Vec<Mutex<Partials<'a>>> = (0..pool.current_num_threads())
+        .map(|_| Mutex::new(empty()))
+        .collect();
+    pool.install(|| {
+        jobs.par_iter().for_each(|&(i, r)| {
+            // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
+            if crate::interrupt::requested() || overloaded.skips(i, r) {
+                return;
+            }
+            match scenarios[i].model_for(r).run_replication(r) {
+                Ok(rep) => {
+                    let worker = rayon::current_thread_index().unwrap_or(0);
+                    // Only this worker takes its own lock, so it is never contended.
+                    let mut acc = workers[worker].lock().unwrap_or_else(|e| e.into_inner());
+                    acc[i]
                         .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                        .push(rep),
-                    Err(overload) => overloaded.note(&scenarios[i], i, overload),
+                        .push(rep)
                 }
-                progress.inc(1);
-                acc
-            })
-            .reduce(empty, merge_partials)
+                Err(overload) => overloaded.note(&scenarios[i], i, overload),
+            }
+            progress.inc(1);
+        })
     });
+    let partials = (workers.into_iter())
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .reduce(merge_partials)
+        .unwrap_or_else(empty);
     progress.finish_and_clear();
     overloaded.into_result()?;
     let timing = Timing {

@@ -11,11 +11,11 @@
 
 use crate::config::{ConfigError, LoadedScenario};
 use crate::shard::Shard;
-use carepath_engine::{Aggregator, Overload, Summary};
+use carepath_engine::{Aggregator, Model, Overload, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -159,36 +159,16 @@ pub fn aggregate<'a>(
         .collect();
     let progress = progress_bar(jobs.len() as u64);
     let overloaded = FirstOverload::new();
-    let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
-    // One partial aggregate per worker thread, not per piece of work that rayon splits off:
-    // each piece would start an aggregator of its own, cold, and merge it later.
-    let workers: Vec<Mutex<Partials<'a>>> = (0..pool.current_num_threads())
-        .map(|_| Mutex::new(empty()))
-        .collect();
-    pool.install(|| {
-        jobs.par_iter().for_each(|&(i, r)| {
-            // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
-            if crate::interrupt::requested() || overloaded.skips(i, r) {
-                return;
-            }
-            match scenarios[i].model_for(r).run_replication(r) {
-                Ok(rep) => {
-                    let worker = rayon::current_thread_index().unwrap_or(0);
-                    // Only this worker takes its own lock, so it is never contended.
-                    let mut acc = workers[worker].lock().unwrap_or_else(|e| e.into_inner());
-                    acc[i]
-                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                        .push(rep)
-                }
-                Err(overload) => overloaded.note(&scenarios[i], i, overload),
-            }
-            progress.inc(1);
-        })
-    });
-    let partials = (workers.into_iter())
-        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .reduce(merge_partials)
-        .unwrap_or_else(empty);
+    // After Ctrl-C the remaining jobs are skipped; nothing of this run is published.
+    let (partials, _) = run_jobs(
+        pool,
+        scenarios,
+        &jobs,
+        &|i, r| scenarios[i].model_for(r),
+        &crate::interrupt::requested,
+        &|| progress.inc(1),
+        &overloaded,
+    );
     progress.finish_and_clear();
     overloaded.into_result()?;
     let timing = Timing {
@@ -231,36 +211,77 @@ pub fn run_until(
         .enumerate()
         .flat_map(|(i, s)| (0..s.model.replications()).map(move |r| (i, r)))
         .collect();
-    let empty = || -> Partials { scenarios.iter().map(|_| None).collect() };
     let overloaded = FirstOverload::new();
-    pool.install(|| {
-        let partials = jobs
-            .par_iter()
-            .try_fold(empty, |mut acc, &(i, r)| {
-                if stop() {
-                    return None;
-                }
-                if overloaded.skips(i, r) {
-                    return Some(acc);
-                }
-                match scenarios[i].model.run_replication(r) {
-                    Ok(rep) => acc[i]
-                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                        .push(rep),
-                    Err(overload) => overloaded.note(&scenarios[i], i, overload),
-                }
-                done.fetch_add(1, Ordering::Relaxed);
-                Some(acc)
-            })
-            .try_reduce(empty, |a, b| Some(merge_partials(a, b)))
-            .ok_or(Stop::Asked)?;
-        overloaded.into_result()?;
-        Ok(partials
+    let (partials, stopped) = run_jobs(
+        pool,
+        scenarios,
+        &jobs,
+        &|i, _| &scenarios[i].model,
+        stop,
+        &|| {
+            done.fetch_add(1, Ordering::Relaxed);
+        },
+        &overloaded,
+    );
+    if stopped {
+        return Err(Stop::Asked);
+    }
+    overloaded.into_result()?;
+    Ok(pool.install(|| {
+        partials
             .into_par_iter()
             .zip(scenarios)
             .map(|(a, s)| a.unwrap_or_else(|| Aggregator::new(&s.model)).finish())
-            .collect())
-    })
+            .collect()
+    }))
+}
+
+/// Runs `jobs` (scenario, replication) on `pool`, each on the model `model` gives it. Every
+/// worker thread folds its replications into partial aggregates of its own, one per thread
+/// (behind a lock that only that thread takes), not one per piece of work that rayon splits
+/// off: each piece would start a cold aggregator and merge it later. Once `stop` says so, the
+/// jobs left are skipped, and the second value says so.
+fn run_jobs<'a>(
+    pool: &rayon::ThreadPool,
+    scenarios: &'a [LoadedScenario],
+    jobs: &[(usize, u32)],
+    model: &(dyn Fn(usize, u32) -> &'a Model + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+    done: &(dyn Fn() + Sync),
+    overloaded: &FirstOverload,
+) -> (Partials<'a>, bool) {
+    let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
+    let workers: Vec<Mutex<Partials<'a>>> = (0..pool.current_num_threads())
+        .map(|_| Mutex::new(empty()))
+        .collect();
+    let stopped = AtomicBool::new(false);
+    pool.install(|| {
+        jobs.par_iter().for_each(|&(i, r)| {
+            if stopped.load(Ordering::Relaxed) || stop() {
+                stopped.store(true, Ordering::Relaxed);
+                return;
+            }
+            if overloaded.skips(i, r) {
+                return;
+            }
+            match model(i, r).run_replication(r) {
+                Ok(rep) => {
+                    let worker = rayon::current_thread_index().unwrap_or(0);
+                    let mut acc = workers[worker].lock().unwrap_or_else(|e| e.into_inner());
+                    acc[i]
+                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                        .push(rep)
+                }
+                Err(overload) => overloaded.note(&scenarios[i], i, overload),
+            }
+            done();
+        })
+    });
+    let partials = (workers.into_iter())
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .reduce(merge_partials)
+        .unwrap_or_else(empty);
+    (partials, stopped.into_inner())
 }
 
 /// A progress bar on stderr when it is a terminal (and `NO_COLOR`/`CI` are unset); hidden

@@ -40,6 +40,7 @@ mod stats;
 mod time;
 pub mod trace;
 pub mod uncertainty;
+pub mod values;
 
 pub use layout::CostCategory;
 pub use model::Model;
@@ -51,3 +52,4 @@ pub use results::{
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
 pub use stats::{compare, run, AggregateState, Aggregator};
+pub use values::Values;

@@ -9,6 +9,7 @@
 
 use crate::layout::CostCategory;
 use crate::scenario::UrgencyClass;
+use crate::values::Values;
 use chrono::NaiveDate;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Serialize, Serializer};
@@ -536,9 +537,9 @@ pub struct Kpi {
     #[serde(flatten)]
     pub estimate: Estimate,
     /// Per-replication values in replication order (NaN where undefined), for paired
-    /// comparisons. Not written out.
+    /// comparisons, compressed without loss. Not written out.
     #[serde(skip)]
-    pub values: Vec<f64>,
+    pub values: Values,
 }
 
 /// What a daily series counts.

@@ -4,11 +4,11 @@
 //! they are kept; but most of a row barely changes from one replication to the next. Counts
 //! are whole numbers that share their exponent and leading bits, and undefined (NaN),
 //! constant and deterministic KPIs repeat exactly. So each row is stored as its bitwise XOR
-//! with one reference row (the first kept), each value as a header byte and only the bytes
-//! of the XOR between its first and last non-zero byte: an equal value costs one byte, a
-//! count two to four, a full-precision measurement nine. Decoding gives back the very
-//! same bits, so results do not change.
+//! with one reference row (the first kept), each value encoded as [`crate::values`] encodes
+//! a KPI's column: an equal value costs one byte, a count two to four, a full-precision
+//! measurement nine. Decoding gives back the very same bits, so results do not change.
 
+use crate::values::{put_xor, take_xor};
 use std::collections::BTreeMap;
 
 /// Bytes per block: rows are written into large shared blocks rather than one allocation
@@ -68,14 +68,7 @@ impl Rows {
         let row = &mut self.scratch;
         row.clear();
         for (v, r) in values.iter().zip(&self.reference) {
-            let x = v.to_bits() ^ r;
-            let bytes = x.to_le_bytes();
-            // The XOR's bytes from its lowest non-zero byte to its highest.
-            let low = (x.trailing_zeros() / 8).min(8) as usize;
-            let high = 8 - (x.leading_zeros() / 8) as usize;
-            let used = high.saturating_sub(low);
-            row.push(((low as u8) << 4) | used as u8);
-            row.extend_from_slice(&bytes[low..low + used]);
+            put_xor(v.to_bits() ^ r, row);
         }
         if self
             .blocks
@@ -93,18 +86,9 @@ impl Rows {
 
     /// The row kept at (`block`, `offset`), decoded.
     fn decode(&self, block: u32, offset: u32) -> Vec<f64> {
-        let mut bytes = self.blocks[block as usize][offset as usize..].iter();
-        self.reference
-            .iter()
-            .map(|r| {
-                let header = bytes.next().copied().unwrap_or(0);
-                let (low, used) = ((header >> 4) as usize, (header & 0xf) as usize);
-                let mut x = [0u8; 8];
-                for b in &mut x[low..low + used] {
-                    *b = bytes.next().copied().unwrap_or(0);
-                }
-                f64::from_bits(u64::from_le_bytes(x) ^ r)
-            })
+        let mut bytes = &self.blocks[block as usize][offset as usize..];
+        (self.reference.iter())
+            .map(|r| f64::from_bits(take_xor(&mut bytes) ^ r))
             .collect()
     }
 
@@ -134,6 +118,23 @@ impl Rows {
         self.at
             .iter()
             .map(|(&i, &(block, offset))| (i, self.decode(block, offset)))
+    }
+
+    /// Each row's values in increasing replication index, given to `take`, every block freed
+    /// as soon as its last row has been taken: rows are mostly stored in index order, so the
+    /// rows' memory shrinks as fast as whatever `take` builds from them grows.
+    pub fn drain(mut self, mut take: impl FnMut(&[f64])) {
+        let mut left = vec![0u32; self.blocks.len()];
+        for &(block, _) in self.at.values() {
+            left[block as usize] += 1;
+        }
+        for &(block, offset) in self.at.values() {
+            take(&self.decode(block, offset));
+            left[block as usize] -= 1;
+            if left[block as usize] == 0 {
+                self.blocks[block as usize] = Vec::new();
+            }
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use crate::results::{
     Overload, PoolKind, Summary,
 };
 use crate::rows::Rows;
+use crate::values::Values;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -247,28 +248,32 @@ impl<'m> Aggregator<'m> {
     }
 
     /// The aggregated results.
-    pub fn finish(self) -> Summary {
+    pub fn finish(mut self) -> Summary {
         let m = self.model;
         let replications = self.values.len();
-        let mut columns: Vec<Vec<f64>> = (m.kpi_keys.iter())
-            .map(|_| Vec::with_capacity(replications))
-            .collect();
-        for (_, row) in self.values.iter() {
-            for (column, v) in columns.iter_mut().zip(row) {
+        // Each KPI's values, compressed as they are moved out of the rows, so that no more
+        // than one row is ever held as plain numbers; the rows are freed as they are moved.
+        let rows = std::mem::replace(&mut self.values, Rows::new(0));
+        let mut columns: Vec<Values> = m.kpi_keys.iter().map(|_| Values::new()).collect();
+        rows.drain(|row| {
+            for (column, &v) in columns.iter_mut().zip(row) {
                 column.push(v);
             }
-        }
+        });
         // Sorting each KPI's values for its percentiles is most of the work: in parallel, on
         // the caller's thread pool, so one scenario's summary is not a serial tail of the run.
         let (kpis, daily) = rayon::join(
             || {
                 (m.kpi_keys.par_iter())
                     .zip(columns)
-                    .map(|(key, values)| Kpi {
-                        key: key.clone(),
-                        unit: key.metric.unit(),
-                        estimate: estimate(&values),
-                        values,
+                    .map(|(key, mut values)| {
+                        values.shrink_to_fit();
+                        Kpi {
+                            key: key.clone(),
+                            unit: key.metric.unit(),
+                            estimate: estimate(&values),
+                            values,
+                        }
                     })
                     .collect()
             },
@@ -408,8 +413,8 @@ fn t95(df: f64) -> f64 {
 }
 
 /// Mean, sd, Student t 95 % CI and percentiles of the defined (non-NaN) values.
-pub(crate) fn estimate(values: &[f64]) -> Estimate {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+pub(crate) fn estimate(values: impl IntoIterator<Item = f64>) -> Estimate {
+    let mut v: Vec<f64> = values.into_iter().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len();
     let (mean, sd) = mean_sd(&v);
@@ -503,10 +508,8 @@ pub fn compare(a: &Summary, b: &Summary) -> Vec<Difference> {
         .iter()
         .filter_map(|ka| {
             let kb = index.get(&ka.key)?;
-            let diffs: Vec<f64> = ka
-                .values
-                .iter()
-                .zip(&kb.values)
+            let diffs: Vec<f64> = (ka.values.iter())
+                .zip(kb.values.iter())
                 .filter(|(x, y)| !x.is_nan() && !y.is_nan())
                 .map(|(x, y)| y - x)
                 .collect();
@@ -588,12 +591,12 @@ mod tests {
     #[test]
     fn student_t_interval() {
         // n = 5, mean 3, sd sqrt(2.5); t(0.975, 4) = 2.776445
-        let e = estimate(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        let e = estimate([1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(e.mean, 3.0);
         let half = 2.776445 * 2.5f64.sqrt() / 5f64.sqrt();
         assert!((e.ci_high - 3.0 - half).abs() < 1e-5, "{e:?}");
         assert_eq!(e.n, 5);
-        let e = estimate(&[f64::NAN, 2.0]);
+        let e = estimate([f64::NAN, 2.0]);
         assert_eq!(e.n, 1);
         assert!(e.ci_low.is_nan());
     }

@@ -120,12 +120,13 @@ pub struct KpiUncertainty {
 /// The mean of each draw's replications (NaN where the KPI is undefined in all of them). The
 /// KPI's values are in replication order, `values.len() / draws` per draw.
 pub fn draw_means(kpi: &Kpi, draws: usize) -> Vec<f64> {
-    let reps = kpi.values.len() / draws.max(1);
-    kpi.values
-        .chunks(reps.max(1))
-        .take(draws)
-        .map(|c| {
-            let defined: Vec<f64> = c.iter().copied().filter(|x| !x.is_nan()).collect();
+    let reps = (kpi.values.len() / draws.max(1)).max(1);
+    let mut values = kpi.values.iter();
+    (0..draws.min(kpi.values.len().div_ceil(reps)))
+        .map(|_| {
+            let defined: Vec<f64> = (values.by_ref().take(reps))
+                .filter(|x| !x.is_nan())
+                .collect();
             mean_sd(&defined).0
         })
         .collect()

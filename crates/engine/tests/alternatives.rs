@@ -69,7 +69,7 @@ fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
     s.kpi(metric, subject, Period::Overall)
         .unwrap_or_else(|| panic!("no {} for `{subject}`", metric.name()))
         .values
-        .clone()
+        .to_vec()
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -154,7 +154,7 @@ fn each_costing_rule_prices_what_it_counts() {
     let categories: Vec<Vec<f64>> = carepath_engine::COST_CATEGORIES
         .iter()
         .filter_map(|c| s.kpi(Metric::Cost, c, Period::Overall))
-        .map(|k| k.values.clone())
+        .map(|k| k.values.to_vec())
         .collect();
     let caseload = values(&s, Metric::MeanOccupied, "team");
     let episodes = values(&s, Metric::Diverted, "house");
@@ -170,7 +170,7 @@ fn each_costing_rule_prices_what_it_counts() {
     }
     assert!(
         s.kpi(Metric::Cost, "home_treatment", Period::Overall)
-            .is_some_and(|k| k.values == home),
+            .is_some_and(|k| k.values.to_vec() == home),
         "a service with a kind keeps its category"
     );
 

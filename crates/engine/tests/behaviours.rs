@@ -14,7 +14,7 @@ fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
     s.kpi(metric, subject, Period::Overall)
         .unwrap_or_else(|| panic!("no {metric:?} for `{subject}`"))
         .values
-        .clone()
+        .to_vec()
 }
 
 fn mean(v: &[f64]) -> f64 {

@@ -17,7 +17,7 @@ fn values(s: &Summary, metric: Metric, subject: &str, period: Period) -> Vec<f64
     s.kpi(metric, subject, period)
         .unwrap_or_else(|| panic!("no {} for `{subject}` in {period}", metric.name()))
         .values
-        .clone()
+        .to_vec()
 }
 
 fn mean_se(v: &[f64]) -> (f64, f64) {

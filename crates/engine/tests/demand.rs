@@ -21,7 +21,7 @@ fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
     s.kpi(metric, subject, Period::Overall)
         .unwrap_or_else(|| panic!("no {metric:?} for `{subject}`"))
         .values
-        .clone()
+        .to_vec()
 }
 
 fn total(v: &[f64]) -> f64 {
@@ -167,7 +167,7 @@ fn waiting_places_add_up_and_follow_their_shares() {
     let parts: f64 = carepath_engine::COST_CATEGORIES
         .iter()
         .filter_map(|c| s.kpi(Metric::Cost, c, Period::Overall))
-        .map(|k| k.values[0])
+        .map(|k| k.values.to_vec()[0])
         .sum();
     assert!(s
         .kpi(Metric::Cost, "waiting_places", Period::Overall)
@@ -300,7 +300,7 @@ group_shares = { general = 0.5, eating_disorder = 0.5 }
         )
         .unwrap();
     let expected = 40.0 * ed(2027, 2028);
-    let count = total(&last.values);
+    let count = total(&last.values.to_vec());
     assert!(
         (count - expected).abs() < 4.0 * expected.sqrt(),
         "{count} vs {expected}"

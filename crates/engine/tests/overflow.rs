@@ -43,7 +43,7 @@ fn values(s: &Summary, metric: Metric, subject: &str) -> Vec<f64> {
     s.kpi(metric, subject, Period::Overall)
         .unwrap_or_else(|| panic!("{} {subject}", metric.name()))
         .values
-        .clone()
+        .to_vec()
 }
 
 /// Mean and standard error of the per-replication ratios `a / b`.

@@ -79,7 +79,7 @@ fn same_seed_same_results_whatever_the_order() {
         s.kpi(Metric::Referrals, "", Period::Overall)
             .unwrap()
             .values
-            .clone()
+            .to_vec()
     };
     assert_ne!(referrals(&forward), referrals(&other));
 }
@@ -271,8 +271,8 @@ fn the_whole_horizon_adds_up_its_financial_years() {
             })
             .collect();
         assert!(years.len() >= 2, "{:?}", overall.key);
-        for (rep, &total) in overall.values.iter().enumerate() {
-            let sum: f64 = years.iter().map(|k| k.values[rep]).sum();
+        for (rep, total) in overall.values.iter().enumerate() {
+            let sum: f64 = years.iter().map(|k| k.values.to_vec()[rep]).sum();
             assert!(
                 (total - sum).abs() <= 1e-9 * sum.abs().max(1.0),
                 "{:?} replication {rep}: overall {total}, years add up to {sum}",

@@ -24,7 +24,7 @@ fn values(s: &Summary, metric: Metric, subject: &str, period: Period) -> Vec<f64
     s.kpi(metric, subject, period)
         .unwrap_or_else(|| panic!("{} {subject} {period}", metric.name()))
         .values
-        .clone()
+        .to_vec()
 }
 
 /// Mean and standard error.

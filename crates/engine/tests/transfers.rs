@@ -259,7 +259,7 @@ fn transfers_wait_for_the_target_ward_as_an_erlang_c_queue() {
             .kpi(m, "picu", Period::Overall)
             .unwrap()
             .values
-            .clone()
+            .to_vec()
     };
     let waits: Vec<f64> = values(Metric::DelayedTransferBedDays)
         .iter()

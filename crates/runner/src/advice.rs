@@ -245,7 +245,7 @@ pub fn precision(s: &Summary) -> Vec<(Metric, KpiPrecision)> {
                     mean: e.mean,
                     half_width: half,
                     relative: half / e.mean.abs(),
-                    needed: replications_needed(&k.values),
+                    needed: replications_needed(&k.values.to_vec()),
                 },
             ))
         })

@@ -523,7 +523,7 @@ fn targets(h: &mut String, r: &Report) {
             let mean = k.map_or(f64::NAN, |k| k.estimate.mean);
             let share = k.map_or(0.0, |k| {
                 let n = k.values.iter().filter(|v| !v.is_nan()).count().max(1);
-                100.0 * k.values.iter().filter(|v| c.passes(**v)).count() as f64 / n as f64
+                100.0 * k.values.iter().filter(|v| c.passes(*v)).count() as f64 / n as f64
             });
             let assurance = if share >= 95.0 {
                 "consistently met"
@@ -607,7 +607,7 @@ fn always_zero(r: &Report, m: Metric) -> bool {
     r.runs.iter().all(|x| {
         x.summary
             .kpi(m, "", Period::Overall)
-            .is_none_or(|k| k.values.iter().all(|&v| v == 0.0))
+            .is_none_or(|k| k.values.iter().all(|v| v == 0.0))
     })
 }
 

@@ -5,7 +5,9 @@ use crate::config::LoadedScenario;
 use crate::output::{csv_bytes, num};
 use crate::results::{ScenarioRun, Uncertainty};
 use carepath_engine::uncertainty::{analyse, p_better};
+use carepath_engine::{Kpi, KpiKey};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Fills in each run's [`Uncertainty`]; P(better) needs the reference to have run the same
 /// number of draws and replications with the same seed (so its draws pair with the run's).
@@ -30,27 +32,28 @@ pub fn attach(runs: &mut [ScenarioRun], scenarios: &[LoadedScenario], reference:
         }
         _ => false,
     };
-    let reference = runs[b].clone();
-    for (i, run) in runs.iter_mut().enumerate() {
-        if i == b || !paired(&reference, run) {
-            continue;
-        }
-        let draws = run.uncertainty.as_ref().map_or(0, |u| u.draws as usize);
-        let p: Vec<f64> = run
-            .summary
-            .kpis
-            .iter()
-            .map(|k| {
-                reference
-                    .summary
-                    .kpis
-                    .iter()
-                    .find(|r| r.key == k.key)
-                    .map_or(f64::NAN, |r| p_better(r, k, draws))
+    let reference = &runs[b];
+    let by_key: HashMap<&KpiKey, &Kpi> = (reference.summary.kpis.iter())
+        .map(|k| (&k.key, k))
+        .collect();
+    let p: Vec<Option<Vec<f64>>> = (runs.iter().enumerate())
+        .map(|(i, run)| {
+            let draws = run.uncertainty.as_ref()?.draws as usize;
+            (i != b && paired(reference, run)).then(|| {
+                (run.summary.kpis.iter())
+                    .map(|k| {
+                        by_key
+                            .get(&k.key)
+                            .map_or(f64::NAN, |r| p_better(r, k, draws))
+                    })
+                    .collect()
             })
-            .collect();
-        if let Some(u) = run.uncertainty.as_mut() {
-            u.p_better = Some((reference.name.clone(), p));
+        })
+        .collect();
+    let name = reference.name.clone();
+    for (run, p) in runs.iter_mut().zip(p) {
+        if let (Some(u), Some(p)) = (run.uncertainty.as_mut(), p) {
+            u.p_better = Some((name.clone(), p));
         }
     }
 }

@@ -113,9 +113,19 @@ impl Values {
             + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
     }
 
-    /// Gives back the room left at the end of the last chunk and of the list of chunks.
+    /// Gives back the room left at the end of the chunks. A few values in several small
+    /// chunks are copied into one of exactly their size, which saves each chunk's own
+    /// overhead; many are left where they are, where that overhead is small and a copy would
+    /// need room the freed chunks cannot give.
     pub fn shrink_to_fit(&mut self) {
-        if let Some(chunk) = self.chunks.last_mut() {
+        let bytes: usize = self.chunks.iter().map(Vec::len).sum();
+        if self.chunks.len() > 1 && bytes <= 4 * CHUNK_MAX {
+            let mut one = Vec::with_capacity(bytes);
+            for chunk in &self.chunks {
+                one.extend_from_slice(chunk);
+            }
+            self.chunks = vec![one];
+        } else if let Some(chunk) = self.chunks.last_mut() {
             chunk.shrink_to_fit();
         }
         self.chunks.shrink_to_fit();
@@ -234,6 +244,15 @@ mod tests {
         assert_eq!(values.len(), all.len());
         assert_eq!(bits(&values.to_vec()), bits(&all));
         assert_eq!(values.iter().len(), all.len());
+        // Many values, in many chunks, shrunk (not copied into one), then added to.
+        let many: Vec<f64> = (0..3000).map(|i| (i as f64).sqrt() * 1e3).collect();
+        let mut values: Values = many.iter().copied().collect();
+        assert!(values.chunks.len() > 4);
+        values.push(f64::NAN);
+        values.push(7.0);
+        let want: Vec<f64> = many.iter().copied().chain([f64::NAN, 7.0]).collect();
+        assert_eq!(bits(&values.to_vec()), bits(&want));
+        assert_eq!(values, want.into());
     }
 
     /// A repeated value takes one byte and a nearby count two or three, far under the eight

@@ -26,6 +26,7 @@
 mod arrivals;
 mod capacity;
 mod compile;
+mod daily_counts;
 pub mod dist;
 pub mod examples;
 mod layout;

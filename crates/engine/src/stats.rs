@@ -12,6 +12,7 @@
 //! partials are merged at the end, in any grouping, with the same result as one aggregator fed
 //! every replication; an [`AggregateState`] carries a partial between processes (shards).
 
+use crate::daily_counts::DailyCounts;
 use crate::layout::SeriesId;
 use crate::model::Model;
 use crate::record::Replication;
@@ -34,7 +35,7 @@ pub struct Aggregator<'m> {
     /// compressed without loss.
     values: Rows,
     /// Per (series, day): how many replications saw each midnight count.
-    daily: Vec<Vec<u32>>,
+    daily: DailyCounts,
     /// Per pool: days at each occupancy level, summed over replications, up to the highest
     /// level seen (padded to the pool's largest capacity only in [`Aggregator::finish`]).
     occupancy: Vec<Vec<u64>>,
@@ -44,11 +45,10 @@ pub struct Aggregator<'m> {
 impl<'m> Aggregator<'m> {
     /// An empty aggregator for `model`.
     pub fn new(model: &'m Model) -> Self {
-        let cells = model.layout.series() * model.cal.days as usize;
         Aggregator {
             model,
             values: Rows::new(model.kpi_keys.len()),
-            daily: vec![Vec::new(); cells],
+            daily: DailyCounts::new(model.layout.series(), model.cal.days as usize),
             occupancy: model.pools().map(|_| Vec::new()).collect(),
             events: 0,
         }
@@ -56,13 +56,7 @@ impl<'m> Aggregator<'m> {
 
     /// Adds one replication's results.
     pub fn push(&mut self, rep: Replication) {
-        for (cell, &v) in self.daily.iter_mut().zip(&rep.daily) {
-            let v = v as usize;
-            if cell.len() <= v {
-                cell.resize(v + 1, 0);
-            }
-            cell[v] += 1;
-        }
+        self.daily.add(&rep.daily);
         for (acc, days) in self.occupancy.iter_mut().zip(&rep.occupancy) {
             if acc.len() < days.len() {
                 acc.resize(days.len(), 0);
@@ -100,14 +94,7 @@ impl<'m> Aggregator<'m> {
         if let Some(&dup) = other.values.keys().find(|i| self.values.contains_key(i)) {
             return Err(dup);
         }
-        for (cell, counts) in self.daily.iter_mut().zip(other.daily) {
-            if cell.len() < counts.len() {
-                cell.resize(counts.len(), 0);
-            }
-            for (a, b) in cell.iter_mut().zip(counts) {
-                *a += b;
-            }
-        }
+        self.daily.merge(&other.daily);
         for (acc, days) in self.occupancy.iter_mut().zip(other.occupancy) {
             if acc.len() < days.len() {
                 acc.resize(days.len(), 0);
@@ -125,7 +112,7 @@ impl<'m> Aggregator<'m> {
     pub fn into_state(self) -> AggregateState {
         AggregateState {
             replications: self.values.iter().collect(),
-            daily: self.daily,
+            daily: self.daily.to_cells(),
             occupancy: self.occupancy,
             events: self.events,
         }
@@ -134,15 +121,9 @@ impl<'m> Aggregator<'m> {
     /// An aggregator of `model` holding `state`, which must have been made from an aggregator
     /// of the same model: fails, saying what does not fit, when its shape is not the model's.
     pub fn from_state(model: &'m Model, state: AggregateState) -> Result<Self, String> {
-        let empty = Aggregator::new(model);
         let kpis = model.kpi_keys.len();
-        if state.daily.len() != empty.daily.len() {
-            return Err(format!(
-                "{} daily cells where the model has {}",
-                state.daily.len(),
-                empty.daily.len()
-            ));
-        }
+        let daily =
+            DailyCounts::from_cells(model.layout.series(), model.cal.days as usize, &state.daily)?;
         // A pool's levels go up to its largest capacity; a team without a limit has no bound.
         let levels: Vec<usize> = (model.pools())
             .map(|p| {
@@ -175,7 +156,7 @@ impl<'m> Aggregator<'m> {
         Ok(Aggregator {
             model,
             values,
-            daily: state.daily,
+            daily,
             occupancy: state.occupancy,
             events: state.events,
         })
@@ -189,13 +170,12 @@ impl<'m> Aggregator<'m> {
     /// The daily series in the layout's order: percentile bands from the per-day counts.
     fn daily_series(&self) -> Vec<DailySeries> {
         let m = self.model;
-        let days = m.cal.days as usize;
         let mut daily = Vec::with_capacity(m.layout.series());
         let layout = m.layout;
         // Written in the layout's series order, which is also the order of the output.
         let mut series = |id: SeriesId, subject: &str, label: &str, kind, measure, capacity| {
             let s = id.index();
-            let cells = &self.daily[s * days..(s + 1) * days];
+            let cells: Vec<&[u32]> = self.daily.series(s).collect();
             daily.push(DailySeries {
                 subject: subject.to_string(),
                 label: label.to_string(),
@@ -280,7 +260,6 @@ impl<'m> Aggregator<'m> {
             || self.daily_series(),
         );
 
-        let days = m.cal.days as usize;
         let dates: Vec<_> = (0..m.cal.days)
             .map(|d| m.cal.date_of_offset(d as i64))
             .collect();
@@ -294,14 +273,14 @@ impl<'m> Aggregator<'m> {
                 let mut counts = seen.clone();
                 counts.resize(counts.len().max(pool.max as usize + 1), 0);
                 let s = layout.occupied_series(id).index();
-                let cells = &self.daily[s * days..(s + 1) * days];
+                let cells: Vec<&[u32]> = self.daily.series(s).collect();
                 OccupancyDistribution {
                     subject: pool.key.to_string(),
                     label: pool.label.to_string(),
                     kind: pool.kind,
                     max_capacity: pool.max,
                     pct_of_days: percentages(&counts),
-                    segments: segments(cells, &m.capacity_by_day[id.index()], &dates, pool.max),
+                    segments: segments(&cells, &m.capacity_by_day[id.index()], &dates, pool.max),
                 }
             })
             .collect();
@@ -350,7 +329,7 @@ fn percentages(counts: &[u64]) -> Vec<f64> {
 /// Splits a pool's daily occupancy histograms (`cells[day][level]`: replications that saw
 /// `level` occupied that midnight) into stretches of constant capacity and pools each.
 fn segments(
-    cells: &[Vec<u32>],
+    cells: &[&[u32]],
     capacity: &[u32],
     dates: &[chrono::NaiveDate],
     max_capacity: u32,
@@ -363,7 +342,7 @@ fn segments(
         let end = (start..days).find(|&d| capacity[d] != cap).unwrap_or(days);
         let mut counts = vec![0u64; max_capacity as usize + 1];
         for cell in &cells[start..end] {
-            for (level, &n) in cell.iter().enumerate() {
+            for (level, &n) in cell.iter().enumerate().filter(|&(_, &n)| n > 0) {
                 if counts.len() <= level {
                     counts.resize(level + 1, 0);
                 }

@@ -1,0 +1,165 @@
+//! How many replications saw each count at each midnight, per daily series: the exact
+//! distribution behind a daily series' mean and percentile bands.
+//!
+//! One flat table per series, a row per day and a column per count from zero to the highest
+//! seen in that series so far. A table of its own per (series, day) cost a vector's header and
+//! an allocation's overhead in each of tens of thousands of cells, more than the counts in
+//! most of them; a flat table costs only the counts.
+
+/// Per series: replications at each count, each day.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DailyCounts {
+    days: usize,
+    tables: Vec<Table>,
+}
+
+/// One series: `counts[day * levels + level]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Table {
+    levels: usize,
+    counts: Vec<u32>,
+}
+
+impl Table {
+    /// Widens the table to `levels` columns (counts up to `levels - 1`); never narrows it.
+    fn widen(&mut self, levels: usize, days: usize) {
+        if levels <= self.levels {
+            return;
+        }
+        let mut counts = vec![0; days * levels];
+        if self.levels > 0 {
+            for (to, from) in counts
+                .chunks_exact_mut(levels)
+                .zip(self.counts.chunks_exact(self.levels))
+            {
+                to[..from.len()].copy_from_slice(from);
+            }
+        }
+        (self.levels, self.counts) = (levels, counts);
+    }
+
+    fn day(&self, day: usize) -> &[u32] {
+        &self.counts[day * self.levels..(day + 1) * self.levels]
+    }
+}
+
+impl DailyCounts {
+    /// No replications yet, for `series` series of `days` days.
+    pub fn new(series: usize, days: usize) -> DailyCounts {
+        DailyCounts {
+            days,
+            tables: vec![Table::default(); series],
+        }
+    }
+
+    /// Counts one replication's midnight values, series-major (`series * days + day`).
+    pub fn add(&mut self, values: &[u32]) {
+        let days = self.days;
+        for (table, values) in self.tables.iter_mut().zip(values.chunks_exact(days.max(1))) {
+            let highest = values.iter().copied().max().unwrap_or(0) as usize;
+            table.widen(highest + 1, days);
+            let levels = table.levels;
+            for (row, &v) in table.counts.chunks_exact_mut(levels).zip(values) {
+                row[v as usize] += 1;
+            }
+        }
+    }
+
+    /// Adds `other`'s counts, of the same series and days.
+    pub fn merge(&mut self, other: &DailyCounts) {
+        let days = self.days;
+        for (table, theirs) in self.tables.iter_mut().zip(&other.tables) {
+            if theirs.levels == 0 {
+                continue;
+            }
+            table.widen(theirs.levels, days);
+            let levels = table.levels;
+            for (row, from) in (table.counts.chunks_exact_mut(levels))
+                .zip(theirs.counts.chunks_exact(theirs.levels))
+            {
+                for (a, b) in row.iter_mut().zip(from) {
+                    *a += b;
+                }
+            }
+        }
+    }
+
+    /// Series `s`'s counts, a slice per day (counts from zero up; empty before any
+    /// replication).
+    pub fn series(&self, s: usize) -> impl Iterator<Item = &[u32]> + '_ {
+        let table = &self.tables[s];
+        (0..self.days).map(move |d| table.day(d))
+    }
+
+    /// Every (series, day) cell in series-major order, each without its trailing zeros: the
+    /// same for the same replications however they were grouped.
+    pub fn to_cells(&self) -> Vec<Vec<u32>> {
+        (0..self.tables.len())
+            .flat_map(|s| self.series(s))
+            .map(|cell| {
+                let end = cell.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
+                cell[..end].to_vec()
+            })
+            .collect()
+    }
+
+    /// The counts of [`DailyCounts::to_cells`]; fails when there are not `series × days`
+    /// cells.
+    pub fn from_cells(series: usize, days: usize, cells: &[Vec<u32>]) -> Result<Self, String> {
+        if cells.len() != series * days {
+            return Err(format!(
+                "{} daily cells where the model has {}",
+                cells.len(),
+                series * days
+            ));
+        }
+        let mut counts = DailyCounts::new(series, days);
+        for (table, cells) in counts
+            .tables
+            .iter_mut()
+            .zip(cells.chunks_exact(days.max(1)))
+        {
+            table.widen(cells.iter().map(Vec::len).max().unwrap_or(0), days);
+            let levels = table.levels;
+            for (row, cell) in table.counts.chunks_exact_mut(levels.max(1)).zip(cells) {
+                row[..cell.len()].copy_from_slice(cell);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three replications of two series over two days, added one by one or as two groups
+    /// merged either way, give the same counts; and cells round-trip without trailing zeros.
+    #[test]
+    fn counts_do_not_depend_on_grouping() {
+        let reps: [[u32; 4]; 3] = [[0, 2, 1, 1], [5, 2, 0, 0], [1, 0, 0, 3]];
+        let mut one = DailyCounts::new(2, 2);
+        for r in &reps {
+            one.add(r);
+        }
+        let (mut a, mut b) = (DailyCounts::new(2, 2), DailyCounts::new(2, 2));
+        a.add(&reps[1]);
+        b.add(&reps[0]);
+        b.add(&reps[2]);
+        let mut ab = a.clone();
+        ab.merge(&b);
+        b.merge(&a);
+        assert_eq!(ab, one);
+        assert_eq!(b, one);
+        let cells = one.to_cells();
+        // Series 0, day 0 saw 0, 5 and 1; day 1 saw 2, 2 and 0.
+        assert_eq!(cells[0], [1, 1, 0, 0, 0, 1]);
+        assert_eq!(cells[1], [1, 0, 2]);
+        // Series 1, day 0 saw 1, 0, 0; day 1 saw 1, 0 and 3.
+        assert_eq!(cells[2], [2, 1]);
+        assert_eq!(cells[3], [1, 1, 0, 1]);
+        assert_eq!(DailyCounts::from_cells(2, 2, &cells), Ok(one.clone()));
+        assert_eq!(one.series(0).nth(1), Some(&[1, 0, 2, 0, 0, 0][..]));
+        assert!(DailyCounts::from_cells(2, 3, &cells).is_err());
+    }
+}

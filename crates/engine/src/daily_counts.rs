@@ -6,15 +6,17 @@
 //! an allocation's overhead in each of tens of thousands of cells, more than the counts in
 //! most of them; a flat table costs only the counts.
 
+use serde::{Deserialize, Serialize};
+
 /// Per series: replications at each count, each day.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct DailyCounts {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DailyCounts {
     days: usize,
     tables: Vec<Table>,
 }
 
 /// One series: `counts[day * levels + level]`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct Table {
     levels: usize,
     counts: Vec<u32>,
@@ -45,7 +47,7 @@ impl Table {
 
 impl DailyCounts {
     /// No replications yet, for `series` series of `days` days.
-    pub fn new(series: usize, days: usize) -> DailyCounts {
+    pub(crate) fn new(series: usize, days: usize) -> DailyCounts {
         DailyCounts {
             days,
             tables: vec![Table::default(); series],
@@ -53,7 +55,7 @@ impl DailyCounts {
     }
 
     /// Counts one replication's midnight values, series-major (`series * days + day`).
-    pub fn add(&mut self, values: &[u32]) {
+    pub(crate) fn add(&mut self, values: &[u32]) {
         let days = self.days;
         for (table, values) in self.tables.iter_mut().zip(values.chunks_exact(days.max(1))) {
             let highest = values.iter().copied().max().unwrap_or(0) as usize;
@@ -66,7 +68,7 @@ impl DailyCounts {
     }
 
     /// Adds `other`'s counts, of the same series and days.
-    pub fn merge(&mut self, other: &DailyCounts) {
+    pub(crate) fn merge(&mut self, other: &DailyCounts) {
         let days = self.days;
         for (table, theirs) in self.tables.iter_mut().zip(&other.tables) {
             if theirs.levels == 0 {
@@ -86,46 +88,25 @@ impl DailyCounts {
 
     /// Series `s`'s counts, a slice per day (counts from zero up; empty before any
     /// replication).
-    pub fn series(&self, s: usize) -> impl Iterator<Item = &[u32]> + '_ {
+    pub(crate) fn series(&self, s: usize) -> impl Iterator<Item = &[u32]> + '_ {
         let table = &self.tables[s];
         (0..self.days).map(move |d| table.day(d))
     }
 
-    /// Every (series, day) cell in series-major order, each without its trailing zeros: the
-    /// same for the same replications however they were grouped.
-    pub fn to_cells(&self) -> Vec<Vec<u32>> {
-        (0..self.tables.len())
-            .flat_map(|s| self.series(s))
-            .map(|cell| {
-                let end = cell.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
-                cell[..end].to_vec()
-            })
-            .collect()
-    }
-
-    /// The counts of [`DailyCounts::to_cells`]; fails when there are not `series × days`
-    /// cells.
-    pub fn from_cells(series: usize, days: usize, cells: &[Vec<u32>]) -> Result<Self, String> {
-        if cells.len() != series * days {
+    /// Whether these are counts of `series` series of `days` days, each table whole: says
+    /// what does not fit when they are not (they may come from a file).
+    pub(crate) fn check(&self, series: usize, days: usize) -> Result<(), String> {
+        if self.tables.len() != series || self.days != days {
             return Err(format!(
-                "{} daily cells where the model has {}",
-                cells.len(),
-                series * days
+                "daily counts of {} series of {} days where the model has {series} of {days}",
+                self.tables.len(),
+                self.days
             ));
         }
-        let mut counts = DailyCounts::new(series, days);
-        for (table, cells) in counts
-            .tables
-            .iter_mut()
-            .zip(cells.chunks_exact(days.max(1)))
-        {
-            table.widen(cells.iter().map(Vec::len).max().unwrap_or(0), days);
-            let levels = table.levels;
-            for (row, cell) in table.counts.chunks_exact_mut(levels.max(1)).zip(cells) {
-                row[..cell.len()].copy_from_slice(cell);
-            }
+        match (self.tables.iter()).position(|t| t.counts.len() != days * t.levels) {
+            Some(s) => Err(format!("the daily counts of series {s} are not whole")),
+            None => Ok(()),
         }
-        Ok(counts)
     }
 }
 
@@ -151,15 +132,17 @@ mod tests {
         b.merge(&a);
         assert_eq!(ab, one);
         assert_eq!(b, one);
-        let cells = one.to_cells();
+        let cells: Vec<&[u32]> = one.series(0).chain(one.series(1)).collect();
         // Series 0, day 0 saw 0, 5 and 1; day 1 saw 2, 2 and 0.
         assert_eq!(cells[0], [1, 1, 0, 0, 0, 1]);
-        assert_eq!(cells[1], [1, 0, 2]);
+        assert_eq!(cells[1], [1, 0, 2, 0, 0, 0]);
         // Series 1, day 0 saw 1, 0, 0; day 1 saw 1, 0 and 3.
-        assert_eq!(cells[2], [2, 1]);
+        assert_eq!(cells[2], [2, 1, 0, 0]);
         assert_eq!(cells[3], [1, 1, 0, 1]);
-        assert_eq!(DailyCounts::from_cells(2, 2, &cells), Ok(one.clone()));
-        assert_eq!(one.series(0).nth(1), Some(&[1, 0, 2, 0, 0, 0][..]));
-        assert!(DailyCounts::from_cells(2, 3, &cells).is_err());
+        assert_eq!(one.check(2, 2), Ok(()));
+        assert!(one.check(2, 3).is_err());
+        let mut torn = one.clone();
+        torn.tables[1].counts.pop();
+        assert!(torn.check(2, 2).is_err());
     }
 }

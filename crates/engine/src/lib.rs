@@ -43,6 +43,7 @@ pub mod trace;
 pub mod uncertainty;
 pub mod values;
 
+pub use daily_counts::DailyCounts;
 pub use layout::CostCategory;
 pub use model::Model;
 pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};

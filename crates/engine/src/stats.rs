@@ -112,7 +112,7 @@ impl<'m> Aggregator<'m> {
     pub fn into_state(self) -> AggregateState {
         AggregateState {
             replications: self.values.iter().collect(),
-            daily: self.daily.to_cells(),
+            daily: self.daily,
             occupancy: self.occupancy,
             events: self.events,
         }
@@ -122,8 +122,7 @@ impl<'m> Aggregator<'m> {
     /// of the same model: fails, saying what does not fit, when its shape is not the model's.
     pub fn from_state(model: &'m Model, state: AggregateState) -> Result<Self, String> {
         let kpis = model.kpi_keys.len();
-        let daily =
-            DailyCounts::from_cells(model.layout.series(), model.cal.days as usize, &state.daily)?;
+        (state.daily).check(model.layout.series(), model.cal.days as usize)?;
         // A pool's levels go up to its largest capacity; a team without a limit has no bound.
         let levels: Vec<usize> = (model.pools())
             .map(|p| {
@@ -156,7 +155,7 @@ impl<'m> Aggregator<'m> {
         Ok(Aggregator {
             model,
             values,
-            daily,
+            daily: state.daily,
             occupancy: state.occupancy,
             events: state.events,
         })
@@ -368,7 +367,7 @@ pub struct AggregateState {
     /// KPI values per replication, in increasing replication index.
     pub replications: Vec<(u32, Vec<f64>)>,
     /// Per (series, day): how many replications saw each midnight count.
-    pub daily: Vec<Vec<u32>>,
+    pub daily: DailyCounts,
     /// Per pool: days at each occupancy level, summed over replications, up to the highest
     /// level seen.
     pub occupancy: Vec<Vec<u64>>,

@@ -447,19 +447,11 @@ fn simulate(
     let mut midnight = 0u32; // reported midnights 0..=days
     let mut t_midnight = midnight_time(midnight);
 
+    // The earliest source changes only when a referral is made, so it is kept too.
+    let (mut source, mut next_arrival) = earliest(&sources);
+
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
-        let (source, next_arrival) =
-            sources
-                .iter()
-                .enumerate()
-                .fold((0, f64::INFINITY), |best, (i, s)| {
-                    if s.next < best.1 {
-                        (i, s.next)
-                    } else {
-                        best
-                    }
-                });
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
             sim.capacity_step(steps[next_step]);
             next_step += 1;
@@ -483,6 +475,7 @@ fn simulate(
                 break;
             }
             sources[source].advance(t);
+            (source, next_arrival) = earliest(&sources);
         } else if t_midnight.is_finite() {
             sim.midnight(midnight, t_midnight);
             midnight += 1;
@@ -507,6 +500,21 @@ fn simulate(
         rec, events, trace, ..
     } = sim;
     Ok((rec.finish(m, rep, events), trace))
+}
+
+/// The source of the next referral and its time (the first source wins a tie).
+#[inline(always)]
+fn earliest(sources: &[Source]) -> (usize, f64) {
+    sources
+        .iter()
+        .enumerate()
+        .fold((0, f64::INFINITY), |best, (i, s)| {
+            if s.next < best.1 {
+                (i, s.next)
+            } else {
+                best
+            }
+        })
 }
 
 /// The index a uniform draw `u` in [0, 1) always picks from these cumulative shares (the
@@ -654,6 +662,7 @@ impl<'m> Sim<'m> {
 
     /// A referral: new (`prior` is `None`), or the readmission of a young person, who keeps
     /// their group and locality. A group's own arrival process gives its `group`.
+    #[inline(always)]
     fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>, group: Option<usize>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
@@ -717,6 +726,7 @@ impl<'m> Sim<'m> {
 
     /// The access decision on referral `p`: declined, a community alternative, or a bed
     /// request. Made at referral, or when the group's `gatekeeping_days` are over.
+    #[inline(always)]
     fn decide(&mut self, p: u32, t: f64) {
         let m = self.m;
         let pat = self.patients[p as usize];
@@ -1443,7 +1453,18 @@ impl<'m> Sim<'m> {
         let pool = self.m.layout.ward(w);
         self.occupy(pool, t, -1);
         self.rec.exit(pool, t, sojourn);
-        self.serve_ward(w, t);
+        if self.anyone_waiting(w) {
+            self.serve_ward(w, t);
+        }
+    }
+
+    /// Whether anyone could take a free bed of ward `w` (see [`Sim::serve_ward`]): cheaper to
+    /// ask than to call it on every discharge of a ward nobody is waiting for.
+    #[inline(always)]
+    fn anyone_waiting(&self, w: usize) -> bool {
+        !self.bed_queue.is_empty()
+            || !self.transfer_queues[w].is_empty()
+            || (self.m.repatriation && !self.placed.is_empty())
     }
 
     fn early_discharge(&mut self, p: u32, t: f64) {

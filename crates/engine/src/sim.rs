@@ -548,6 +548,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Logs a step of patient `p`'s journey, when a log is kept.
+    #[inline(always)]
     fn note(&mut self, p: u32, t: f64, activity: Activity, resource: Option<Resource>) {
         if let Some(log) = self.trace.as_mut() {
             let pat = &self.patients[p as usize];
@@ -787,6 +788,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Someone of locality `l` enters (+1) or leaves (-1) a local bed or an out-of-area one.
+    #[inline(always)]
     fn locality_bed(&mut self, p: u32, t: f64, out_of_area: bool, delta: i32) {
         let l = self.patients[p as usize].locality as usize;
         let levels = if out_of_area {
@@ -1048,6 +1050,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Samples the delayed-discharge days of a stay that starts now.
+    #[inline(always)]
     fn delay(&self, key: u64, group: usize) -> f64 {
         match &self.m.groups[group].delay {
             Some((probability, extra)) => {
@@ -1249,6 +1252,7 @@ impl<'m> Sim<'m> {
     }
 
     /// The locality of patient `p` and its miles to ward `w` (0 when not given).
+    #[inline(always)]
     fn miles_to(&self, p: u32, w: usize) -> (usize, f64) {
         let l = self.patients[p as usize].locality as usize;
         let miles = self

@@ -623,6 +623,7 @@ impl<'m> Sim<'m> {
         self.free.push(p);
     }
 
+    #[inline(always)]
     fn handle(&mut self, e: Timer) {
         let (p, t) = (e.patient(), e.time());
         let pat = &mut self.patients[p as usize];
@@ -829,6 +830,7 @@ impl<'m> Sim<'m> {
         state.set_occupied(t, v);
     }
 
+    #[inline(always)]
     fn start_episode(&mut self, p: u32, s: usize, t: f64) {
         let m = self.m;
         let pool = m.layout.service(s);
@@ -856,12 +858,14 @@ impl<'m> Sim<'m> {
     }
 
     /// An episode of service `s` starts: one unit for a service paid per episode.
+    #[inline(always)]
     fn bill_episode(&mut self, s: usize, t: f64) {
         if self.m.services[s].costing.unit == CostUnit::Episode {
             self.rec.add(self.m, t, |tot| tot.billed[s] += 1.0);
         }
     }
 
+    #[inline(always)]
     fn leave_service(&mut self, p: u32, s: usize, t: f64) {
         let pool = self.m.layout.service(s);
         self.occupy(pool, t, -1);
@@ -870,6 +874,7 @@ impl<'m> Sim<'m> {
         self.serve_service(s, t);
     }
 
+    #[inline(always)]
     fn episode_end(&mut self, p: u32, t: f64) {
         let Place::Community(s) = self.patients[p as usize].place else {
             return;
@@ -887,6 +892,7 @@ impl<'m> Sim<'m> {
         self.release(p);
     }
 
+    #[inline(always)]
     fn escalation(&mut self, p: u32, t: f64) {
         let Place::Community(s) = self.patients[p as usize].place else {
             return;

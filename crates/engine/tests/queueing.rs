@@ -95,11 +95,11 @@ fn erlang_b_is_insensitive_to_the_length_of_stay_distribution() {
 /// them, more than the a (1 − B) of the loss system without repatriation.
 #[test]
 fn repatriation_fills_every_bed_freed_while_anyone_is_out_of_area() {
-    let (a, c) = (20.0, 20);
+    let (a, c) = (20.0_f64, 20);
     let mut s = examples::erlang_loss(0.5, 40.0, c, 100);
     s.policy.repatriation = true;
     let summary = run(&s.validate().unwrap(), 0..100).unwrap();
-    let mut poisson = (-a as f64).exp();
+    let mut poisson = (-a).exp();
     let mut local = 0.0;
     for n in 0..200u32 {
         local += n.min(c) as f64 * poisson;

@@ -22,10 +22,10 @@
 //! patient was served from a queue, or left) stays in the heap and is recognised when it
 //! comes out, because it no longer matches the patient's current timer.
 //!
-//! The handlers on the path of every referral, admission and discharge are
-//! `#[inline(always)]`: left to itself the compiler keeps them as calls, and saving and
-//! restoring registers around those calls took a tenth of the instructions of an M/M/c/c
-//! replication.
+//! The event dispatch and the handlers on the path of every referral, decision, community
+//! episode, admission and discharge are `#[inline(always)]`: left to itself the compiler
+//! keeps them as calls, and saving and restoring registers around those calls took a tenth
+//! of the instructions of an M/M/c/c replication.
 
 use crate::arrivals::Arrivals;
 use crate::layout::{Pool, PoolId};

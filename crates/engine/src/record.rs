@@ -48,6 +48,7 @@ impl LogHistogram {
         }
     }
 
+    #[inline]
     fn add(&mut self, x: f64) {
         self.counts[Self::bin(x)] += 1;
         self.n += 1;
@@ -548,10 +549,10 @@ pub(crate) struct Recorder {
     pub flows: Vec<Flow>,
     pub ledger: Ledger,
     days: usize,
-    /// The period of the last tally and the days it spans, `[first, end)` in days since the
-    /// warm-up (the last period's end infinite): events come in time order, so almost every
-    /// tally falls in the period of the one before and needs no day looked up.
-    period: usize,
+    /// The period of the last tally (`None`: outside the reported window) and the clock
+    /// times it spans, `[first, end)`: events come in time order, so almost every tally falls
+    /// in the span of the one before and needs no day looked up.
+    period: Option<usize>,
     span: (f64, f64),
 }
 
@@ -568,7 +569,7 @@ impl Recorder {
             flows: vec![Flow::default(); m.layout.flows()],
             ledger: Ledger::default(),
             days: m.cal.days as usize,
-            period: 0,
+            period: None,
             span: (f64::INFINITY, f64::INFINITY),
         }
     }
@@ -581,32 +582,48 @@ impl Recorder {
 
     /// Adds to the tallies of the financial year containing `t` (nothing outside the reported
     /// window).
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, m: &Model, t: f64, f: impl Fn(&mut Totals)) {
-        if self.in_window(t) {
-            let day = t - self.warmup;
-            if !(day >= self.span.0 && day < self.span.1) {
-                self.find_period(m, day);
-            }
-            f(&mut self.totals[self.period]);
+        if !(t >= self.span.0 && t < self.span.1) {
+            self.find_period(m, t);
+        }
+        if let Some(p) = self.period {
+            f(&mut self.totals[p]);
         }
     }
 
-    /// The period of day `day` (the whole days since the warm-up) and the days it spans.
+    /// The period of clock time `t` and the times it spans; outside the window, no period,
+    /// for the warm-up or for the time after the end. Spans are whole days from the warm-up,
+    /// an integer, so `t` is in a span exactly when its day `t - warmup` is.
     #[cold]
-    fn find_period(&mut self, m: &Model, day: f64) {
+    fn find_period(&mut self, m: &Model, t: f64) {
+        if !self.in_window(t) {
+            self.period = None;
+            self.span = if t < self.warmup {
+                (f64::NEG_INFINITY, self.warmup)
+            } else if t >= self.end {
+                (self.end, f64::INFINITY)
+            } else {
+                (f64::NAN, f64::NAN) // not a time: looked at again next time
+            };
+            return;
+        }
         let of_day = &m.period_of_day;
-        let d = (day as usize).min(self.days - 1);
+        let d = ((t - self.warmup) as usize).min(self.days - 1);
         let p = of_day[d];
         let first = of_day[..d]
             .iter()
             .rposition(|&q| q != p)
             .map_or(0, |i| i + 1);
         let end = of_day[d..].iter().position(|&q| q != p).map(|i| d + i);
-        self.period = p as usize;
-        self.span = (first as f64, end.map_or(f64::INFINITY, |e| e as f64));
+        self.period = Some(p as usize);
+        self.span = (
+            self.warmup + first as f64,
+            end.map_or(self.end, |e| self.warmup + e as f64),
+        );
     }
 
+    #[inline]
     pub fn wait(&mut self, m: &Model, t: f64, urgency: UrgencyClass, wait: f64) {
         self.add(m, t, |tot| {
             tot.wait_sum[urgency] += wait;
@@ -627,6 +644,7 @@ impl Recorder {
     /// A completed inpatient stay of `los` days, counted on its discharge day: with the local
     /// stays if it began in a local bed, else with the out-of-area stays (a repatriated stay
     /// stays an out-of-area stay).
+    #[inline(always)]
     pub fn stay(&mut self, m: &Model, t: f64, group: usize, los: f64, out_of_area: bool) {
         let alarm = m.groups[group].los_alarm.unwrap_or(f64::INFINITY);
         self.add(m, t, |tot| {

@@ -22,10 +22,10 @@
 //! patient was served from a queue, or left) stays in the heap and is recognised when it
 //! comes out, because it no longer matches the patient's current timer.
 //!
-//! The handlers on the path of every referral, admission and discharge are
-//! `#[inline(always)]`: left to itself the compiler keeps them as calls, and saving and
-//! restoring registers around those calls took a tenth of the instructions of an M/M/c/c
-//! replication.
+//! The event dispatch and the handlers on the path of every referral, decision, community
+//! episode, admission and discharge are `#[inline(always)]`: left to itself the compiler
+//! keeps them as calls, and saving and restoring registers around those calls took a tenth
+//! of the instructions of an M/M/c/c replication.
 
 use crate::arrivals::Arrivals;
 use crate::layout::{Pool, PoolId};
@@ -447,19 +447,11 @@ fn simulate(
     let mut midnight = 0u32; // reported midnights 0..=days
     let mut t_midnight = midnight_time(midnight);
 
+    // The earliest source changes only when a referral is made, so it is kept too.
+    let (mut source, mut next_arrival) = earliest(&sources);
+
     loop {
         let t_event = sim.heap.peek().map_or(f64::INFINITY, |e| e.0.time());
-        let (source, next_arrival) =
-            sources
-                .iter()
-                .enumerate()
-                .fold((0, f64::INFINITY), |best, (i, s)| {
-                    if s.next < best.1 {
-                        (i, s.next)
-                    } else {
-                        best
-                    }
-                });
         if t_step <= t_event && t_step <= next_arrival && t_step <= t_midnight && t_step < end {
             sim.capacity_step(steps[next_step]);
             next_step += 1;
@@ -483,6 +475,7 @@ fn simulate(
                 break;
             }
             sources[source].advance(t);
+            (source, next_arrival) = earliest(&sources);
         } else if t_midnight.is_finite() {
             sim.midnight(midnight, t_midnight);
             midnight += 1;
@@ -507,6 +500,21 @@ fn simulate(
         rec, events, trace, ..
     } = sim;
     Ok((rec.finish(m, rep, events), trace))
+}
+
+/// The source of the next referral and its time (the first source wins a tie).
+#[inline(always)]
+fn earliest(sources: &[Source]) -> (usize, f64) {
+    sources
+        .iter()
+        .enumerate()
+        .fold((0, f64::INFINITY), |best, (i, s)| {
+            if s.next < best.1 {
+                (i, s.next)
+            } else {
+                best
+            }
+        })
 }
 
 /// The index a uniform draw `u` in [0, 1) always picks from these cumulative shares (the
@@ -540,6 +548,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Logs a step of patient `p`'s journey, when a log is kept.
+    #[inline(always)]
     fn note(&mut self, p: u32, t: f64, activity: Activity, resource: Option<Resource>) {
         if let Some(log) = self.trace.as_mut() {
             let pat = &self.patients[p as usize];
@@ -614,6 +623,7 @@ impl<'m> Sim<'m> {
         self.free.push(p);
     }
 
+    #[inline(always)]
     fn handle(&mut self, e: Timer) {
         let (p, t) = (e.patient(), e.time());
         let pat = &mut self.patients[p as usize];
@@ -654,6 +664,7 @@ impl<'m> Sim<'m> {
 
     /// A referral: new (`prior` is `None`), or the readmission of a young person, who keeps
     /// their group and locality. A group's own arrival process gives its `group`.
+    #[inline(always)]
     fn refer(&mut self, t: f64, key: u64, prior: Option<Prior>, group: Option<usize>) {
         let m = self.m;
         while self.share_cursor + 1 < m.shares.len() && m.shares[self.share_cursor + 1].0 <= t {
@@ -717,6 +728,7 @@ impl<'m> Sim<'m> {
 
     /// The access decision on referral `p`: declined, a community alternative, or a bed
     /// request. Made at referral, or when the group's `gatekeeping_days` are over.
+    #[inline(always)]
     fn decide(&mut self, p: u32, t: f64) {
         let m = self.m;
         let pat = self.patients[p as usize];
@@ -777,6 +789,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Someone of locality `l` enters (+1) or leaves (-1) a local bed or an out-of-area one.
+    #[inline(always)]
     fn locality_bed(&mut self, p: u32, t: f64, out_of_area: bool, delta: i32) {
         let l = self.patients[p as usize].locality as usize;
         let levels = if out_of_area {
@@ -817,6 +830,7 @@ impl<'m> Sim<'m> {
         state.set_occupied(t, v);
     }
 
+    #[inline(always)]
     fn start_episode(&mut self, p: u32, s: usize, t: f64) {
         let m = self.m;
         let pool = m.layout.service(s);
@@ -844,12 +858,14 @@ impl<'m> Sim<'m> {
     }
 
     /// An episode of service `s` starts: one unit for a service paid per episode.
+    #[inline(always)]
     fn bill_episode(&mut self, s: usize, t: f64) {
         if self.m.services[s].costing.unit == CostUnit::Episode {
             self.rec.add(self.m, t, |tot| tot.billed[s] += 1.0);
         }
     }
 
+    #[inline(always)]
     fn leave_service(&mut self, p: u32, s: usize, t: f64) {
         let pool = self.m.layout.service(s);
         self.occupy(pool, t, -1);
@@ -858,6 +874,7 @@ impl<'m> Sim<'m> {
         self.serve_service(s, t);
     }
 
+    #[inline(always)]
     fn episode_end(&mut self, p: u32, t: f64) {
         let Place::Community(s) = self.patients[p as usize].place else {
             return;
@@ -875,6 +892,7 @@ impl<'m> Sim<'m> {
         self.release(p);
     }
 
+    #[inline(always)]
     fn escalation(&mut self, p: u32, t: f64) {
         let Place::Community(s) = self.patients[p as usize].place else {
             return;
@@ -1038,6 +1056,7 @@ impl<'m> Sim<'m> {
     }
 
     /// Samples the delayed-discharge days of a stay that starts now.
+    #[inline(always)]
     fn delay(&self, key: u64, group: usize) -> f64 {
         match &self.m.groups[group].delay {
             Some((probability, extra)) => {
@@ -1239,6 +1258,7 @@ impl<'m> Sim<'m> {
     }
 
     /// The locality of patient `p` and its miles to ward `w` (0 when not given).
+    #[inline(always)]
     fn miles_to(&self, p: u32, w: usize) -> (usize, f64) {
         let l = self.patients[p as usize].locality as usize;
         let miles = self
@@ -1443,7 +1463,18 @@ impl<'m> Sim<'m> {
         let pool = self.m.layout.ward(w);
         self.occupy(pool, t, -1);
         self.rec.exit(pool, t, sojourn);
-        self.serve_ward(w, t);
+        if self.anyone_waiting(w) {
+            self.serve_ward(w, t);
+        }
+    }
+
+    /// Whether anyone could take a free bed of ward `w` (see [`Sim::serve_ward`]): cheaper to
+    /// ask than to call it on every discharge of a ward nobody is waiting for.
+    #[inline(always)]
+    fn anyone_waiting(&self, w: usize) -> bool {
+        !self.bed_queue.is_empty()
+            || !self.transfer_queues[w].is_empty()
+            || (self.m.repatriation && !self.placed.is_empty())
     }
 
     fn early_discharge(&mut self, p: u32, t: f64) {

@@ -88,6 +88,31 @@ fn erlang_b_is_insensitive_to_the_length_of_stay_distribution() {
     check_erlang_b(&run(&model, 0..100).unwrap(), 30.0, 30);
 }
 
+/// With repatriation, a bed freed while someone is out of area goes to them at once, even
+/// when nobody waits locally (here nobody ever does: a zero standard places at once). So
+/// everyone is in a bed somewhere, local or out of area: with exponential stays, those in
+/// beds are an M/M/∞ system, Poisson with mean a, and the local ward holds min(c, N) of
+/// them, more than the a (1 − B) of the loss system without repatriation.
+#[test]
+fn repatriation_fills_every_bed_freed_while_anyone_is_out_of_area() {
+    let (a, c) = (20.0_f64, 20);
+    let mut s = examples::erlang_loss(0.5, 40.0, c, 100);
+    s.policy.repatriation = true;
+    let summary = run(&s.validate().unwrap(), 0..100).unwrap();
+    let mut poisson = (-a).exp();
+    let mut local = 0.0;
+    for n in 0..200u32 {
+        local += n.min(c) as f64 * poisson;
+        poisson *= a / (n + 1) as f64;
+    }
+    assert!(
+        local - a * (1.0 - erlang_b(a, c)) > 1.0,
+        "the test can tell"
+    );
+    let occupied = values(&summary, Metric::MeanOccupied, "ward", Period::Overall);
+    assert_matches("mean occupied local beds", &occupied, local, 0.1);
+}
+
 #[test]
 fn queue_without_a_target_matches_erlang_c() {
     // λ = 4/day, mean stay 6 days, 30 beds: a = 24, ρ = 0.8; nobody leaves the queue.

@@ -21,7 +21,6 @@ use crate::results::{
     Overload, PoolKind, Summary,
 };
 use crate::rows::Rows;
-use crate::values::Values;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -230,15 +229,10 @@ impl<'m> Aggregator<'m> {
     pub fn finish(mut self) -> Summary {
         let m = self.model;
         let replications = self.values.len();
-        // Each KPI's values, compressed as they are moved out of the rows, so that no more
-        // than one row is ever held as plain numbers; the rows are freed as they are moved.
+        // Each KPI's values, compressed as they are moved out of the rows, which are freed
+        // as they are moved.
         let rows = std::mem::replace(&mut self.values, Rows::new(0));
-        let mut columns: Vec<Values> = m.kpi_keys.iter().map(|_| Values::new()).collect();
-        rows.drain(|row| {
-            for (column, &v) in columns.iter_mut().zip(row) {
-                column.push(v);
-            }
-        });
+        let columns = rows.into_columns();
         // Sorting each KPI's values for its percentiles is most of the work: in parallel, on
         // the caller's thread pool, so one scenario's summary is not a serial tail of the run.
         let (kpis, daily) = rayon::join(

@@ -28,6 +28,12 @@ fn xor_len(x: u64) -> usize {
     high.saturating_sub(low)
 }
 
+/// How many bytes follow a header byte written by [`put_xor`].
+fn header_len(header: u8) -> usize {
+    let low = ((header >> 4) as usize).min(8);
+    ((header & 0xf) as usize).min(8 - low)
+}
+
 /// Reads back one XOR written by [`put_xor`] from the front of `bytes`, advancing it.
 #[inline]
 pub(crate) fn take_xor(bytes: &mut &[u8]) -> u64 {
@@ -35,7 +41,7 @@ pub(crate) fn take_xor(bytes: &mut &[u8]) -> u64 {
         return 0;
     };
     let low = ((header >> 4) as usize).min(8);
-    let used = ((header & 0xf) as usize).min(8 - low).min(rest.len());
+    let used = header_len(header).min(rest.len());
     let mut x = [0u8; 8];
     x[low..low + used].copy_from_slice(&rest[..used]);
     *bytes = &rest[used..];
@@ -70,7 +76,8 @@ impl Values {
 
     /// Appends `v`.
     pub fn push(&mut self, v: f64) {
-        // A value takes at most nine bytes and never straddles two chunks.
+        // A value takes at most nine bytes; pushed, it never straddles two chunks (appended
+        // bytes may).
         if (self.chunks.last()).is_none_or(|c| c.capacity() - c.len() < 9) {
             let size = self.chunks.last().map_or(CHUNK_MIN, |c| 2 * c.capacity());
             self.chunks.push(Vec::with_capacity(size.min(CHUNK_MAX)));
@@ -80,6 +87,37 @@ impl Values {
         }
         self.last = v.to_bits();
         self.len += 1;
+    }
+
+    /// Appends `other`'s values. Only its first value is stored again (against this one's
+    /// last); the rest are stored against the values before them, which stay the same, so
+    /// their bytes are copied as they are.
+    pub fn append(&mut self, other: &Values) {
+        let mut values = other.iter();
+        let Some(first) = values.next() else {
+            return;
+        };
+        self.push(first);
+        for bytes in std::iter::once(values.bytes).chain(values.chunks.iter().map(Vec::as_slice)) {
+            self.extend_bytes(bytes);
+        }
+        self.len += other.len - 1;
+        self.last = other.last;
+    }
+
+    /// Copies stored bytes to the end, across chunks where they do not fit in the last.
+    fn extend_bytes(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if (self.chunks.last()).is_none_or(|c| c.len() == c.capacity()) {
+                let size = self.chunks.last().map_or(CHUNK_MIN, |c| 2 * c.capacity());
+                self.chunks.push(Vec::with_capacity(size.min(CHUNK_MAX)));
+            }
+            if let Some(chunk) = self.chunks.last_mut() {
+                let n = (chunk.capacity() - chunk.len()).min(bytes.len());
+                chunk.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+            }
+        }
     }
 
     /// How many values there are.
@@ -196,17 +234,43 @@ impl Iterator for Iter<'_> {
         if self.left == 0 {
             return None;
         }
-        if self.bytes.is_empty() {
-            let (first, rest) = self.chunks.split_first()?;
-            (self.bytes, self.chunks) = (first, rest);
-        }
         self.left -= 1;
-        self.last ^= take_xor(&mut self.bytes);
+        let x = if self.bytes.len() >= 9 {
+            take_xor(&mut self.bytes)
+        } else {
+            self.take_across()
+        };
+        self.last ^= x;
         Some(f64::from_bits(self.last))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.left, Some(self.left))
+    }
+}
+
+impl Iter<'_> {
+    /// Reads one value near the end of a chunk, whose bytes may go on in the next.
+    #[cold]
+    fn take_across(&mut self) -> u64 {
+        let mut value = [0u8; 9];
+        let (mut got, mut need) = (0, 1);
+        while got < need {
+            let Some((&byte, rest)) = self.bytes.split_first() else {
+                let Some((next, chunks)) = self.chunks.split_first() else {
+                    break;
+                };
+                (self.bytes, self.chunks) = (next, chunks);
+                continue;
+            };
+            self.bytes = rest;
+            value[got] = byte;
+            got += 1;
+            if got == 1 {
+                need = 1 + header_len(byte);
+            }
+        }
+        take_xor(&mut &value[..got])
     }
 }
 
@@ -253,6 +317,32 @@ mod tests {
         let want: Vec<f64> = many.iter().copied().chain([f64::NAN, 7.0]).collect();
         assert_eq!(bits(&values.to_vec()), bits(&want));
         assert_eq!(values, want.into());
+    }
+
+    /// Appended values come back as they were, bit for bit, read across the chunks that
+    /// appended bytes straddle; appending to nothing, or nothing, changes nothing else.
+    #[test]
+    fn appended_values_come_back_bit_for_bit() {
+        let measure = |i: usize| ((i * 7919 % 1000) as f64).sqrt() * 1e3;
+        let runs: Vec<Vec<f64>> = [37, 3000, 0, 1, 500]
+            .iter()
+            .scan(0, |start, &n| {
+                *start += n;
+                Some((*start - n..*start).map(measure).collect())
+            })
+            .collect();
+        let mut all = Values::new();
+        for run in &runs {
+            all.append(&run.iter().copied().collect());
+        }
+        all.push(f64::NAN);
+        let want: Vec<u64> = (runs.iter().flatten().copied())
+            .chain([f64::NAN])
+            .map(f64::to_bits)
+            .collect();
+        let got: Vec<u64> = all.iter().map(f64::to_bits).collect();
+        assert_eq!(got, want);
+        assert_eq!(all.len(), want.len());
     }
 
     /// A repeated value takes one byte and a nearby count two or three, far under the eight

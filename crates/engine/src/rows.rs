@@ -173,26 +173,13 @@ impl Rows {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::tests::SPECIALS;
 
     /// Every value comes back with the same bits: zeros of both signs, NaN, infinities,
     /// subnormals, counts and full-precision numbers, whatever the reference row.
     #[test]
     fn rows_come_back_bit_for_bit() {
-        let specials = [
-            0.0,
-            -0.0,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE / 3.0,
-            1.0,
-            270.0,
-            271.0,
-            1234.5678,
-            -1e300,
-            f64::from_bits(1),
-            f64::from_bits(u64::MAX),
-        ];
+        let specials = SPECIALS;
         let n = specials.len();
         let mut rows = Rows::new(n);
         let mut kept = BTreeMap::new();

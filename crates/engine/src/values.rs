@@ -277,28 +277,32 @@ impl Iter<'_> {
 impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Values whose bits are hard to get back: zeros of both signs, NaN, infinities,
+    /// subnormals, counts and full-precision numbers.
+    pub(crate) const SPECIALS: [f64; 13] = [
+        0.0,
+        -0.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MIN_POSITIVE / 3.0,
+        1.0,
+        270.0,
+        271.0,
+        1234.5678,
+        -1e300,
+        f64::from_bits(1),
+        f64::from_bits(u64::MAX),
+    ];
 
     /// Every value comes back with the same bits, whatever comes before it: zeros of both
     /// signs, NaN, infinities, subnormals, counts and full-precision numbers.
     #[test]
     fn values_come_back_bit_for_bit() {
-        let specials = [
-            0.0,
-            -0.0,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE / 3.0,
-            1.0,
-            270.0,
-            271.0,
-            1234.5678,
-            -1e300,
-            f64::from_bits(1),
-            f64::from_bits(u64::MAX),
-        ];
+        let specials = SPECIALS;
         // Every ordered pair of specials, so each value is stored against each other one.
         let all: Vec<f64> = (specials.iter())
             .flat_map(|&a| specials.iter().flat_map(move |&b| [a, b]))

@@ -78,7 +78,7 @@ fn a_replication_costs_a_compressed_kpi_row_from_aggregate_to_summary() {
         small[0] - 320.0 * held,
         small[2] - 320.0 * kept,
     );
-    // Measured: 3,810 aggregated, 4,220 at the peak, 3,680 in the summary. Kept as plain
+    // Measured: 3,797 aggregated, 4,253 at the peak, 3,686 in the summary. Kept as plain
     // numbers, the summary alone would take the whole row; with the rows freed only at the
     // end, the peak would be the two together.
     eprintln!("{say}");

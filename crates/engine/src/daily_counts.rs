@@ -103,7 +103,9 @@ impl DailyCounts {
                 self.days
             ));
         }
-        match (self.tables.iter()).position(|t| t.counts.len() != days * t.levels) {
+        // Checked, since a damaged file could give any number of levels.
+        match (self.tables.iter()).position(|t| days.checked_mul(t.levels) != Some(t.counts.len()))
+        {
             Some(s) => Err(format!("the daily counts of series {s} are not whole")),
             None => Ok(()),
         }
@@ -144,5 +146,8 @@ mod tests {
         let mut torn = one.clone();
         torn.tables[1].counts.pop();
         assert!(torn.check(2, 2).is_err());
+        let mut huge = one.clone();
+        huge.tables[0].levels = usize::MAX / 2 + 3;
+        assert!(huge.check(2, 2).is_err());
     }
 }

@@ -145,12 +145,6 @@ impl Values {
         self.iter().collect()
     }
 
-    /// Bytes held (for memory accounting).
-    pub fn heap_bytes(&self) -> usize {
-        self.chunks.iter().map(Vec::capacity).sum::<usize>()
-            + self.chunks.capacity() * std::mem::size_of::<Vec<u8>>()
-    }
-
     /// Gives back the room left at the end of the chunks. A few values in several small
     /// chunks are copied into one of exactly their size, which saves each chunk's own
     /// overhead; many are left where they are, where that overhead is small and a copy would

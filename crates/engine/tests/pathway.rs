@@ -271,8 +271,9 @@ fn the_whole_horizon_adds_up_its_financial_years() {
             })
             .collect();
         assert!(years.len() >= 2, "{:?}", overall.key);
+        let years: Vec<Vec<f64>> = years.iter().map(|k| k.values.to_vec()).collect();
         for (rep, total) in overall.values.iter().enumerate() {
-            let sum: f64 = years.iter().map(|k| k.values.to_vec()[rep]).sum();
+            let sum: f64 = years.iter().map(|y| y[rep]).sum();
             assert!(
                 (total - sum).abs() <= 1e-9 * sum.abs().max(1.0),
                 "{:?} replication {rep}: overall {total}, years add up to {sum}",

@@ -147,7 +147,7 @@ fn with_draws(mut r: ScenarioRun) -> ScenarioRun {
         draws: 12,
         replications: 2,
         inputs: design.inputs.clone(),
-        values: design.values.to_vec(),
+        values: design.values.clone(),
         kpis: uncertainty::analyse(&r.summary, &design),
         p_better: None,
     });

@@ -88,6 +88,7 @@ pub enum Attr {
 }
 
 impl Attr {
+    #[inline]
     fn key(self) -> u64 {
         match self {
             Attr::Group => 1,
@@ -157,9 +158,9 @@ impl Seeds {
         Xoshiro256PlusPlus::seed_from_u64(combine(self.base, ARRIVALS))
     }
 
-    /// Key of the n-th external referral.
-    pub fn referral(&self, n: u64) -> u64 {
-        combine(combine(self.base, REFERRAL), n)
+    /// Keys of the external referrals.
+    pub fn referrals(&self) -> ReferralKeys {
+        ReferralKeys(combine(self.base, REFERRAL))
     }
 
     /// Key of the capacity draws (vacancies, closures) of the pool or disruption whose name
@@ -173,10 +174,10 @@ impl Seeds {
         Xoshiro256PlusPlus::seed_from_u64(combine(self.group_domain(group), ARRIVALS))
     }
 
-    /// Key of the n-th referral of the group with this [`name_key`], when it has its own
+    /// Keys of the referrals of the group with this [`name_key`], when it has its own
     /// growth.
-    pub fn group_referral(&self, group: u64, n: u64) -> u64 {
-        combine(combine(self.group_domain(group), REFERRAL), n)
+    pub fn group_referrals(&self, group: u64) -> ReferralKeys {
+        ReferralKeys(combine(self.group_domain(group), REFERRAL))
     }
 
     fn group_domain(&self, group: u64) -> u64 {
@@ -186,6 +187,19 @@ impl Seeds {
     /// Key of the n-th patient of the starting census.
     pub fn census(&self, n: u64) -> u64 {
         combine(combine(self.base, CENSUS), n)
+    }
+}
+
+/// The keys of one arrival process's referrals, by arrival number: the process's own key is
+/// combined once, not at every referral.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferralKeys(u64);
+
+impl ReferralKeys {
+    /// Key of the n-th referral.
+    #[inline]
+    pub fn nth(self, n: u64) -> u64 {
+        combine(self.0, n)
     }
 }
 
@@ -238,7 +252,7 @@ mod tests {
         let n = 100_000;
         let (mut sum, mut both_low) = (0.0, 0);
         for i in 0..n {
-            let k = seeds.referral(i);
+            let k = seeds.referrals().nth(i);
             let (a, b) = (uniform(k, Attr::Group), uniform(k, Attr::Los));
             sum += a;
             if a < 0.5 && b < 0.5 {
@@ -252,7 +266,10 @@ mod tests {
 
     #[test]
     fn a_services_keys_give_the_draws_of_its_name() {
-        let (key, name) = (Seeds::new(1, 2).referral(3), name_key("home_treatment"));
+        let (key, name) = (
+            Seeds::new(1, 2).referrals().nth(3),
+            name_key("home_treatment"),
+        );
         let keys = ServiceKeys::new(name);
         assert_eq!(
             uniform(key, keys.eligible),
@@ -271,9 +288,11 @@ mod tests {
 
     #[test]
     fn streams_differ_by_seed_and_replication() {
-        assert_ne!(Seeds::new(1, 0).referral(0), Seeds::new(1, 1).referral(0));
-        assert_ne!(Seeds::new(1, 0).referral(0), Seeds::new(2, 0).referral(0));
-        assert_eq!(Seeds::new(1, 3).referral(9), Seeds::new(1, 3).referral(9));
+        let first = |seed, rep| Seeds::new(seed, rep).referrals().nth(0);
+        assert_ne!(first(1, 0), first(1, 1));
+        assert_ne!(first(1, 0), first(2, 0));
+        assert_eq!(first(1, 3), first(1, 3));
+        assert_ne!(Seeds::new(1, 3).referrals().nth(9), first(1, 3));
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::layout::{Pool, PoolId};
 use crate::model::{CapacityStep, CensusEntry, CostUnit, Model, TransferModel};
 use crate::record::{Recorder, Replication};
 use crate::results::Overload;
-use crate::rng::{self, Attr, Seeds};
+use crate::rng::{self, Attr, ReferralKeys, Seeds};
 use crate::scenario::{limits, AfterWait, UrgencyClass};
 use crate::trace::{Activity, Resource, TraceEvent};
 use dary_heap::QuaternaryHeap;
@@ -280,8 +280,9 @@ struct Source<'m> {
     next: f64,
     /// Referrals so far: the next one's number.
     count: u64,
-    /// The group and its [`rng::name_key`], for a group's own process.
-    group: Option<(usize, u64)>,
+    keys: ReferralKeys,
+    /// The group, for a group's own process.
+    group: Option<usize>,
 }
 
 impl Source<'_> {
@@ -411,6 +412,7 @@ fn simulate(
         segment: 0,
         next: 0.0,
         count: 0,
+        keys: seeds.referrals(),
         group: None,
     };
     let own = m.group_arrivals.iter().map(|g| Source {
@@ -419,7 +421,8 @@ fn simulate(
         segment: 0,
         next: 0.0,
         count: 0,
-        group: Some((g.group, g.stream)),
+        keys: seeds.group_referrals(g.stream),
+        group: Some(g.group),
     });
     let mut sources: Vec<Source> = std::iter::once(common).chain(own).collect();
     for source in sources.iter_mut() {
@@ -464,10 +467,7 @@ fn simulate(
             let t = next_arrival;
             sim.events += 1;
             let s = &mut sources[source];
-            let (key, group) = match s.group {
-                None => (seeds.referral(s.count), None),
-                Some((g, stream)) => (seeds.group_referral(stream, s.count), Some(g)),
-            };
+            let (key, group) = (s.keys.nth(s.count), s.group);
             s.count += 1;
             sim.refer(t, key, None, group);
             // Waiting lists grow only as referrals arrive, so this is where to stop one.
@@ -871,7 +871,9 @@ impl<'m> Sim<'m> {
         self.occupy(pool, t, -1);
         let entered = self.patients[p as usize].entered;
         self.rec.exit(pool, t, t - entered);
-        self.serve_service(s, t);
+        if !self.service_queues[s].is_empty() {
+            self.serve_service(s, t);
+        }
     }
 
     #[inline(always)]

@@ -12,8 +12,8 @@
 //!
 //! carepath goes through the same path as `carepath run`: `Model::run_replication`, then
 //! `Aggregator::push`. Criterion reports both as events a second (carepath's events per
-//! replication, so the two figures compare directly); the ratio of their median times is
-//! printed after each pair.
+//! replication, so the two figures compare directly); after each pair of benchmarks, the
+//! ratio is printed as the median over replications of the two kinds run alternately.
 
 mod pathway_loop;
 
@@ -67,8 +67,8 @@ fn handwritten(seed: u64, warmup: f64, end: f64) -> (u64, f64) {
 }
 
 /// Criterion's events a second for the hand-written loop and carepath on one model, then the
-/// ratio of their median times over replications run alternately, so that both see the same
-/// machine load.
+/// median ratio of their times over pairs of replications run alternately, so that both see
+/// the same machine load.
 fn yardstick(c: &mut Criterion, name: &str, model: &Model, mut hand: impl FnMut(u64, f64, f64)) {
     let warmup = model.warmup_days() as f64;
     let end = warmup + model.days() as f64;
@@ -96,30 +96,40 @@ fn yardstick(c: &mut Criterion, name: &str, model: &Model, mut hand: impl FnMut(
     });
     group.finish();
 
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    // Pairs of replications, one of each, timed back to back: this machine's speed drifts
+    // within seconds, and the median of the pairs' ratios follows the drift where a ratio of
+    // two medians taken apart would not.
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let mut agg = Aggregator::new(model);
-    for i in 0..21u32 {
+    for i in 0..PAIRS {
         let t = Instant::now();
         hand(1000 + i as u64, warmup, end);
-        theirs.push(t.elapsed().as_secs_f64());
+        let h = t.elapsed().as_secs_f64();
         let t = Instant::now();
         agg.push(model.run_replication(1000 + i).unwrap());
-        ours.push(t.elapsed().as_secs_f64());
+        let o = t.elapsed().as_secs_f64();
+        theirs.push(h);
+        ours.push(o);
+        ratios.push(o / h);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
     let (h, o) = (median(&mut theirs), median(&mut ours));
+    let ratio = median(&mut ratios);
+    let (q1, q3) = (ratios[PAIRS as usize / 4], ratios[3 * PAIRS as usize / 4]);
     eprintln!(
-        "{name} yardstick: hand-written {:.2} ms, carepath {:.2} ms a replication: carepath takes {:.2}× the yardstick ({:.1} vs {:.1} million events/s)",
+        "{name} yardstick: hand-written {:.2} ms, carepath {:.2} ms a replication (medians of {PAIRS} pairs): carepath takes {ratio:.2}× the yardstick (median of the pairs' ratios; quartiles {q1:.2}–{q3:.2}), {:.1} vs {:.1} million events/s",
         h * 1e3,
         o * 1e3,
-        o / h,
         events as f64 / h / 1e6,
         events as f64 / o / 1e6
     );
 }
+
+/// Replications of each kind timed alternately for the ratio.
+const PAIRS: u32 = 101;
 
 fn bench(c: &mut Criterion) {
     let mmcc = examples::erlang_loss(RATE, MEAN_STAY, BEDS as u32, 1)

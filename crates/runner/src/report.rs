@@ -1066,8 +1066,9 @@ fn occupancy(h: &mut String, r: &Report) {
     if !r.scenario_charts.is_empty() {
         h.push_str(
             "<p>Charts for each ward and service: beds in use over time (weekly averages; the daily figures are in \
-             each scenario's <code>daily.csv</code>) with the capacity the roadmap sets, and how full it was day by \
-             day, split wherever the capacity changes. Open a scenario to see them.</p>\n",
+             each scenario's <code>daily.csv</code>) with the capacity the roadmap sets and, where staffing or disruption \
+             can close some of it, the capacity open on average, and how full it was day by day, split wherever the \
+             capacity changes. Open a scenario to see them.</p>\n",
         );
     }
     for (i, cs) in r.scenario_charts {

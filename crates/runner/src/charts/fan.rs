@@ -10,13 +10,36 @@ pub struct Marker {
 }
 
 /// Occupancy or waiting over time, averaged by week: the 5–95 % band across replications,
-/// the median and the mean, with the capacity the roadmap sets on top and its changes marked.
+/// the median and the mean, with the capacity the roadmap sets on top and its changes marked,
+/// and, where staffing or disruption closes some of it, the capacity open on average.
 pub(super) struct Fan<'a> {
     pub(super) title: String,
     pub(super) y_desc: String,
     pub(super) dates: &'a [chrono::NaiveDate],
     pub(super) series: &'a DailySeries,
     pub(super) markers: Vec<Marker>,
+    /// Places open on average in each financial year: (first day, the day after its last,
+    /// mean). Empty where nothing can close capacity: it is then the roadmap's.
+    pub(super) open: Vec<(usize, usize, f64)>,
+}
+
+/// The `mean_open_capacity` of `subject` in each financial year, over the days of the year
+/// that the horizon covers: (first day index, the index after its last, mean). Empty for a
+/// ward or service that staffing or disruption never closes, which has no such KPI.
+pub(super) fn open_by_year(s: &Summary, subject: &str) -> Vec<(usize, usize, f64)> {
+    let day = |date: Option<chrono::NaiveDate>| date.map(|d| s.dates.partition_point(|x| *x < d));
+    s.kpis
+        .iter()
+        .filter(|k| k.key.metric == Metric::MeanOpen && k.key.subject == *subject)
+        .filter_map(|k| match k.key.period {
+            Period::FinancialYear(fy) => {
+                let from = day(chrono::NaiveDate::from_ymd_opt(fy.0, 4, 1))?;
+                let to = day(chrono::NaiveDate::from_ymd_opt(fy.0 + 1, 4, 1))?;
+                (from < to).then_some((from, to, k.estimate.mean))
+            }
+            Period::Overall => None,
+        })
+        .collect()
 }
 
 /// Weekly means of a daily series: (first day index of the week, mean).
@@ -62,6 +85,10 @@ impl Plot for Fan<'_> {
         ];
         if !s.capacity.is_empty() {
             entries.insert(0, ("Capacity".to_string(), Swatch::Line(BLACK, 4)));
+        }
+        let open = open_steps(&s.capacity, &self.open);
+        if !open.is_empty() {
+            entries.insert(1, ("Open, on average".to_string(), OPEN_SWATCH));
         }
         if !self.markers.is_empty() {
             entries.push(("Roadmap change".to_string(), Swatch::Dashed(UNCLEAR)));
@@ -112,6 +139,10 @@ impl Plot for Fan<'_> {
         let means: Vec<(f64, f64)> = mean.iter().map(|p| (p.0, c(p.1))).collect();
         polyline(root, &mut chart, ink.raster, &means, colour(1), 3)?;
         self.draw_markers(root, ink, &chart)?;
+        if !open.is_empty() {
+            let steps: Vec<(f64, f64)> = open.iter().map(|&(x, y)| (x, c(y))).collect();
+            polyline(root, &mut chart, ink.raster, &steps, OPEN, 4)?;
+        }
         if !s.capacity.is_empty() {
             // A step line that holds all day and changes at midnight, drawn last (on top).
             let mut steps = vec![(0.0, c(s.capacity[0] as f64))];
@@ -128,6 +159,41 @@ impl Plot for Fan<'_> {
         Ok(())
     }
 }
+
+/// The open capacity as a step line: each day, the roadmap's capacity times the share of it
+/// open on average in that financial year, so that a ward opened or closed during the year
+/// is drawn open only while the roadmap has it. Empty without a roadmap capacity.
+pub(super) fn open_steps(capacity: &[u32], years: &[(usize, usize, f64)]) -> Vec<(f64, f64)> {
+    let mut steps = Vec::new();
+    for &(from, to, mean) in years {
+        let Some(days) = capacity.get(from..to.min(capacity.len())) else {
+            continue;
+        };
+        let planned = days.iter().map(|&c| c as f64).sum::<f64>() / days.len().max(1) as f64;
+        let share = if planned > 0.0 { mean / planned } else { 0.0 };
+        let open = |c: u32| c as f64 * share;
+        for (i, w) in days.iter().enumerate() {
+            let x = (from + i) as f64;
+            match i.checked_sub(1).map(|j| days[j]) {
+                None => steps.push((x, open(*w))),
+                Some(before) if before != *w => {
+                    steps.push((x, open(before)));
+                    steps.push((x, open(*w)));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(&last) = days.last() {
+            steps.push(((from + days.len()) as f64, open(last)));
+        }
+    }
+    steps
+}
+
+/// The colour of the open capacity: the palette's reddish purple, apart from the fan's blue
+/// and orange and the capacity's black.
+const OPEN: RGBColor = PALETTE[5];
+const OPEN_SWATCH: Swatch = Swatch::Line(OPEN, 4);
 
 impl Fan<'_> {
     /// Dashed lines at roadmap changes, each labelled above the plot in the first of two rows

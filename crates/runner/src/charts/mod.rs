@@ -345,12 +345,17 @@ fn fan_chart(run: &ScenarioRun, d: &DailySeries) -> Result<Chart, String> {
         .collect();
     let name = format!("{stem}_{}", slug(&d.subject));
     let title = format!("{title} — {}", run.display_name());
+    let open = match d.measure {
+        Measure::Occupied => open_by_year(s, &d.subject),
+        Measure::Waiting => Vec::new(),
+    };
     let fan = Fan {
         title: title.clone(),
         y_desc: y.into(),
         dates: &s.dates,
         series: d,
         markers,
+        open,
     };
     render(name, title, &fan)
 }

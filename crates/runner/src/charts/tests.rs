@@ -5,10 +5,19 @@ use carepath_engine::{compare, examples, run};
 
 fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
     let mut s = examples::roadmap(4);
-    s.name = name.into();
     for svc in s.services.values_mut() {
         svc.places = Some(places);
     }
+    run_of(name, s)
+}
+
+/// The roadmap example with staffing, vacancies and disruptions closing capacity.
+fn disrupted_run() -> ScenarioRun {
+    run_of("disrupted", examples::disrupted(4))
+}
+
+fn run_of(name: &str, mut s: carepath_engine::Scenario) -> ScenarioRun {
+    s.name = name.into();
     let summary = run(&s.validate().unwrap(), 0..4).unwrap();
     ScenarioRun {
         name: name.into(),
@@ -70,6 +79,7 @@ fn every_chart() -> Vec<Chart> {
     let base = roadmap_run("base", 0);
     let more = roadmap_run("more", 12);
     let mut charts = scenario_charts(&base).unwrap();
+    charts.extend(scenario_charts(&disrupted_run()).unwrap());
     charts.extend(sweep_charts(&sweep(false)).unwrap());
     charts.extend(sweep_charts(&sweep(true)).unwrap());
     let d = compare(&base.summary, &more.summary);
@@ -332,6 +342,75 @@ fn occupancy_charts_follow_the_roadmap() {
         let heading = format!("{}: {} beds", g.last_day.format("%b %Y"), g.capacity);
         assert!(levels.svg.contains(&heading), "missing `{heading}`");
     }
+}
+
+#[test]
+fn occupancy_charts_show_the_capacity_open_where_some_can_close() {
+    let r = disrupted_run();
+    let s = &r.summary;
+    let charts = scenario_charts(&r).unwrap();
+    let mut shown = 0;
+    for d in s.daily.iter().filter(|d| d.measure == Measure::Occupied) {
+        let years = open_by_year(s, &d.subject);
+        let fan = charts
+            .iter()
+            .find(|c| c.name == format!("occupancy_{}", slug(&d.subject)))
+            .unwrap();
+        assert_eq!(
+            fan.svg.contains("Open, on average"),
+            !years.is_empty(),
+            "{}",
+            d.subject
+        );
+        if years.is_empty() {
+            continue;
+        }
+        shown += 1;
+        // One step a financial year, end to end over the reported days, each the year's
+        // `mean_open_capacity`.
+        assert_eq!(years.first().unwrap().0, 0);
+        assert_eq!(years.last().unwrap().1, s.dates.len());
+        assert!(years.windows(2).all(|w| w[0].1 == w[1].0));
+        let kpis: Vec<f64> = (s.kpis.iter())
+            .filter(|k| k.key.metric == Metric::MeanOpen && k.key.subject == *d.subject)
+            .filter(|k| k.key.period != Period::Overall)
+            .map(|k| k.estimate.mean)
+            .collect();
+        assert_eq!(years.iter().map(|y| y.2).collect::<Vec<_>>(), kpis);
+        // Closed some of the time: below the roadmap's capacity in some year.
+        let planned = d.capacity.iter().map(|&c| c as f64).fold(0.0, f64::max);
+        assert!(years.iter().any(|y| y.2 < planned), "{}", d.subject);
+    }
+    // Every ward and home treatment can close in this scenario.
+    assert!(shown >= 5, "{shown} charts show open capacity");
+    let plain = roadmap_run("base", 0);
+    let charts = scenario_charts(&plain).unwrap();
+    assert!(charts.iter().all(|c| !c.svg.contains("Open, on average")));
+}
+
+#[test]
+fn open_capacity_follows_the_roadmap_within_a_year() {
+    // A ward that opens halfway through a year of 4 days, open half the time on average
+    // (mean 2 over the year, against a planned mean of 4), then a full year open on
+    // average 6 of its 8.
+    let capacity = [0, 0, 8, 8, 8, 8, 8, 8];
+    let steps = open_steps(&capacity, &[(0, 4, 2.0), (4, 8, 6.0)]);
+    assert_eq!(
+        steps,
+        [
+            (0.0, 0.0),
+            (2.0, 0.0),
+            (2.0, 4.0),
+            (4.0, 4.0),
+            (4.0, 6.0),
+            (8.0, 6.0)
+        ]
+    );
+    assert!(open_steps(&[], &[(0, 4, 2.0)]).is_empty());
+    assert_eq!(
+        open_steps(&[0, 0], &[(0, 2, 0.0)]),
+        [(0.0, 0.0), (2.0, 0.0)]
+    );
 }
 
 #[test]

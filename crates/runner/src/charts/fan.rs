@@ -25,12 +25,14 @@ pub(super) struct Fan<'a> {
 
 /// The `mean_open_capacity` of `subject` in each financial year, over the days of the year
 /// that the horizon covers: (first day index, the index after its last, mean). Empty for a
-/// ward or service that staffing or disruption never closes, which has no such KPI.
+/// ward or service that staffing or disruption never closes, which has no such KPI (and
+/// without a year whose mean is undefined, which has no line to draw).
 pub(super) fn open_by_year(s: &Summary, subject: &str) -> Vec<(usize, usize, f64)> {
     let day = |date: Option<chrono::NaiveDate>| date.map(|d| s.dates.partition_point(|x| *x < d));
     s.kpis
         .iter()
         .filter(|k| k.key.metric == Metric::MeanOpen && k.key.subject == *subject)
+        .filter(|k| k.estimate.mean.is_finite())
         .filter_map(|k| match k.key.period {
             Period::FinancialYear(fy) => {
                 let from = day(chrono::NaiveDate::from_ymd_opt(fy.0, 4, 1))?;

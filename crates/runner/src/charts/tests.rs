@@ -446,15 +446,16 @@ fn sweep_charts_mark_the_target_and_the_cheapest_point() {
 
 #[test]
 fn undefined_values_do_not_break_charts() {
-    let mut r = roadmap_run("nan", 4);
-    for k in &mut r.summary.kpis {
-        k.estimate.mean = f64::NAN;
+    for mut r in [roadmap_run("nan", 4), disrupted_run()] {
+        for k in &mut r.summary.kpis {
+            k.estimate.mean = f64::NAN;
+        }
+        for d in &mut r.summary.daily {
+            d.p5.iter_mut().for_each(|v| *v = f64::NAN);
+            d.p95.iter_mut().for_each(|v| *v = f64::INFINITY);
+        }
+        assert!(scenario_charts(&r).is_ok());
     }
-    for d in &mut r.summary.daily {
-        d.p5.iter_mut().for_each(|v| *v = f64::NAN);
-        d.p95.iter_mut().for_each(|v| *v = f64::INFINITY);
-    }
-    assert!(scenario_charts(&r).is_ok());
     let mut points = sweep(false);
     for p in &mut points {
         for k in &mut p.summary.kpis {

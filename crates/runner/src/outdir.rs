@@ -243,6 +243,23 @@ impl Staging<'_> {
         fs::write(path, bytes)
     }
 
+    /// Writes `rel` part by part, in order: a large file is never whole in memory.
+    pub fn write_parts(
+        &self,
+        rel: impl AsRef<Path>,
+        parts: impl IntoIterator<Item = Vec<u8>>,
+    ) -> io::Result<()> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut file = io::BufWriter::new(fs::File::create(path)?);
+        for part in parts {
+            io::Write::write_all(&mut file, &part)?;
+        }
+        io::Write::flush(&mut file)
+    }
+
     /// Makes the run what the folder shows, unless an interrupt came first.
     pub fn commit(self) -> io::Result<()> {
         self.commit_with(|step| match step {

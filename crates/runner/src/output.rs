@@ -30,6 +30,16 @@ pub(crate) fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<Stri
     w.into_inner().unwrap_or_default()
 }
 
+/// CSV records without a header, to follow one: a record's bytes do not depend on the
+/// records before it, so parts rendered apart join into the same file.
+fn csv_records(rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
 fn kpi_row(scenario: &str, k: &Kpi) -> Vec<String> {
     let e = &k.estimate;
     vec![
@@ -55,14 +65,19 @@ const SUMMARY_HEADER: [&str; 14] = [
     "p5", "p50", "p95", "n",
 ];
 
-/// Every KPI of every summary, one row per (scenario, metric, subject, period).
-pub fn summary_csv(summaries: &[&Summary]) -> Vec<u8> {
-    csv_bytes(
-        &SUMMARY_HEADER,
-        summaries
-            .iter()
-            .flat_map(|s| s.kpis.iter().map(|k| kpi_row(&s.scenario, k))),
-    )
+/// One summary's rows of `summary.csv`, one per (metric, subject, period), without the
+/// header: rendered once for the scenario's own `summary.csv` and the run's.
+pub fn summary_rows(s: &Summary) -> Vec<u8> {
+    csv_records(s.kpis.iter().map(|k| kpi_row(&s.scenario, k)))
+}
+
+/// `summary.csv`: the header, then the rows of each summary ([`summary_rows`]) in order.
+pub fn summary_csv<'a>(rows: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = csv_bytes(&SUMMARY_HEADER, std::iter::empty());
+    for r in rows {
+        out.extend_from_slice(r);
+    }
+    out
 }
 
 /// The version of the shape of every JSON output (`summary.json`, `manifest.json`, `--json`),
@@ -284,5 +299,33 @@ mod tests {
         assert_eq!(num(f64::NAN), "");
         assert_eq!(num(0.1), "0.1");
         assert_eq!(num(1500.0), "1500");
+    }
+
+    /// Rows rendered apart and joined after one header are the file written in one go, cells
+    /// that need quoting included.
+    #[test]
+    fn summary_rows_join_into_one_csv() {
+        let model = |name: &str| {
+            let mut s = carepath_engine::examples::roadmap(2);
+            s.name = name.into();
+            s.validate().unwrap()
+        };
+        let a = carepath_engine::run(&model("a"), 0..2).unwrap();
+        let b = carepath_engine::run(&model("b, \"quoted\""), 0..2).unwrap();
+        let whole = csv_bytes(
+            &SUMMARY_HEADER,
+            [&a, &b]
+                .iter()
+                .flat_map(|s| s.kpis.iter().map(|k| kpi_row(&s.scenario, k))),
+        );
+        let (ra, rb) = (summary_rows(&a), summary_rows(&b));
+        let joined = summary_csv([&ra[..], &rb[..]]);
+        assert_eq!(
+            String::from_utf8(joined).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+        assert!(String::from_utf8(rb)
+            .unwrap()
+            .starts_with("\"b, \"\"quoted\"\"\","));
     }
 }

@@ -20,6 +20,18 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// Writes bytes to a path in the staged output folder, from any thread.
+type Put<'a> = dyn Fn(String, &[u8]) -> Result<(), String> + Sync + 'a;
+
+/// Scenarios whose rows of the run's `summary.csv` are rendered together.
+const SUMMARY_BATCH: usize = 64;
+
+/// The charts of one scenario that the report shows, once its own files are written.
+struct ScenarioCharts {
+    charts: Option<Vec<Chart>>,
+    tornado: Option<Vec<Chart>>,
+}
+
 /// What a run published.
 pub struct Published {
     pub runs: Vec<ScenarioRun>,
@@ -175,8 +187,10 @@ impl Results {
 
     /// `summary.csv`: every scenario's KPIs.
     pub fn summary_csv(&self) -> Vec<u8> {
-        let summaries: Vec<&Summary> = self.runs.iter().map(|r| &r.summary).collect();
-        output::summary_csv(&summaries)
+        let rows: Vec<Vec<u8>> = (self.runs.par_iter())
+            .map(|r| output::summary_rows(&r.summary))
+            .collect();
+        output::summary_csv(rows.iter().map(Vec::as_slice))
     }
 
     /// `<scenario>/summary.json`.
@@ -221,9 +235,10 @@ pub fn results(
         .collect();
     let base = baseline_index(&runs, baseline)?;
     uncertainty::attach(&mut runs, scenarios, base);
+    // Paired comparisons with the reference, each on its own thread, kept in scenario order.
     let comparisons: Vec<Comparison> = match base {
         Some(b) => runs
-            .iter()
+            .par_iter()
             .enumerate()
             .filter(|&(i, r)| {
                 i != b
@@ -264,59 +279,35 @@ pub fn write(
     let write_err = |e: std::io::Error| format!("cannot write to {}: {e}", out.display());
     let staging = dir.stage().map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
-    let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
-    let mut tornado_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
-    // Sweep points get numbers, not charts: their charts are the sweep's. Drawn in parallel,
-    // written in order.
-    let mut drawn: Vec<Option<Vec<Chart>>> = runs
+    // Each scenario's files are rendered and written on every thread (each to paths of its
+    // own, so the bytes do not depend on the order), its charts kept in order for the report.
+    let charts_of_runs: Vec<ScenarioCharts> = runs
         .par_iter()
         .zip(scenarios)
-        .map(|(run, s)| match s.sweep {
-            None => charts::scenario_charts(run).map(Some),
-            Some(_) => Ok(None),
-        })
+        .map(|(run, s)| write_scenario(run, s, &put))
         .collect::<Result<_, _>>()?;
-    for (i, run) in runs.iter().enumerate() {
-        let dir = &run.name;
-        put(
-            format!("{dir}/summary.csv"),
-            &output::summary_csv(&[&run.summary]),
-        )?;
-        put(format!("{dir}/summary.json"), &Results::summary_json(run))?;
-        put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
-        put(
-            format!("{dir}/occupancy.csv"),
-            &output::occupancy_csv(&run.summary),
-        )?;
-        if let Some(charts) = drawn[i].take() {
-            for chart in &charts {
-                put(
-                    format!("{dir}/charts/{}.svg", chart.name),
-                    chart.svg.as_bytes(),
-                )?;
-                put(format!("{dir}/charts/{}.png", chart.name), &chart.png)?;
-            }
-            scenario_charts.push((i, charts));
-        }
-        if let Some(u) = &run.uncertainty {
-            let json = serde_json::to_vec_pretty(&uncertainty::json(run, u)).unwrap_or_default();
-            put(format!("{dir}/uncertainty.json"), &json)?;
-            let charts = charts::tornado_charts(run, u)?;
-            for chart in &charts {
-                put(
-                    format!("{dir}/charts/{}.svg", chart.name),
-                    chart.svg.as_bytes(),
-                )?;
-                put(format!("{dir}/charts/{}.png", chart.name), &chart.png)?;
-            }
-            tornado_charts.push((i, charts));
-        }
+    let mut scenario_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
+    let mut tornado_charts: Vec<(usize, Vec<Chart>)> = Vec::new();
+    for (i, f) in charts_of_runs.into_iter().enumerate() {
+        scenario_charts.extend(f.charts.map(|c| (i, c)));
+        tornado_charts.extend(f.tornado.map(|c| (i, c)));
     }
     if let Some((uncertainty, sensitivity)) = results.uncertainty_csvs() {
         put("uncertainty.csv".into(), &uncertainty)?;
         put("sensitivity.csv".into(), &sensitivity)?;
     }
-    put("summary.csv".into(), &results.summary_csv())?;
+    // The run's `summary.csv`: the header, then the scenarios' rows, rendered on every
+    // thread a batch at a time and written in order, so that the file is never whole in
+    // memory (a grid of thousands of points has hundreds of megabytes of rows).
+    let header = output::summary_csv([]);
+    let batches = runs.chunks(SUMMARY_BATCH).flat_map(|batch| {
+        (batch.par_iter())
+            .map(|r| output::summary_rows(&r.summary))
+            .collect::<Vec<_>>()
+    });
+    staging
+        .write_parts("summary.csv", std::iter::once(header).chain(batches))
+        .map_err(write_err)?;
     put("comparison.csv".into(), &results.comparison_csv())?;
     let summary_chart = match base {
         Some(b) => differences_chart(runs, &runs[b], comparisons)?,
@@ -357,6 +348,55 @@ pub fn write(
         &manifest(scenarios, timing)?.to_bytes(),
     )?;
     staging.commit().map_err(write_err)
+}
+
+/// Writes one scenario's own files (its KPIs, daily series, occupancy, charts and, with
+/// parameter draws, its uncertainty) through `put`, and returns the charts the report shows.
+/// Sweep points get numbers, not charts: their charts are the sweep's.
+fn write_scenario(
+    run: &ScenarioRun,
+    s: &LoadedScenario,
+    put: &Put<'_>,
+) -> Result<ScenarioCharts, String> {
+    let dir = &run.name;
+    let put_charts = |charts: &[Chart]| {
+        charts.iter().try_for_each(|chart| {
+            put(
+                format!("{dir}/charts/{}.svg", chart.name),
+                chart.svg.as_bytes(),
+            )?;
+            put(format!("{dir}/charts/{}.png", chart.name), &chart.png)
+        })
+    };
+    let rows = output::summary_rows(&run.summary);
+    put(
+        format!("{dir}/summary.csv"),
+        &output::summary_csv([&rows[..]]),
+    )?;
+    put(format!("{dir}/summary.json"), &Results::summary_json(run))?;
+    put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
+    put(
+        format!("{dir}/occupancy.csv"),
+        &output::occupancy_csv(&run.summary),
+    )?;
+    let charts = match s.sweep {
+        None => Some(charts::scenario_charts(run)?),
+        Some(_) => None,
+    };
+    if let Some(charts) = &charts {
+        put_charts(charts)?;
+    }
+    let tornado = match &run.uncertainty {
+        Some(u) => {
+            let json = serde_json::to_vec_pretty(&uncertainty::json(run, u)).unwrap_or_default();
+            put(format!("{dir}/uncertainty.json"), &json)?;
+            let charts = charts::tornado_charts(run, u)?;
+            put_charts(&charts)?;
+            Some(charts)
+        }
+        None => None,
+    };
+    Ok(ScenarioCharts { charts, tornado })
 }
 
 fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, String> {

@@ -92,7 +92,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub baseline: Option<String>,
     /// Run only shard K of N of the (scenario, replication) jobs and write a part file to
-    /// `--out` (a file, or a folder to write `shard-K-of-N.part` in) for `carepath merge`.
+    /// `--out` (a file, or a folder to write `shard-K-of-N.part` in: one that exists, or a
+    /// path ending in `/`, created if missing) for `carepath merge`.
     /// `auto` takes K and N from a batch scheduler's array task (Slurm, Kubernetes Indexed
     /// Jobs, AWS Batch).
     #[arg(long, value_name = "K/N|auto")]

@@ -240,9 +240,14 @@ pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<St
 }
 
 /// Where shard `shard` writes: `out` itself, or a file named after the shard inside `out`
-/// when it is a directory.
+/// when it is a folder: one that exists, or a path that ends in a separator (`parts/`),
+/// which [`write`] creates.
 pub fn part_path(out: &Path, shard: Shard) -> PathBuf {
-    if out.is_dir() {
+    let names_a_folder = out
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator);
+    if out.is_dir() || names_a_folder {
         out.join(format!(
             "shard-{:0w$}-of-{}.{EXTENSION}",
             shard.index + 1,
@@ -254,7 +259,8 @@ pub fn part_path(out: &Path, shard: Shard) -> PathBuf {
     }
 }
 
-/// Writes shard `shard`'s aggregates to `path`, whole or not at all.
+/// Writes shard `shard`'s aggregates to `path`, whole or not at all, creating its folder if
+/// need be (each task of an array may be the first to write there).
 #[allow(clippy::too_many_arguments)]
 pub fn write(
     path: &Path,
@@ -287,6 +293,7 @@ pub fn write(
         _ => Path::new("."),
     };
     let err = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    std::fs::create_dir_all(dir).map_err(err)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     std::io::Write::write_all(&mut tmp, &bytes).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;

@@ -338,6 +338,38 @@ fn merged_shards_are_byte_identical_to_one_machine_for_1_3_and_4_shards() {
     }
 }
 
+/// `--out parts/` names a folder even before it exists: each shard creates it and writes
+/// its part file there, under a name of its own; without the separator it is a file.
+#[test]
+fn a_shard_creates_the_folder_its_out_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = example();
+    let folder = tmp.path().join("new").join("parts");
+    let out = format!("{}/", folder.display());
+    for k in ["1/2", "2/2"] {
+        let args = ["run", &scenario, "--reps", "2", "--shard", k, "--out", &out];
+        let done = carepath(&args);
+        assert!(done.status.success(), "{}", text(&done.stderr));
+    }
+    let mut names: Vec<String> = fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["shard-1-of-2.part", "shard-2-of-2.part"]);
+    let file = tmp.path().join("other").join("mine.part");
+    let file_arg = file.display().to_string();
+    let args = [
+        "run", &scenario, "--reps", "2", "--shard", "1/2", "--out", &file_arg,
+    ];
+    let done = carepath(&args);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(file.is_file());
+    let merged = tmp.path().join("merged").display().to_string();
+    let done = carepath(&["merge", &out, "--out", &merged]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+}
+
 #[test]
 fn merge_refuses_missing_repeated_and_foreign_shards_and_changed_files() {
     let tmp = tempfile::tempdir().unwrap();

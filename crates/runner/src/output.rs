@@ -21,20 +21,16 @@ pub(crate) fn num(x: f64) -> String {
 }
 
 pub(crate) fn csv_bytes(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = w.write_record(header);
-    for row in rows {
-        let _ = w.write_record(&row);
-    }
-    w.into_inner().unwrap_or_default()
+    let header = header.iter().map(|h| h.to_string()).collect();
+    csv_records(std::iter::once(header).chain(rows))
 }
 
-/// CSV records without a header, to follow one: a record's bytes do not depend on the
-/// records before it, so parts rendered apart join into the same file.
+/// CSV records, with no header of their own: a record's bytes do not depend on the records
+/// before it, so parts rendered apart join into the same file.
 fn csv_records(rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for row in rows {
+        // Writing to memory cannot fail.
         let _ = w.write_record(&row);
     }
     w.into_inner().unwrap_or_default()
@@ -66,7 +62,7 @@ const SUMMARY_HEADER: [&str; 14] = [
 ];
 
 /// One summary's rows of `summary.csv`, one per (metric, subject, period), without the
-/// header: rendered once for the scenario's own `summary.csv` and the run's.
+/// header: the scenario's own `summary.csv` and its part of the run's.
 pub fn summary_rows(s: &Summary) -> Vec<u8> {
     csv_records(s.kpis.iter().map(|k| kpi_row(&s.scenario, k)))
 }

@@ -9,11 +9,11 @@
 pub mod advice;
 mod charts;
 pub mod cli;
-pub mod config;
+pub use carepath_scenario as config;
 mod events;
 pub mod exec;
 mod format;
-mod inputs;
+use carepath_scenario::inputs;
 pub mod interrupt;
 pub mod outdir;
 pub mod output;

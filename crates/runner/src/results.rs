@@ -1,9 +1,9 @@
 //! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
 
-use crate::config::{Check, SweepValue};
-use crate::inputs::InputFile;
 use carepath_engine::scenario::RoadmapChange;
 use carepath_engine::{Difference, Summary};
+use carepath_scenario::inputs::InputFile;
+use carepath_scenario::{display_name, Check, SweepPoint};
 
 /// One scenario's aggregated results and what the report says about it.
 #[derive(Debug, Clone)]
@@ -43,15 +43,6 @@ pub struct Uncertainty {
     /// The reference and, per KPI, the share of draws in which this scenario is better;
     /// `None` for the reference itself or when the two did not run the same draws.
     pub p_better: Option<(String, Vec<f64>)>,
-}
-
-/// One point of a parameter sweep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepPoint {
-    /// The scenario the sweep varies (all its points share this).
-    pub family: String,
-    /// The swept key paths and their values at this point (one or two).
-    pub params: Vec<(String, SweepValue)>,
 }
 
 impl ScenarioRun {
@@ -104,19 +95,4 @@ pub struct Methods {
     pub seed: u64,
     /// Warm-up days.
     pub warmup_days: u32,
-}
-
-/// The name people read of scenario `name` at sweep point `sweep`: see
-/// [`ScenarioRun::display_name`].
-pub fn display_name(name: &str, sweep: Option<&SweepPoint>) -> String {
-    let Some(p) = sweep else {
-        return name.to_string();
-    };
-    let leaf = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
-    let shared = matches!(p.params.as_slice(), [a, b] if leaf(&a.0) == leaf(&b.0));
-    p.params
-        .iter()
-        .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
-        .collect::<Vec<_>>()
-        .join(",")
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::Check;
-use crate::results::SweepPoint;
 use carepath_engine::{compare, examples, run};
+use carepath_scenario::SweepPoint;
 
 fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
     let mut s = examples::roadmap(4);

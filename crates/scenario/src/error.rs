@@ -76,7 +76,7 @@ pub(crate) fn closest<'a>(
 
 /// "did you mean `x`?" when a candidate is close, else the list of valid choices (when short
 /// enough to read).
-pub(crate) fn suggest<'a>(
+pub fn suggest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Option<String> {

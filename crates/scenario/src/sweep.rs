@@ -86,7 +86,7 @@ impl SweepValue {
 
     /// Its place on a chart's axis: a number as itself, a date as its day number; a word or
     /// a boolean has none.
-    pub(crate) fn axis(&self) -> Option<f64> {
+    pub fn axis(&self) -> Option<f64> {
         match self {
             SweepValue::Number(v) => Some(*v),
             SweepValue::Date(d) => Some(f64::from(chrono::Datelike::num_days_from_ce(d))),
@@ -350,6 +350,30 @@ pub(crate) fn point_name(base: &str, params: &[SweepParam], values: &[SweepValue
             let key = if shared_leaf { p.key.clone() } else { p.leaf() };
             format!("{name}__{key}={v}")
         })
+}
+
+/// One point of a parameter sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepPoint {
+    /// The scenario the sweep varies (all its points share this).
+    pub family: String,
+    /// The swept key paths and their values at this point (one or two).
+    pub params: Vec<(String, SweepValue)>,
+}
+
+/// The name people read of scenario `name` at sweep point `sweep`: see
+/// the report and the terminal tables.
+pub fn display_name(name: &str, sweep: Option<&SweepPoint>) -> String {
+    let Some(p) = sweep else {
+        return name.to_string();
+    };
+    let leaf = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    let shared = matches!(p.params.as_slice(), [a, b] if leaf(&a.0) == leaf(&b.0));
+    p.params
+        .iter()
+        .map(|(k, v)| format!("{}={v}", if shared { k.clone() } else { leaf(k) }))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

@@ -1,4 +1,10 @@
-//! Reading scenario files for the `carepath` command.
+//! carepath-scenario: scenario files to the engine's `Scenario`, every problem located.
+//!
+//! Owns the file format as the runner reads it: trees that remember where each value was
+//! written, `extends` chains, `--set`, sweeps and their points, `[[check]]` conditions, the
+//! `[uncertainty]` table, the JSON Schema and the key reference, and errors with file, line,
+//! column, key and a suggestion. It runs nothing and writes nothing: experiments, reports and
+//! the command sit above it and take a [`LoadedScenario`].
 //!
 //! For each file: parse it and every file its `extends` chain names into trees that remember
 //! where each value was written; merge them; apply `--set`, `--reps` and `--seed`; check the
@@ -11,25 +17,20 @@
 //! `--set key.path=value` takes a TOML value (`30`, `2020-04-01`, `"wait"`, `[1, 2]`); text that
 //! is not TOML is taken as a string. For `--sweep` and `[sweep]` see [`sweep`]; for `--check`
 //! and `[[check]]` see [`checks`].
-// The binary does not call the loader yet.
-#![allow(dead_code)]
 
 mod checks;
 mod error;
+pub mod inputs;
 mod schema;
 mod shape;
 mod sweep;
 mod tree;
 mod uncertainty;
 
-#[allow(unused_imports)]
 pub use checks::{missing_kpi, parse_check_arg, Check};
-pub(crate) use error::suggest;
-pub use error::ConfigError;
-#[allow(unused_imports)]
+pub use error::{suggest, ConfigError};
 pub use schema::{key_reference, published_schema, schema};
 
-use crate::results::SweepPoint;
 use carepath_engine::scenario::limits;
 use carepath_engine::uncertainty::{support, Design};
 use carepath_engine::{Model, Scenario};
@@ -41,7 +42,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use sweep::SweepParam;
-pub use sweep::SweepValue;
+pub use sweep::{display_name, SweepPoint, SweepValue};
 use tree::{path_string, Item, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 

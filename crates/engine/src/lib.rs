@@ -50,7 +50,7 @@ pub use record::{Flow, Ledger, Replication, COST_CATEGORIES};
 pub use results::{
     DailySeries, Difference, Direction, Estimate, FinancialYear, Kpi, KpiKey, Measure, Metric,
     OccupancyDistribution, OccupancySegment, Overload, Period, PeriodInfo, PoolKind, Subject,
-    Summary,
+    Summary, SUMMARY_KPIS,
 };
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
 pub use stats::{compare, run, AggregateState, Aggregator};

@@ -99,6 +99,16 @@ pub enum Direction {
     Neutral,
 }
 
+/// The headline KPIs a run is judged by, in order: the summary chart of differences, the
+/// first screen of the report and the workshop page, the workbook's summary and the
+/// run-length advice all show these four.
+pub const SUMMARY_KPIS: [Metric; 4] = [
+    Metric::OapPlacements,
+    Metric::OapBedDays,
+    Metric::AdmissionsAvoided,
+    Metric::Cost,
+];
+
 macro_rules! metrics {
     ($( $(#[doc = $doc:literal])* $variant:ident => $name:literal, $unit:literal, $label:literal, $dir:ident; )*) => {
         /// Everything carepath measures. The name is what CSV, JSON and `[[check]]` use.

@@ -7,9 +7,10 @@
 
 mod inputs;
 
-use carepath_runner::cli::{Common, SolveArgs};
+use carepath_experiment::results::{self, Results};
+use carepath_experiment::solve::SolveRequest;
 use carepath_runner::config::{Check, ConfigError, LoadOptions, LoadedScenario};
-use carepath_runner::publish::{self, Results};
+use carepath_runner::publish;
 use carepath_runner::{exec, outdir, verdict, Failure, Invalid};
 use inputs::Inputs;
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -55,12 +56,12 @@ impl NativeRun {
 
     /// `summary.csv`.
     fn summary_csv<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.results.summary_csv())
+        PyBytes::new(py, &publish::summary_csv(&self.results))
     }
 
     /// `comparison.csv`.
     fn comparison_csv<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.results.comparison_csv())
+        PyBytes::new(py, &publish::comparison_csv(&self.results))
     }
 
     /// `<scenario>/daily.csv` of the scenario at `index`.
@@ -84,7 +85,7 @@ impl NativeRun {
     /// `<scenario>/summary.json` of the scenario at `index`.
     fn summary_json(&self, index: usize) -> PyResult<String> {
         let run = self.run(index)?;
-        Ok(String::from_utf8_lossy(&Results::summary_json(run)).into_owned())
+        Ok(String::from_utf8_lossy(&publish::summary_json(run)).into_owned())
     }
 
     /// `uncertainty.csv` and `sensitivity.csv`, with parameter draws (else `None`).
@@ -92,8 +93,7 @@ impl NativeRun {
         &self,
         py: Python<'py>,
     ) -> Option<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
-        self.results
-            .uncertainty_csvs()
+        publish::uncertainty_csvs(&self.results)
             .map(|(u, s)| (PyBytes::new(py, &u), PyBytes::new(py, &s)))
     }
 
@@ -164,13 +164,13 @@ fn run(
     let done = py.detach(|| {
         let (scenarios, checks) = carepath_runner::load_checked(&inputs.files, &opts, &checks)
             .map_err(|e| Failure::Invalid(Invalid::Files(e)))?;
-        publish::check_baseline(&scenarios, baseline.as_deref())
+        results::check_baseline(&scenarios, baseline.as_deref())
             .map_err(|m| Failure::Invalid(Invalid::Usage(m)))?;
         let (summaries, timing) =
             exec::run_all(&scenarios, threads).map_err(carepath_runner::stopped)?;
         let warmups = carepath_runner::advice::warmups(&scenarios, threads).map_err(Failure::Io)?;
         let results =
-            publish::results(&scenarios, summaries, baseline.as_deref(), &checks, warmups)
+            results::results(&scenarios, summaries, baseline.as_deref(), &checks, warmups)
                 .map_err(Failure::Io)?;
         Ok((scenarios, checks, results, timing))
     });
@@ -265,7 +265,7 @@ fn solve(
     let [file] = inputs.files.as_slice() else {
         return Err(ScenarioError::new_err("`solve` takes one scenario file"));
     };
-    let args = SolveArgs {
+    let request = SolveRequest {
         file: file.clone(),
         vary,
         target,
@@ -274,32 +274,32 @@ fn solve(
         largest,
         minimise,
         max_reps,
-        common: Common {
+        options: LoadOptions {
+            sets,
+            sweeps: Vec::new(),
             reps,
             seed,
-            threads,
-            sets,
-            checks,
-            json: false,
-            out: PathBuf::new(),
         },
+        threads,
+        checks,
     };
     let solved = py
-        .detach(|| carepath_runner::solve::search(&args))
+        .detach(|| carepath_experiment::solve::search(&request))
         .map_err(|f| inputs.error(f))?;
     let (answer, words, run) = match solved.answer {
         None => (None, None, None),
         Some(a) => {
             // As the command publishes it: no warm-up pilot, the search's files beside it.
             let results =
-                publish::results(&a.scenarios, a.summaries, None, &solved.checks, Vec::new())
+                results::results(&a.scenarios, a.summaries, None, &solved.checks, Vec::new())
                     .map_err(|m| inputs.error(Failure::Io(m)))?;
             let run = NativeRun {
                 scenarios: a.scenarios,
                 checks: solved.checks,
                 results,
                 timing: a.timing,
-                files: a.files,
+                files: carepath_runner::solve::files(&solved.csv, &a.plot)
+                    .map_err(|m| inputs.error(Failure::Io(m)))?,
                 _inputs: inputs,
             };
             (

@@ -1,68 +1,27 @@
-//! `--trace R`: the event log of replication R of each scenario, as `<scenario>/events.csv`,
-//! in the standard event-log shape (a case, an activity, a timestamp, a resource) that
-//! process-mining and animation tools read as is (bupaR, pm4py, vidigi).
+//! `<scenario>/events.csv`: the event log of one replication in the standard event-log shape
+//! (a case, an activity, a timestamp, a resource) that process-mining and animation tools
+//! read as is (bupaR, pm4py, vidigi).
 
-use crate::config::LoadedScenario;
 use carepath_engine::trace::TraceEvent;
 use carepath_engine::Model;
+use carepath_experiment::trace::Trace;
+use carepath_scenario::LoadedScenario;
 
-/// What `--trace` asks for: a replication, of every scenario or of one.
-pub struct Trace<'a> {
-    pub replication: u32,
-    pub scenario: Option<&'a str>,
-}
-
-impl Trace<'_> {
-    /// Checks the request against the scenarios before anything runs.
-    pub fn check(&self, scenarios: &[LoadedScenario]) -> Result<(), String> {
-        if let Some(name) = self.scenario {
-            if !scenarios.iter().any(|s| s.name == name) {
-                let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-                return Err(format!(
-                    "--trace-scenario {name}: no scenario of that name is run (scenarios: {})",
-                    names.join(", ")
-                ));
-            }
-        }
-        for s in self.traced(scenarios) {
-            let n = s.model.replications();
-            if self.replication >= n {
-                return Err(format!(
-                    "--trace {}: {} runs replications 0 to {} (the replication's number, counted from 0)",
-                    self.replication,
-                    s.name,
-                    n - 1
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The scenarios whose log is written.
-    fn traced<'s>(
-        &self,
-        scenarios: &'s [LoadedScenario],
-    ) -> impl Iterator<Item = &'s LoadedScenario> + use<'s, '_> {
-        scenarios
-            .iter()
-            .filter(move |s| self.scenario.is_none_or(|n| n == s.name))
-    }
-
-    /// Each traced scenario's `events.csv`, as (path in the output folder, bytes).
-    pub fn files(&self, scenarios: &[LoadedScenario]) -> Result<Vec<(String, Vec<u8>)>, String> {
-        self.traced(scenarios)
-            .map(|s| {
-                let (_, log) = s
-                    .model
-                    .trace_replication(self.replication)
-                    .map_err(|e| crate::exec::overload_error(s, &e).to_string())?;
-                Ok((
-                    format!("{}/events.csv", s.name),
-                    events_csv(&s.model, &log)?,
-                ))
-            })
-            .collect()
-    }
+/// Each traced scenario's `events.csv`, as (path in the output folder, bytes).
+pub fn files(
+    trace: &Trace,
+    scenarios: &[LoadedScenario],
+) -> Result<Vec<(String, Vec<u8>)>, String> {
+    trace
+        .logs(scenarios)?
+        .into_iter()
+        .map(|(s, log)| {
+            Ok((
+                format!("{}/events.csv", s.name),
+                events_csv(&s.model, &log)?,
+            ))
+        })
+        .collect()
 }
 
 /// One row per step of every young person's journey, in time order. `day` counts days from

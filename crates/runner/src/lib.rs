@@ -6,85 +6,30 @@
 //! evaluates `[[check]]` conditions. The functions here are the commands; `main.rs` only
 //! parses the command line and turns a [`Failure`] into an exit code.
 
-pub mod advice;
+pub mod advise;
 mod charts;
+mod checks;
 pub mod cli;
 pub use carepath_scenario as config;
 mod events;
-pub mod exec;
 mod format;
 use carepath_scenario::inputs;
-pub mod interrupt;
 pub mod outdir;
 pub mod output;
 pub mod publish;
 mod report;
-pub mod results;
 pub mod serve;
-mod shard;
 pub mod solve;
 mod uncertainty;
-pub mod verdict;
 mod workbook;
 
+pub use carepath_experiment::{
+    advice, exec, interrupt, load_checked, results, shard, stopped, verdict, Failure, Invalid,
+};
+
 use cli::Common;
-use config::{ConfigError, LoadOptions, LoadedScenario};
+use config::{LoadOptions, LoadedScenario};
 use std::path::PathBuf;
-
-/// Why a command did not succeed; each has its own exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// A check failed (or, for `validate`, a file is invalid): exit 1.
-    Checks,
-    /// Invalid scenario files or arguments: exit 2.
-    Invalid(Invalid),
-    /// Outputs could not be written, or threads not started: exit 3.
-    Io(String),
-    /// Ctrl-C: exit 130, previous outputs kept.
-    Interrupted,
-}
-
-/// What is wrong with the input, to be reported before exit 2.
-#[derive(Debug)]
-pub enum Invalid {
-    /// Scenario files or overrides, each error located.
-    Files(Vec<ConfigError>),
-    /// An argument, said in one sentence.
-    Usage(String),
-    /// A scenario whose waiting list grew without bound, found while it ran.
-    Stopped(Box<ConfigError>),
-}
-
-/// A run that gave no summaries: an overloaded scenario is invalid input found while it ran
-/// (exit 2); workers that could not start, exit 3.
-pub fn stopped(stop: exec::Stop) -> Failure {
-    match stop {
-        exec::Stop::Overload(e) => Failure::Invalid(Invalid::Stopped(e)),
-        exec::Stop::Threads(message) => Failure::Io(message),
-        exec::Stop::Asked => Failure::Interrupted,
-    }
-}
-
-impl std::fmt::Display for Invalid {
-    /// As printed on stderr: every error, then how many there were.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Invalid::Files(errors) => {
-                for e in errors {
-                    writeln!(f, "{e}")?;
-                }
-                let n = errors.len();
-                write!(
-                    f,
-                    "{n} error{} found; nothing was run",
-                    if n == 1 { "" } else { "s" }
-                )
-            }
-            Invalid::Usage(message) => write!(f, "error: {message}"),
-            Invalid::Stopped(e) => write!(f, "{e}\nthe run stopped; nothing was written"),
-        }
-    }
-}
 
 /// Writes to standard output. A reader that has gone away (`carepath … | head`) ends the
 /// output quietly; any other write failure is an I/O failure.
@@ -125,43 +70,6 @@ fn load_with_checks(
     load_checked(files, opts, check_args).map_err(|e| Failure::Invalid(Invalid::Files(e)))
 }
 
-/// Loads scenarios and `--check` arguments, and checks that every check names a KPI the
-/// scenarios have; every problem found, or nothing.
-pub fn load_checked(
-    files: &[PathBuf],
-    opts: &LoadOptions,
-    check_args: &[String],
-) -> Result<(Vec<LoadedScenario>, Vec<config::Check>), Vec<ConfigError>> {
-    let mut errors = Vec::new();
-    let mut checks = Vec::new();
-    for arg in check_args {
-        match config::parse_check_arg(arg) {
-            Ok(c) => checks.push(c),
-            Err(message) => errors.push(ConfigError {
-                file: PathBuf::new(),
-                line: None,
-                col: None,
-                key: String::new(),
-                message: format!("--check {arg}: {message}"),
-                help: None,
-            }),
-        }
-    }
-    let scenarios = match config::load(files, opts) {
-        Ok(s) => s,
-        Err(mut e) => {
-            errors.append(&mut e);
-            Vec::new()
-        }
-    };
-    errors.extend(verdict::unknown_kpis(&scenarios, &checks));
-    if errors.is_empty() {
-        Ok((scenarios, checks))
-    } else {
-        Err(errors)
-    }
-}
-
 pub fn validate(files: &[PathBuf]) -> Result<(), Failure> {
     match config::load(files, &LoadOptions::default()) {
         Ok(scenarios) => {
@@ -187,18 +95,20 @@ pub fn run(args: cli::RunArgs) -> Result<(), Failure> {
     if let Some(spec) = &args.shard {
         return run_shard(&args, spec, &opts, &scenarios);
     }
-    publish::check_baseline(&scenarios, args.baseline.as_deref()).map_err(invalid)?;
-    let trace = args.trace.map(|replication| events::Trace {
-        replication,
-        scenario: args.trace_scenario.as_deref(),
-    });
+    results::check_baseline(&scenarios, args.baseline.as_deref()).map_err(invalid)?;
+    let trace = args
+        .trace
+        .map(|replication| carepath_experiment::trace::Trace {
+            replication,
+            scenario: args.trace_scenario.as_deref(),
+        });
     if let Some(t) = &trace {
         t.check(&scenarios).map_err(invalid)?;
     }
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = simulate(&scenarios, args.common.threads)?;
     let extra = match &trace {
-        Some(t) => t.files(&scenarios).map_err(Failure::Io)?,
+        Some(t) => events::files(t, &scenarios).map_err(Failure::Io)?,
         None => Vec::new(),
     };
     let out = Finish {
@@ -283,7 +193,7 @@ fn finish(
         ))?;
     } else {
         say(&publish::tables(&published))?;
-        say(&advice::text(&published.runs))?;
+        say(&advise::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
             scenarios.iter().map(|s| s.runs() as u64).sum::<u64>(),
@@ -293,7 +203,7 @@ fn finish(
             args.dir.path().join("report.html").display()
         ))?;
     }
-    verdict::print(&outcomes)
+    checks::print(&outcomes)
 }
 
 /// `run --shard`: runs one shard's jobs and writes its part file; checks wait for `merge`.
@@ -347,7 +257,7 @@ pub fn merge(args: cli::MergeArgs) -> Result<(), Failure> {
     )?;
     inputs.restore_paths(&mut scenarios);
     let run = shard::run_id(&scenarios, inputs.baseline.as_deref()).map_err(Failure::Io)?;
-    publish::check_baseline(&scenarios, inputs.baseline.as_deref()).map_err(invalid)?;
+    results::check_baseline(&scenarios, inputs.baseline.as_deref()).map_err(invalid)?;
     let (seconds, threads) = (merged.seconds, merged.threads);
     let aggregators = merged.aggregators(&scenarios, &run).map_err(invalid)?;
     let dir = open_out(&args.out)?;
@@ -431,7 +341,7 @@ pub fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
             args.common.out.join("report.html").display()
         ))?;
     }
-    verdict::print(&outcomes)
+    checks::print(&outcomes)
 }
 
 /// What stops two scenarios from being compared pair by pair: each `[simulation]` setting that

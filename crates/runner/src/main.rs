@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             serve::Failure::Io(message) => Failure::Io(message),
         }),
         Command::Solve(args) => carepath_runner::solve::solve(args),
-        Command::Advise(args) => carepath_runner::advice::advise(args),
+        Command::Advise(args) => carepath_runner::advise::advise(args),
         Command::Schema { markdown, output } => {
             if markdown {
                 say(&config::key_reference())

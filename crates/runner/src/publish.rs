@@ -5,16 +5,14 @@ use crate::charts::{self, Chart};
 use crate::config::{Check, LoadedScenario};
 use crate::exec::Timing;
 use crate::format;
-use crate::inputs;
 use crate::outdir::OutDir;
 use crate::output::{self, Manifest, ManifestScenario, Source};
 use crate::report;
-use crate::results::{Comparison, Methods, ScenarioRun};
+use crate::results::{results, Comparison, Methods, Results, ScenarioRun};
 use crate::uncertainty;
 use crate::verdict::Outcome;
 use crate::workbook;
-use carepath_engine::{compare, Metric, Period, Summary};
-use carepath_scenario::display_name;
+use carepath_engine::{Metric, Period, Summary};
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -50,39 +48,6 @@ const HEADLINE: [Metric; 6] = [
     Metric::Cost,
 ];
 
-/// The scenario the others are compared with: the one named, else `baseline`, else the first.
-fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Option<usize>, String> {
-    if let Some(name) = named {
-        return runs
-            .iter()
-            .position(|r| r.name == name || r.display_name() == name)
-            .map(Some)
-            .ok_or_else(|| format!("--baseline {name}: no scenario of that name was run"));
-    }
-    Ok(runs
-        .iter()
-        .position(|r| r.name == "baseline")
-        .or(if runs.is_empty() { None } else { Some(0) }))
-}
-
-/// Checks, before anything runs, that `--baseline` names a scenario of the run.
-pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Result<(), String> {
-    let Some(name) = named else { return Ok(()) };
-    let found = scenarios
-        .iter()
-        .any(|s| s.name == name || display_name(&s.name, s.sweep.as_ref()) == name);
-    if found {
-        return Ok(());
-    }
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let help = crate::config::suggest(name, names.iter().copied())
-        .map(|h| format!("\n  help: {h}"))
-        .unwrap_or_default();
-    Err(format!(
-        "--baseline {name}: no scenario of that name is in this run{help}"
-    ))
-}
-
 /// The summary chart: paired differences against the reference for the headline KPIs, a
 /// year.
 pub fn differences_chart(
@@ -93,7 +58,7 @@ pub fn differences_chart(
     if comparisons.is_empty() {
         return Ok(None);
     }
-    let panels = charts::SUMMARY_KPIS
+    let panels = carepath_engine::SUMMARY_KPIS
         .iter()
         .map(|&m| (m, m.label().to_string()))
         .collect();
@@ -101,7 +66,7 @@ pub fn differences_chart(
         .iter()
         .filter_map(|c| {
             let run = runs.iter().find(|r| r.name == c.scenario)?;
-            let cells = charts::SUMMARY_KPIS
+            let cells = carepath_engine::SUMMARY_KPIS
                 .iter()
                 .map(|&m| {
                     c.differences
@@ -160,105 +125,51 @@ pub fn publish(
     })
 }
 
-/// A run's results before anything is written: each scenario's, and each one's paired
-/// differences from the reference.
-pub struct Results {
-    pub runs: Vec<ScenarioRun>,
-    pub comparisons: Vec<Comparison>,
-    /// The scenario the others are compared with (an index into `runs`).
-    pub reference: Option<usize>,
-}
-
-impl Results {
-    /// `comparison.csv`.
-    pub fn comparison_csv(&self) -> Vec<u8> {
-        let rows: Vec<(&str, &str, &[_])> = self
-            .comparisons
-            .iter()
-            .map(|c| {
-                (
-                    c.baseline.as_str(),
-                    c.scenario.as_str(),
-                    c.differences.as_slice(),
-                )
-            })
-            .collect();
-        output::comparison_csv(&rows)
-    }
-
-    /// `summary.csv`: every scenario's KPIs.
-    pub fn summary_csv(&self) -> Vec<u8> {
-        let rows: Vec<Vec<u8>> = (self.runs.par_iter())
-            .map(|r| output::summary_rows(&r.summary))
-            .collect();
-        output::summary_csv(rows.iter().map(Vec::as_slice))
-    }
-
-    /// `<scenario>/summary.json`.
-    pub fn summary_json(run: &ScenarioRun) -> Vec<u8> {
-        output::summary_json(&run.summary, &run.description, &crate::advice::json(run))
-    }
-
-    /// `uncertainty.csv` and `sensitivity.csv`, with parameter draws.
-    pub fn uncertainty_csvs(&self) -> Option<(Vec<u8>, Vec<u8>)> {
-        self.runs.iter().any(|r| r.uncertainty.is_some()).then(|| {
+/// `comparison.csv`.
+pub fn comparison_csv(results: &Results) -> Vec<u8> {
+    let rows: Vec<(&str, &str, &[_])> = results
+        .comparisons
+        .iter()
+        .map(|c| {
             (
-                uncertainty::uncertainty_csv(&self.runs),
-                uncertainty::sensitivity_csv(&self.runs),
+                c.baseline.as_str(),
+                c.scenario.as_str(),
+                c.differences.as_slice(),
             )
         })
-    }
+        .collect();
+    output::comparison_csv(&rows)
 }
 
-/// Each scenario's results with its warm-up advice, and the comparisons with the reference.
-pub fn results(
-    scenarios: &[LoadedScenario],
-    summaries: Vec<Summary>,
-    baseline: Option<&str>,
-    cli_checks: &[Check],
-    warmups: Vec<Option<crate::advice::Warmup>>,
-) -> Result<Results, String> {
-    let mut runs: Vec<ScenarioRun> = scenarios
-        .iter()
-        .zip(summaries)
-        .zip(warmups.into_iter().chain(std::iter::repeat(None)))
-        .map(|((s, summary), warmup)| ScenarioRun {
-            name: s.name.clone(),
-            description: s.scenario.description.clone(),
-            sweep: s.sweep.clone(),
-            roadmap: s.scenario.roadmap.clone(),
-            checks: s.checks.iter().chain(cli_checks).cloned().collect(),
-            inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
-            summary,
-            uncertainty: None,
-            warmup,
-        })
+/// `summary.csv`: every scenario's KPIs.
+pub fn summary_csv(results: &Results) -> Vec<u8> {
+    let rows: Vec<Vec<u8>> = (results.runs.par_iter())
+        .map(|r| output::summary_rows(&r.summary))
         .collect();
-    let base = baseline_index(&runs, baseline)?;
-    uncertainty::attach(&mut runs, scenarios, base);
-    // Paired comparisons with the reference, each on its own thread, kept in scenario order.
-    let comparisons: Vec<Comparison> = match base {
-        Some(b) => runs
-            .par_iter()
-            .enumerate()
-            .filter(|&(i, r)| {
-                i != b
-                    && r.summary.seed == runs[b].summary.seed
-                    && r.summary.replications == runs[b].summary.replications
-            })
-            .map(|(_, r)| Comparison {
-                baseline: runs[b].name.clone(),
-                scenario: r.name.clone(),
-                differences: compare(&runs[b].summary, &r.summary),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok(Results {
-        runs,
-        comparisons,
-        reference: base,
-    })
+    output::summary_csv(rows.iter().map(Vec::as_slice))
+}
+
+/// `<scenario>/summary.json`.
+pub fn summary_json(run: &ScenarioRun) -> Vec<u8> {
+    output::summary_json(
+        &run.summary,
+        &run.description,
+        &carepath_experiment::advice::json(run),
+    )
+}
+
+/// `uncertainty.csv` and `sensitivity.csv`, with parameter draws.
+pub fn uncertainty_csvs(results: &Results) -> Option<(Vec<u8>, Vec<u8>)> {
+    results
+        .runs
+        .iter()
+        .any(|r| r.uncertainty.is_some())
+        .then(|| {
+            (
+                uncertainty::uncertainty_csv(&results.runs),
+                uncertainty::sensitivity_csv(&results.runs),
+            )
+        })
 }
 
 /// Renders every output of `results` and commits them to `dir` together, with `files`
@@ -293,7 +204,7 @@ pub fn write(
         scenario_charts.extend(f.charts.map(|c| (i, c)));
         tornado_charts.extend(f.tornado.map(|c| (i, c)));
     }
-    if let Some((uncertainty, sensitivity)) = results.uncertainty_csvs() {
+    if let Some((uncertainty, sensitivity)) = uncertainty_csvs(results) {
         put("uncertainty.csv".into(), &uncertainty)?;
         put("sensitivity.csv".into(), &sensitivity)?;
     }
@@ -309,7 +220,7 @@ pub fn write(
     staging
         .write_parts("summary.csv", std::iter::once(header).chain(batches))
         .map_err(write_err)?;
-    put("comparison.csv".into(), &results.comparison_csv())?;
+    put("comparison.csv".into(), &comparison_csv(results))?;
     let summary_chart = match base {
         Some(b) => differences_chart(runs, &runs[b], comparisons)?,
         None => None,
@@ -374,7 +285,7 @@ fn write_scenario(
         format!("{dir}/summary.csv"),
         &output::summary_csv([&rows[..]]),
     )?;
-    put(format!("{dir}/summary.json"), &Results::summary_json(run))?;
+    put(format!("{dir}/summary.json"), &summary_json(run))?;
     put(format!("{dir}/daily.csv"), &output::daily_csv(&run.summary))?;
     put(
         format!("{dir}/occupancy.csv"),

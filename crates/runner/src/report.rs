@@ -7,9 +7,10 @@
 //! on the machine or the clock, so the same run gives the same bytes.
 
 use crate::advice;
-use crate::charts::{self, Chart, SUMMARY_KPIS};
+use crate::charts::{self, Chart};
 use crate::format::{self, interval, per_year, shown, signed, unit_words, value};
 use crate::results::{Comparison, Methods, ScenarioRun};
+use carepath_engine::SUMMARY_KPIS;
 use carepath_engine::{Difference, Direction, Metric, Period, PoolKind, Summary};
 use std::collections::BTreeSet;
 use std::fmt::Write;

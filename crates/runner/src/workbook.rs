@@ -11,9 +11,10 @@
 //! The workbook is byte-identical for the same results: its creation date is fixed (the run
 //! time is in `manifest.json`).
 
-use crate::charts::{verdict, SUMMARY_KPIS};
+use crate::charts::verdict;
 use crate::format::{per_year, shown, unit_words};
 use crate::results::{Comparison, ScenarioRun};
+use carepath_engine::SUMMARY_KPIS;
 use carepath_engine::{Direction, Metric, Period, Summary};
 use rust_xlsxwriter::{
     Chart, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType, ChartFormat, ChartRange,

@@ -2,14 +2,6 @@
 
 use super::*;
 
-/// The headline KPIs of the summary, in order.
-pub const SUMMARY_KPIS: [Metric; 4] = [
-    Metric::OapPlacements,
-    Metric::OapBedDays,
-    Metric::AdmissionsAvoided,
-    Metric::Cost,
-];
-
 /// The summary chart: each scenario's paired difference from the reference for a few
 /// headline KPIs, a dot and its 95 % CI, coloured better or worse by the KPI's direction.
 pub struct Differences {

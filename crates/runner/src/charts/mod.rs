@@ -27,15 +27,16 @@ mod levels;
 mod sweep;
 mod tornado;
 
+use carepath_engine::SUMMARY_KPIS;
 pub use cost::cost_label;
 use cost::*;
-pub use differences::{differences_chart, key_label, verdict, Differences, SUMMARY_KPIS};
+pub use differences::{differences_chart, key_label, verdict, Differences};
 use draw::*;
 pub use fan::Marker;
 use fan::*;
 use levels::*;
 use sweep::*;
-pub use sweep::{date_tick, solve_chart, sweep_charts, SolveChart};
+pub use sweep::{solve_chart, sweep_charts};
 pub use tornado::tornado_charts;
 
 /// One chart in both formats.

@@ -1,7 +1,8 @@
 //! Sweeps: a KPI against one swept parameter, or a heatmap over two.
 
 use super::*;
-use crate::config::SweepValue;
+use carepath_experiment::solve::SolvePlot;
+use carepath_scenario::SweepValue;
 
 /// A point of a sweep line: parameter value, mean, CI low, CI high.
 pub(super) type LinePoint = (f64, f64, f64, f64);
@@ -503,37 +504,26 @@ pub fn date_tick(v: f64) -> String {
         .map_or_else(|| number_exact(v), |d| d.format("%b %Y").to_string())
 }
 
-/// What `carepath solve` draws: the KPI at each value tried, the target and the answer.
-pub struct SolveChart {
-    pub title: String,
-    pub x_desc: String,
-    pub y_desc: String,
-    pub metric: Metric,
-    /// (value, mean, 95 % CI low, high), in any order.
-    pub points: Vec<LinePoint>,
-    /// The target and its label.
-    pub target: Option<(f64, String)>,
-    /// The answer: (value, mean, label).
-    pub answer: (f64, f64, String),
-    /// A tick label for a value (a date's day number as a month, say).
-    pub x_label: fn(f64) -> String,
-}
-
 /// The KPI against the varied value with the target line and the answer marked.
-pub fn solve_chart(c: SolveChart) -> Result<Chart, String> {
-    let mut points = c.points;
+pub fn solve_chart(c: &SolvePlot) -> Result<Chart, String> {
+    let x_label: fn(f64) -> String = if c.dates {
+        date_tick
+    } else {
+        |v| format!("{v}")
+    };
+    let mut points = c.points.clone();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));
     let plot = SweepLines {
         title: c.title.clone(),
-        x_desc: c.x_desc,
-        y_desc: c.y_desc,
+        x_desc: c.x_desc.clone(),
+        y_desc: c.y_desc.clone(),
         metric: c.metric,
         lines: vec![(String::new(), points)],
-        targets: c.target.into_iter().collect(),
-        marks: vec![c.answer],
-        x_label: c.x_label,
+        targets: c.target.iter().cloned().collect(),
+        marks: vec![c.answer.clone()],
+        x_label,
     };
-    render("solve".into(), c.title, &plot)
+    render("solve".into(), c.title.clone(), &plot)
 }
 
 /// `places` for `services.home_treatment.places`.

@@ -17,15 +17,12 @@
 //! `5` replications (5 n / 100 beyond 100). When the run's replications never meet it, the
 //! estimate is n = ⌈(t(0.975; N − 1) · s / (0.05 · |mean|))²⌉ from the N it has.
 
-use crate::charts::SUMMARY_KPIS;
-use crate::config::LoadedScenario;
 use crate::exec;
-use crate::format;
 use crate::results::ScenarioRun;
-use carepath_engine::{Measure, Metric, Period, PoolKind, Summary};
+use carepath_engine::{Measure, Metric, Period, PoolKind, Summary, SUMMARY_KPIS};
+use carepath_scenario::LoadedScenario;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
-use std::fmt::Write as _;
 
 /// Replications of the warm-up pilot (fewer when the run has fewer).
 pub const PILOT_REPLICATIONS: u32 = 10;
@@ -264,85 +261,11 @@ pub fn json(run: &ScenarioRun) -> AdviceJson {
     advice_json(&run.summary, run.warmup.as_ref())
 }
 
-fn advice_json(summary: &Summary, warmup: Option<&Warmup>) -> AdviceJson {
+pub fn advice_json(summary: &Summary, warmup: Option<&Warmup>) -> AdviceJson {
     AdviceJson {
         warmup: warmup.cloned(),
         replications: summary.replications,
         precision: precision(summary).into_iter().map(|(_, p)| p).collect(),
-    }
-}
-
-/// A line per scenario for the terminal, a warning where the run is too short.
-pub fn text(runs: &[ScenarioRun]) -> String {
-    runs.iter()
-        .map(|r| line(&r.display_name(), &r.summary, r.warmup.as_ref()))
-        .collect()
-}
-
-fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
-    {
-        let mut line = format!("Is {name} long enough? ");
-        let mut warn = false;
-        if let Some(w) = warmup {
-            if let Some(p) = w.recommended() {
-                let _ = write!(
-                    line,
-                    "warm-up {} days, MSER-5 suggests {} ({}); ",
-                    w.used_days, p.days, p.label
-                );
-                warn |= w.too_short();
-            }
-        }
-        let precision = precision(summary);
-        let most = precision
-            .iter()
-            .filter_map(|(m, p)| Some((m, p.needed?)))
-            .max_by_key(|(_, n)| n.replications);
-        if let Some((m, n)) = most {
-            let _ = write!(
-                line,
-                "{} replications, ±5 % needs {}{} ({})",
-                summary.replications,
-                if n.reached { "" } else { "about " },
-                format::number(f64::from(n.replications)),
-                m.label()
-            );
-            warn |= n.replications > summary.replications;
-        }
-        if warn {
-            line = format!("warning: {line}");
-        }
-        format!("{}\n", line.trim_end_matches("; "))
-    }
-}
-
-/// `carepath advise`: runs the scenarios and their warm-up pilots and prints only the advice.
-pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
-    use crate::Failure;
-    let opts = crate::load_options(&args.common, Vec::new());
-    let scenarios = crate::config::load(&args.files, &opts)
-        .map_err(|e| Failure::Invalid(crate::Invalid::Files(e)))?;
-    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(crate::stopped)?;
-    let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
-    if args.common.json {
-        let all: Vec<serde_json::Value> = scenarios
-            .iter()
-            .zip(&summaries)
-            .zip(&warmups)
-            .map(|((s, summary), w)| {
-                serde_json::json!({ "scenario": s.name, "advice": advice_json(summary, w.as_ref()) })
-            })
-            .collect();
-        let text = serde_json::to_string_pretty(&all).unwrap_or_default();
-        crate::say(&format!("{text}\n"))
-    } else {
-        let text: String = scenarios
-            .iter()
-            .zip(&summaries)
-            .zip(&warmups)
-            .map(|((s, summary), w)| line(&s.name, summary, w.as_ref()))
-            .collect();
-        crate::say(&text)
     }
 }
 

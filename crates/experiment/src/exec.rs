@@ -9,9 +9,9 @@
 //! through a single thread: the only serial work is merging a few partials per scenario.
 //! A replication is dropped as soon as it is folded in.
 
-use crate::config::{ConfigError, LoadedScenario};
 use crate::shard::Shard;
 use carepath_engine::{Aggregator, Model, Overload, Summary};
+use carepath_scenario::{ConfigError, LoadedScenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::io::IsTerminal;

@@ -1,8 +1,7 @@
 //! Checks for CI: `[[check]]` tables and `--check` arguments, tested against KPI means.
 
-use crate::config::{Check, ConfigError, LoadedScenario};
 use crate::results::ScenarioRun;
-use crate::Failure;
+use carepath_scenario::{Check, ConfigError, LoadedScenario};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -25,7 +24,7 @@ pub fn unknown_kpis(scenarios: &[LoadedScenario], cli: &[Check]) -> Vec<ConfigEr
     let mut errors = Vec::new();
     for s in scenarios {
         for c in cli {
-            if let Some(help) = crate::config::missing_kpi(c, &s.model) {
+            if let Some(help) = carepath_scenario::missing_kpi(c, &s.model) {
                 errors.push(ConfigError {
                     file: PathBuf::new(),
                     line: None,
@@ -59,26 +58,4 @@ pub fn evaluate(scenarios: &[LoadedScenario], runs: &[ScenarioRun], cli: &[Check
         }
     }
     outcomes
-}
-
-/// Reports failed checks on stderr; `Err` when any failed.
-pub fn print(outcomes: &[Outcome]) -> Result<(), Failure> {
-    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed).collect();
-    for o in &failed {
-        let figure = match (o.mean, o.ci_low, o.ci_high) {
-            (Some(m), Some(lo), Some(hi)) => format!("{m:.4} (95% CI {lo:.4} to {hi:.4})"),
-            (Some(m), _, _) => format!("{m:.4}"),
-            _ => "no value".to_string(),
-        };
-        eprintln!("check failed: {}: {} — got {figure}", o.scenario, o.check);
-    }
-    if failed.is_empty() {
-        if !outcomes.is_empty() {
-            eprintln!("all {} checks passed", outcomes.len());
-        }
-        Ok(())
-    } else {
-        eprintln!("{} of {} checks failed", failed.len(), outcomes.len());
-        Err(Failure::Checks)
-    }
 }

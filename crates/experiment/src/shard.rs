@@ -8,8 +8,8 @@
 //! [`AggregateState`] per scenario. KPI values are stored as raw `f64`, so nothing is rounded:
 //! the merged outputs are byte-identical to a run on one machine.
 
-use crate::config::{LoadOptions, LoadedScenario};
 use carepath_engine::{AggregateState, Aggregator};
+use carepath_scenario::{LoadOptions, LoadedScenario};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

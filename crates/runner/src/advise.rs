@@ -1,0 +1,83 @@
+//! "Is this run long enough?" in the terminal: a line per scenario after a run, and the
+//! `advise` command, which prints only that.
+
+use crate::format;
+use carepath_engine::Summary;
+use carepath_experiment::advice::{advice_json, precision, warmups, Warmup};
+use carepath_experiment::exec;
+use carepath_experiment::results::ScenarioRun;
+use std::fmt::Write as _;
+
+/// A line per scenario for the terminal, a warning where the run is too short.
+pub fn text(runs: &[ScenarioRun]) -> String {
+    runs.iter()
+        .map(|r| line(&r.display_name(), &r.summary, r.warmup.as_ref()))
+        .collect()
+}
+
+fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
+    {
+        let mut line = format!("Is {name} long enough? ");
+        let mut warn = false;
+        if let Some(w) = warmup {
+            if let Some(p) = w.recommended() {
+                let _ = write!(
+                    line,
+                    "warm-up {} days, MSER-5 suggests {} ({}); ",
+                    w.used_days, p.days, p.label
+                );
+                warn |= w.too_short();
+            }
+        }
+        let precision = precision(summary);
+        let most = precision
+            .iter()
+            .filter_map(|(m, p)| Some((m, p.needed?)))
+            .max_by_key(|(_, n)| n.replications);
+        if let Some((m, n)) = most {
+            let _ = write!(
+                line,
+                "{} replications, ±5 % needs {}{} ({})",
+                summary.replications,
+                if n.reached { "" } else { "about " },
+                format::number(f64::from(n.replications)),
+                m.label()
+            );
+            warn |= n.replications > summary.replications;
+        }
+        if warn {
+            line = format!("warning: {line}");
+        }
+        format!("{}\n", line.trim_end_matches("; "))
+    }
+}
+
+/// `carepath advise`: runs the scenarios and their warm-up pilots and prints only the advice.
+pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
+    use crate::Failure;
+    let opts = crate::load_options(&args.common, Vec::new());
+    let scenarios = crate::config::load(&args.files, &opts)
+        .map_err(|e| Failure::Invalid(crate::Invalid::Files(e)))?;
+    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(crate::stopped)?;
+    let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
+    if args.common.json {
+        let all: Vec<serde_json::Value> = scenarios
+            .iter()
+            .zip(&summaries)
+            .zip(&warmups)
+            .map(|((s, summary), w)| {
+                serde_json::json!({ "scenario": s.name, "advice": advice_json(summary, w.as_ref()) })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&all).unwrap_or_default();
+        crate::say(&format!("{text}\n"))
+    } else {
+        let text: String = scenarios
+            .iter()
+            .zip(&summaries)
+            .zip(&warmups)
+            .map(|((s, summary), w)| line(&s.name, summary, w.as_ref()))
+            .collect();
+        crate::say(&text)
+    }
+}

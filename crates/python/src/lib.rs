@@ -298,7 +298,7 @@ fn solve(
                 checks: solved.checks,
                 results,
                 timing: a.timing,
-                files: carepath_runner::solve::files(&solved.csv, &a.plot)
+                files: publish::solve_files(&solved.csv, &a.plot)
                     .map_err(|m| inputs.error(Failure::Io(m)))?,
                 _inputs: inputs,
             };

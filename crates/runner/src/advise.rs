@@ -1,11 +1,11 @@
 //! "Is this run long enough?" in the terminal: a line per scenario after a run, and the
 //! `advise` command, which prints only that.
 
-use crate::format;
 use carepath_engine::Summary;
 use carepath_experiment::advice::{advice_json, precision, warmups, Warmup};
 use carepath_experiment::exec;
 use carepath_experiment::results::ScenarioRun;
+use carepath_report::format;
 use std::fmt::Write as _;
 
 /// A line per scenario for the terminal, a warning where the run is too short.

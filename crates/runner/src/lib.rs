@@ -7,21 +7,14 @@
 //! parses the command line and turns a [`Failure`] into an exit code.
 
 pub mod advise;
-mod charts;
 mod checks;
 pub mod cli;
 pub use carepath_scenario as config;
-mod events;
-mod format;
-use carepath_scenario::inputs;
-pub mod outdir;
-pub mod output;
-pub mod publish;
-mod report;
 pub mod serve;
 pub mod solve;
-mod uncertainty;
-mod workbook;
+mod tables;
+
+pub use carepath_report::{events, format, outdir, output, publish};
 
 pub use carepath_experiment::{
     advice, exec, interrupt, load_checked, results, shard, stopped, verdict, Failure, Invalid,
@@ -192,7 +185,7 @@ fn finish(
             publish::json_summary(&published, &outcomes)
         ))?;
     } else {
-        say(&publish::tables(&published))?;
+        say(&tables::tables(&published))?;
         say(&advise::text(&published.runs))?;
         say(&format!(
             "{} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
@@ -334,7 +327,7 @@ pub fn compare(args: cli::CompareArgs) -> Result<(), Failure> {
             publish::json_summary(&published, &outcomes)
         ))?;
     } else {
-        say(&publish::differences(&published))?;
+        say(&tables::differences(&published))?;
         say(&format!(
             "wrote {} and {}\n",
             args.common.out.join("comparison.csv").display(),

@@ -1,9 +1,8 @@
 //! `carepath solve`: the search (`carepath_experiment::solve`) published with its chart.
 
-use crate::charts;
 use crate::cli::SolveArgs;
 use crate::{publish, say, verdict, Failure};
-use carepath_experiment::solve::{search, SolvePlot, SolveRequest};
+use carepath_experiment::solve::{search, SolveRequest};
 use std::fmt::Write as _;
 
 /// The request `solve`'s arguments make.
@@ -23,17 +22,6 @@ pub fn request(args: &SolveArgs) -> SolveRequest {
     }
 }
 
-/// The search's table and chart, published with the chosen point's outputs in the same
-/// atomic step.
-pub fn files(csv: &[u8], plot: &SolvePlot) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let chart = charts::solve_chart(plot)?;
-    Ok(vec![
-        ("solve/solve.csv".to_string(), csv.to_vec()),
-        ("solve/solve.svg".to_string(), chart.svg.into_bytes()),
-        ("solve/solve.png".to_string(), chart.png),
-    ])
-}
-
 /// Checks the arguments, runs the search and publishes the answer.
 pub fn solve(args: SolveArgs) -> Result<(), Failure> {
     let solved = search(&request(&args))?;
@@ -51,7 +39,7 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         &answer.timing,
         &dir,
         publish::Extras {
-            files: &files(&solved.csv, &answer.plot).map_err(Failure::Io)?,
+            files: &publish::solve_files(&solved.csv, &answer.plot).map_err(Failure::Io)?,
             ..Default::default()
         },
     )

@@ -51,6 +51,7 @@ fn spawn(out: &Path, seed: u64, reps: u32) -> Child {
         .unwrap()
 }
 
+#[path = "../../report/tests/common/mod.rs"]
 mod common;
 
 type Shown = BTreeMap<PathBuf, Vec<u8>>;

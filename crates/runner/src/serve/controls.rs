@@ -1,10 +1,10 @@
 //! The key inputs of a scenario that the workshop page offers as controls: beds per ward,
 //! places per service, referrals a year, their growth, and each roadmap change's date and
 //! capacity. Values come from the scenario as loaded (its `extends` chain merged); units and
-//! the source each value's file cites come from [`inputs`](crate::inputs).
+//! the source each value's file cites come from [`inputs`](carepath_scenario::inputs).
 
 use crate::config::LoadedScenario;
-use crate::inputs::{self, Input};
+use carepath_scenario::inputs::{self, Input};
 use serde::Serialize;
 
 /// One control: a key the page may change with `--set`, its value as the file states it.

@@ -22,13 +22,13 @@ mod workshop;
 
 use crate::cli::ServeArgs;
 use crate::config::{self, ConfigError, LoadOptions};
-use crate::publish;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use carepath_report::publish;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -440,9 +440,9 @@ fn export_run(
     let (summaries, timing) = w.run_all(&scenarios).map_err(fail)?;
     let reference = scenarios[0].name.clone();
     // One export at a time per folder (and none while a `carepath run` writes there).
-    let dir = crate::outdir::OutDir::open(&w.out).map_err(|e| match e {
-        crate::outdir::OpenError::Refused(m) => error(StatusCode::CONFLICT, "", m),
-        crate::outdir::OpenError::Io(m) => fail(m),
+    let dir = carepath_report::outdir::OutDir::open(&w.out).map_err(|e| match e {
+        carepath_report::outdir::OpenError::Refused(m) => error(StatusCode::CONFLICT, "", m),
+        carepath_report::outdir::OpenError::Io(m) => fail(m),
     })?;
     let published = publish::publish(
         &scenarios,

@@ -4,12 +4,12 @@
 
 use super::controls::{Control, Kind};
 use super::workshop::{comparisons, Outcome, Workshop};
-use crate::format::{self, shown};
-use crate::publish;
-use crate::report::{self, Report};
 use crate::results::Methods;
 use carepath_engine::Period;
 use carepath_engine::SUMMARY_KPIS;
+use carepath_report::format::{self, shown};
+use carepath_report::publish;
+use carepath_report::report::{self, Report};
 use std::fmt::Write;
 
 const SCRIPT: &str = include_str!("assets/page.js");

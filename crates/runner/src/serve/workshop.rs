@@ -5,9 +5,9 @@
 use super::controls::{self, Control};
 use crate::config::{self, ConfigError, LoadOptions, LoadedScenario};
 use crate::exec;
-use crate::inputs;
 use crate::results::{Comparison, ScenarioRun};
 use carepath_engine::{compare, Summary};
+use carepath_scenario::inputs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

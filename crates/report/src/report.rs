@@ -6,12 +6,12 @@
 //! occupancy (per-ward charts collapsed), precision, assumptions and sources, methods. Nothing in it depends
 //! on the machine or the clock, so the same run gives the same bytes.
 
-use crate::advice;
 use crate::charts::{self, Chart};
 use crate::format::{self, interval, per_year, shown, signed, unit_words, value};
-use crate::results::{Comparison, Methods, ScenarioRun};
 use carepath_engine::SUMMARY_KPIS;
 use carepath_engine::{Difference, Direction, Metric, Period, PoolKind, Summary};
+use carepath_experiment::advice;
+use carepath_experiment::results::{Comparison, Methods, ScenarioRun};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -474,7 +474,7 @@ fn overall(c: &Comparison, m: Metric) -> Option<&Difference> {
 }
 
 /// The target as words: "Out-of-area placements in 2026/27: at most 15".
-fn target_words(c: &crate::config::Check, s: &Summary) -> String {
+fn target_words(c: &carepath_scenario::Check, s: &Summary) -> String {
     let mut t = c.metric.label().to_string();
     if !c.subject.is_empty() {
         let label = s

@@ -14,7 +14,7 @@
 //! stops at once; the system releases the lock when its owner dies, and the next run removes
 //! whatever a dead run left behind (its unfinished folder, half-made links).
 
-use crate::interrupt;
+use carepath_experiment::interrupt;
 use fs4::fs_std::FileExt;
 use std::ffi::OsString;
 use std::fs::{self, File};

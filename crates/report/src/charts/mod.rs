@@ -8,10 +8,10 @@
 //! the Okabe–Ito colour-blind-safe palette.
 
 use crate::format::{self, money, number};
-use crate::results::ScenarioRun;
 use carepath_engine::{
     DailySeries, Direction, Measure, Metric, OccupancyDistribution, Period, PoolKind, Summary,
 };
+use carepath_experiment::results::ScenarioRun;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -97,11 +97,15 @@ pub struct SummaryJson<'a> {
     periods: &'a [PeriodInfo],
     kpis: &'a [Kpi],
     /// Is this run long enough? (see `advice`).
-    advice: &'a crate::advice::AdviceJson,
+    advice: &'a carepath_experiment::advice::AdviceJson,
 }
 
 /// One scenario's KPIs as JSON (NaN, where a KPI is undefined, becomes `null`).
-pub fn summary_json(s: &Summary, description: &str, advice: &crate::advice::AdviceJson) -> Vec<u8> {
+pub fn summary_json(
+    s: &Summary,
+    description: &str,
+    advice: &carepath_experiment::advice::AdviceJson,
+) -> Vec<u8> {
     let json = SummaryJson {
         schema_version: SCHEMA_VERSION,
         scenario: &s.scenario,

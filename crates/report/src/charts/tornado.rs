@@ -1,7 +1,7 @@
 //! Tornado charts: which uncertain inputs drive a KPI, from the parameter draws.
 
 use super::*;
-use crate::results::Uncertainty;
+use carepath_experiment::results::Uncertainty;
 
 /// One KPI's tornado: per input (largest share first), the KPI's mean over the draws in the
 /// input's lowest and highest group, around the mean over all draws.

@@ -1,6 +1,6 @@
 use super::*;
-use crate::config::Check;
 use carepath_engine::{compare, examples, run};
+use carepath_scenario::Check;
 use carepath_scenario::SweepPoint;
 
 fn roadmap_run(name: &str, places: u32) -> ScenarioRun {
@@ -52,7 +52,7 @@ fn sweep(grid: bool) -> Vec<ScenarioRun> {
             .chain((!grid).then_some(None))
         {
             let mut r = roadmap_run(&format!("p{places}"), places);
-            let number = crate::config::SweepValue::Number;
+            let number = carepath_scenario::SweepValue::Number;
             let mut params = vec![(
                 "services.home_treatment.places".to_string(),
                 number(places as f64),
@@ -153,7 +153,7 @@ fn with_draws(mut r: ScenarioRun) -> ScenarioRun {
         })
         .collect();
     r.summary = uncertainty::run(&s.validate().unwrap(), &models, 2).unwrap();
-    r.uncertainty = Some(crate::results::Uncertainty {
+    r.uncertainty = Some(carepath_experiment::results::Uncertainty {
         draws: 12,
         replications: 2,
         inputs: design.inputs.clone(),

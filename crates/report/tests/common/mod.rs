@@ -1,5 +1,5 @@
-//! What an output folder shows a reader, shared by the tests of publishing (the binary's unit
-//! tests include this file too).
+//! What an output folder shows a reader, shared by the tests of publishing: the output
+//! folder's unit tests and the command's integration tests include this file.
 
 use std::collections::BTreeMap;
 use std::fs;

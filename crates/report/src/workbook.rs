@@ -13,9 +13,9 @@
 
 use crate::charts::verdict;
 use crate::format::{per_year, shown, unit_words};
-use crate::results::{Comparison, ScenarioRun};
 use carepath_engine::SUMMARY_KPIS;
 use carepath_engine::{Direction, Metric, Period, Summary};
+use carepath_experiment::results::{Comparison, ScenarioRun};
 use rust_xlsxwriter::{
     Chart, ChartAxisLabelPosition, ChartErrorBars, ChartErrorBarsType, ChartFormat, ChartRange,
     ChartSolidFill, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign,

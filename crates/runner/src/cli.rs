@@ -169,6 +169,22 @@ pub struct ServeArgs {
     pub out: PathBuf,
 }
 
+impl ServeArgs {
+    /// The request these arguments make.
+    pub fn request(self) -> carepath_serve::ServeRequest {
+        carepath_serve::ServeRequest {
+            files: self.files,
+            port: self.port,
+            host: self.host,
+            open: self.open,
+            reps: self.reps,
+            baseline: self.baseline,
+            threads: self.threads,
+            out: self.out,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SolveArgs {
     /// The scenario file.

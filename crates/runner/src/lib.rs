@@ -10,7 +10,6 @@ pub mod advise;
 mod checks;
 pub mod cli;
 pub use carepath_scenario as config;
-pub mod serve;
 pub mod solve;
 mod tables;
 

@@ -4,7 +4,8 @@
 //! [`Failure`] into a message and an exit code.
 
 use carepath_runner::cli::{Cli, Command};
-use carepath_runner::{config, interrupt, publish, say, serve, Failure, Invalid};
+use carepath_runner::{config, interrupt, publish, say, Failure, Invalid};
+use carepath_serve as serve;
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => carepath_runner::validate(&files),
         Command::Compare(args) => carepath_runner::compare(args),
         Command::Merge(args) => carepath_runner::merge(args),
-        Command::Serve(args) => serve::serve(args).map_err(|e| match e {
+        Command::Serve(args) => serve::serve(args.request()).map_err(|e| match e {
             serve::Failure::Invalid(errors) => Failure::Invalid(Invalid::Files(errors)),
             serve::Failure::Io(message) => Failure::Io(message),
         }),

@@ -1,4 +1,4 @@
-//! `carepath serve`: the workshop page. It lists the scenarios; for the one chosen it shows
+//! carepath-serve: `carepath serve`, the workshop page. It lists the scenarios; for the one chosen it shows
 //! the key inputs as controls, each with its unit and the source its file cites, and after
 //! each change re-runs that scenario against the reference with the same seeds and redraws
 //! the report's first screen beside the file's own values.
@@ -20,8 +20,6 @@ mod page;
 mod save;
 mod workshop;
 
-use crate::cli::ServeArgs;
-use crate::config::{self, ConfigError, LoadOptions};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::StatusCode;
@@ -29,9 +27,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use carepath_report::publish;
+use carepath_scenario::{self as config, ConfigError, LoadOptions};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use workshop::{Refused, Workshop};
@@ -44,8 +45,28 @@ pub enum Failure {
     Io(String),
 }
 
+/// What `serve` is asked: the scenarios, where to listen, and how each re-run is made.
+#[derive(Debug, Clone)]
+pub struct ServeRequest {
+    /// Scenario files or directories of them.
+    pub files: Vec<PathBuf>,
+    /// Port to listen on (0: any free port; the address is printed).
+    pub port: u16,
+    /// Address to listen on; anything but loopback is warned about.
+    pub host: IpAddr,
+    /// Open the page in the default browser.
+    pub open: bool,
+    /// Replications per re-run (default: as many as take about half a second here).
+    pub reps: Option<u32>,
+    /// The scenario the others are compared against.
+    pub baseline: Option<String>,
+    pub threads: Option<usize>,
+    /// Where "export report" writes the outputs.
+    pub out: PathBuf,
+}
+
 /// Loads the scenarios, then serves the page until interrupted.
-pub fn serve(args: ServeArgs) -> Result<(), Failure> {
+pub fn serve(args: ServeRequest) -> Result<(), Failure> {
     let workshop = Workshop::open(
         &args.files,
         args.baseline.as_deref(),

@@ -3,8 +3,8 @@
 //! capacity. Values come from the scenario as loaded (its `extends` chain merged); units and
 //! the source each value's file cites come from [`inputs`](carepath_scenario::inputs).
 
-use crate::config::LoadedScenario;
 use carepath_scenario::inputs::{self, Input};
+use carepath_scenario::LoadedScenario;
 use serde::Serialize;
 
 /// One control: a key the page may change with `--set`, its value as the file states it.
@@ -165,7 +165,7 @@ pub fn controls(s: &LoadedScenario) -> Vec<Control> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{load, LoadOptions};
+    use carepath_scenario::{load, LoadOptions};
     use std::path::Path;
 
     fn scenario(file: &str) -> LoadedScenario {

@@ -2,9 +2,9 @@
 //! good requests, broken JSON, wrong shapes, out-of-range values and unknown keys.
 
 use super::*;
-use crate::exec;
 use axum::body::Body;
 use axum::http::{header, Request};
+use carepath_experiment::exec;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;

@@ -3,11 +3,11 @@
 //! re-run, which cancels the one before.
 
 use super::controls::{self, Control};
-use crate::config::{self, ConfigError, LoadOptions, LoadedScenario};
-use crate::exec;
-use crate::results::{Comparison, ScenarioRun};
 use carepath_engine::{compare, Summary};
+use carepath_experiment::exec;
+use carepath_experiment::results::{Comparison, ScenarioRun};
 use carepath_scenario::inputs;
+use carepath_scenario::{self as config, ConfigError, LoadOptions, LoadedScenario};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

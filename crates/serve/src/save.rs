@@ -2,7 +2,7 @@
 //! changes, each with the value it replaces, so the file reads as the workshop's decision.
 
 use super::controls::Control;
-use crate::config::LoadedScenario;
+use carepath_scenario::LoadedScenario;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -4,9 +4,9 @@
 
 use super::controls::{Control, Kind};
 use super::workshop::{comparisons, Outcome, Workshop};
-use crate::results::Methods;
 use carepath_engine::Period;
 use carepath_engine::SUMMARY_KPIS;
+use carepath_experiment::results::Methods;
 use carepath_report::format::{self, shown};
 use carepath_report::publish;
 use carepath_report::report::{self, Report};

@@ -7,9 +7,10 @@
 //! parsing and exit codes are the command's.
 
 pub mod advice;
+mod error;
 pub mod exec;
-mod failure;
 pub mod interrupt;
+mod request;
 pub mod results;
 pub mod shard;
 pub mod solve;
@@ -17,7 +18,9 @@ pub mod trace;
 pub mod uncertainty;
 pub mod verdict;
 
-pub use failure::{stopped, Failure, Invalid};
+pub use error::{Error, Invalid};
+pub use request::{Experiment, Run, RunRequest};
+pub use solve::SolveRequest;
 
 use carepath_scenario::{Check, ConfigError, LoadOptions, LoadedScenario};
 use std::path::PathBuf;

@@ -10,7 +10,7 @@
 //! at the stated level still straddles the threshold of the rule, so replications are spent
 //! only where the answer is undecided.
 
-use crate::{exec, verdict, Failure, Invalid};
+use crate::{exec, verdict, Error, Invalid};
 use carepath_engine::{Metric, Overload};
 use carepath_scenario::{self as config, Check, LoadOptions, LoadedScenario};
 use chrono::NaiveDate;
@@ -248,7 +248,7 @@ struct Solver {
 
 impl Solver {
     /// Loads the scenario at `at`, reporting problems (exit 2).
-    fn load(&self, at: &[i64]) -> Result<LoadedScenario, Failure> {
+    fn load(&self, at: &[i64]) -> Result<LoadedScenario, Error> {
         let mut opts = self.opts.clone();
         opts.sweeps = self
             .varies
@@ -257,16 +257,16 @@ impl Solver {
             .map(|(v, &x)| format!("{}={}", v.key, v.show(x)))
             .collect();
         let loaded = config::load(std::slice::from_ref(&self.file), &opts)
-            .map_err(|e| Failure::Invalid(Invalid::Files(e)))?;
+            .map_err(|e| Error::Invalid(Invalid::Files(e)))?;
         let mut checks = vec![self.target.check.clone()];
         checks.extend(self.minimise.clone());
         let unknown = verdict::unknown_kpis(&loaded, &checks);
         if !unknown.is_empty() {
-            return Err(Failure::Invalid(Invalid::Files(unknown)));
+            return Err(Error::Invalid(Invalid::Files(unknown)));
         }
         match <[LoadedScenario; 1]>::try_from(loaded) {
             Ok([s]) => Ok(s),
-            Err(_) => Err(Failure::Invalid(Invalid::Usage(
+            Err(_) => Err(Error::Invalid(Invalid::Usage(
                 "`solve` takes one scenario file".into(),
             ))),
         }
@@ -274,13 +274,13 @@ impl Solver {
 
     /// Runs the candidate at `at` until its judgement is decided or it has `--max-reps`
     /// replications, and returns whether it meets the target.
-    fn meets(&mut self, at: &[i64]) -> Result<bool, Failure> {
+    fn meets(&mut self, at: &[i64]) -> Result<bool, Error> {
         let mut c = match self.runs.remove(at) {
             Some(c) => c,
             None => {
                 let scenario = self.load(at)?;
                 if self.rule == Rule::Mean && scenario.model.replications() < 2 {
-                    return Err(Failure::Invalid(Invalid::Usage(
+                    return Err(Error::Invalid(Invalid::Usage(
                         "the confidence bound of a mean needs at least 2 replications".into(),
                     )));
                 }
@@ -309,7 +309,7 @@ impl Solver {
     /// Runs replications `c.target.len()..n` of a candidate, in parallel, in index order.
     /// A replication whose waiting list grows without bound stops the search: the first in
     /// index order is reported.
-    fn extend(&self, c: &mut Candidate, n: u32) -> Result<(), Failure> {
+    fn extend(&self, c: &mut Candidate, n: u32) -> Result<(), Error> {
         let model = &c.scenario.model;
         let index = |check: &Check| {
             model.kpi_keys().iter().position(|k| {
@@ -331,7 +331,7 @@ impl Solver {
         });
         for value in values {
             let (t, k) = value.map_err(|e| {
-                crate::stopped(exec::Stop::Overload(Box::new(exec::overload_error(
+                Error::from(exec::Stop::Overload(Box::new(exec::overload_error(
                     &c.scenario,
                     &e,
                 ))))
@@ -345,7 +345,7 @@ impl Solver {
 
     /// The smallest (or largest) value of the last varied key meeting the target, the others
     /// fixed at `fixed`; `None` when even the most favourable end does not.
-    fn boundary(&mut self, fixed: &[i64]) -> Result<Option<i64>, Failure> {
+    fn boundary(&mut self, fixed: &[i64]) -> Result<Option<i64>, Error> {
         let v = self.varies.last().expect("one or two varied keys");
         let (lo, step) = (v.lo, v.step);
         let last = (v.hi - v.lo) / step;
@@ -372,7 +372,7 @@ impl Solver {
     /// The answer: for one key its boundary; for two, the boundary of the second for each
     /// value of the first, and of those the one with the lowest mean of the KPI to minimise.
     /// Also the points to show beside it (its neighbours).
-    fn solve(&mut self) -> Result<Option<(Point, Vec<Point>)>, Failure> {
+    fn solve(&mut self) -> Result<Option<(Point, Vec<Point>)>, Error> {
         if self.varies.len() == 1 {
             let Some(x) = self.boundary(&[])? else {
                 return Ok(None);
@@ -717,8 +717,8 @@ pub struct SolveRequest {
 
 /// Checks the arguments and runs the search, then the chosen point with the replications its
 /// answer rests on.
-pub fn search(args: &SolveRequest) -> Result<Solved, Failure> {
-    let invalid = |m: String| Failure::Invalid(Invalid::Usage(m));
+pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
+    let invalid = |m: String| Error::Invalid(Invalid::Usage(m));
     let varies: Vec<Vary> = args
         .vary
         .iter()
@@ -769,7 +769,7 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Failure> {
         q: args.confidence,
         max_reps: args.max_reps,
         largest: args.largest,
-        pool: exec::thread_pool(args.threads).map_err(Failure::Io)?,
+        pool: exec::thread_pool(args.threads).map_err(Error::Io)?,
         runs: BTreeMap::new(),
     };
     let cli_checks: Vec<Check> = args
@@ -816,7 +816,7 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Failure> {
     solver.opts.reps = Some(j.n as u32);
     let chosen = [solver.load(&answer)?];
     let c = &solver.runs[&answer];
-    let (summaries, timing) = exec::run_all(&chosen, args.threads).map_err(crate::stopped)?;
+    let (summaries, timing) = exec::run_all(&chosen, args.threads)?;
     let timing = exec::Timing {
         elapsed: start.elapsed(),
         ..timing

@@ -5,7 +5,7 @@
 //! of a file the caller never saw. `extends` in a dict is relative to the working directory.
 
 use super::{raise, ScenarioError};
-use carepath_runner::{Failure, Invalid};
+use carepath_experiment::{Error as Failure, Invalid};
 use carepath_scenario::ConfigError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};

@@ -9,9 +9,10 @@ mod inputs;
 
 use carepath_experiment::results::{self, Results};
 use carepath_experiment::solve::SolveRequest;
-use carepath_runner::config::{Check, ConfigError, LoadOptions, LoadedScenario};
-use carepath_runner::publish;
-use carepath_runner::{exec, outdir, verdict, Failure, Invalid};
+use carepath_experiment::{exec, verdict, Error as Failure, Invalid, RunRequest};
+use carepath_report::outdir;
+use carepath_report::publish;
+use carepath_scenario::{Check, ConfigError, LoadOptions, LoadedScenario};
 use inputs::Inputs;
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -69,7 +70,7 @@ impl NativeRun {
         let run = self.run(index)?;
         Ok(PyBytes::new(
             py,
-            &carepath_runner::output::daily_csv(&run.summary),
+            &carepath_report::output::daily_csv(&run.summary),
         ))
     }
 
@@ -78,7 +79,7 @@ impl NativeRun {
         let run = self.run(index)?;
         Ok(PyBytes::new(
             py,
-            &carepath_runner::output::occupancy_csv(&run.summary),
+            &carepath_report::output::occupancy_csv(&run.summary),
         ))
     }
 
@@ -117,7 +118,7 @@ impl NativeRun {
                 &dir,
                 &self.files,
             )
-            .map_err(Failure::Io)
+            .map_err(|e| Failure::Io(e.chain()))
         })
         .map_err(|f| self._inputs.error(f))?;
         Ok(out.join("report.html").display().to_string())
@@ -131,7 +132,7 @@ impl NativeRun {
 }
 
 impl NativeRun {
-    fn run(&self, index: usize) -> PyResult<&carepath_runner::results::ScenarioRun> {
+    fn run(&self, index: usize) -> PyResult<&carepath_experiment::results::ScenarioRun> {
         self.results
             .runs
             .get(index)
@@ -161,20 +162,21 @@ fn run(
         reps,
         seed,
     };
-    let done = py.detach(|| {
-        let (scenarios, checks) = carepath_runner::load_checked(&inputs.files, &opts, &checks)
-            .map_err(|e| Failure::Invalid(Invalid::Files(e)))?;
-        results::check_baseline(&scenarios, baseline.as_deref())
-            .map_err(|m| Failure::Invalid(Invalid::Usage(m)))?;
-        let (summaries, timing) =
-            exec::run_all(&scenarios, threads).map_err(carepath_runner::stopped)?;
-        let warmups = carepath_runner::advice::warmups(&scenarios, threads).map_err(Failure::Io)?;
-        let results =
-            results::results(&scenarios, summaries, baseline.as_deref(), &checks, warmups)
-                .map_err(Failure::Io)?;
-        Ok((scenarios, checks, results, timing))
-    });
-    let (scenarios, checks, results, timing) = done.map_err(|f| inputs.error(f))?;
+    let request = RunRequest {
+        files: inputs.files.clone(),
+        options: opts,
+        checks,
+        baseline,
+        threads,
+    };
+    let done = py.detach(|| request.load()?.run());
+    let run = done.map_err(|f| inputs.error(f))?;
+    let (scenarios, checks, results, timing) = (
+        run.experiment.scenarios,
+        run.experiment.checks,
+        run.results,
+        run.timing,
+    );
     Ok(NativeRun {
         scenarios,
         checks,
@@ -201,7 +203,7 @@ fn validate(
         ..LoadOptions::default()
     };
     let loaded = py
-        .detach(|| carepath_runner::config::load(&inputs.files, &opts))
+        .detach(|| carepath_scenario::load(&inputs.files, &opts))
         .map_err(|e| inputs.error(Failure::Invalid(Invalid::Files(e))))?;
     Ok(loaded
         .iter()
@@ -292,14 +294,14 @@ fn solve(
             // As the command publishes it: no warm-up pilot, the search's files beside it.
             let results =
                 results::results(&a.scenarios, a.summaries, None, &solved.checks, Vec::new())
-                    .map_err(|m| inputs.error(Failure::Io(m)))?;
+                    .map_err(|m| inputs.error(Failure::Invalid(Invalid::Usage(m))))?;
             let run = NativeRun {
                 scenarios: a.scenarios,
                 checks: solved.checks,
                 results,
                 timing: a.timing,
                 files: publish::solve_files(&solved.csv, &a.plot)
-                    .map_err(|m| inputs.error(Failure::Io(m)))?,
+                    .map_err(|e| inputs.error(Failure::Io(e.chain())))?,
                 _inputs: inputs,
             };
             (
@@ -355,7 +357,6 @@ fn raise(failure: Failure) -> PyErr {
             })
         }
         Failure::Io(message) => PyOSError::new_err(message),
-        Failure::Checks => ScenarioError::new_err("a check failed"),
         Failure::Interrupted => {
             pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted, nothing was published")
         }

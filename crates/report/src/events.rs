@@ -11,7 +11,7 @@ use carepath_scenario::LoadedScenario;
 pub fn files(
     trace: &Trace,
     scenarios: &[LoadedScenario],
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, crate::Error> {
     trace
         .logs(scenarios)?
         .into_iter()

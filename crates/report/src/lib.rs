@@ -7,6 +7,7 @@
 //! and never runs one: it reads the loaded scenarios and the results it is handed.
 
 pub mod charts;
+mod error;
 pub mod events;
 pub mod format;
 pub mod outdir;
@@ -15,3 +16,5 @@ pub mod publish;
 pub mod report;
 mod uncertainty;
 mod workbook;
+
+pub use error::Error;

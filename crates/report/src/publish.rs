@@ -2,6 +2,7 @@
 //! with the baseline, charts, the report and the manifest, staged and committed together.
 
 use crate::charts::{self, Chart};
+use crate::error::Error;
 use crate::format;
 use crate::outdir::OutDir;
 use crate::output::{self, Manifest, ManifestScenario, Source};
@@ -19,7 +20,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// Writes bytes to a path in the staged output folder, from any thread.
-type Put<'a> = dyn Fn(String, &[u8]) -> Result<(), String> + Sync + 'a;
+type Put<'a> = dyn Fn(String, &[u8]) -> Result<(), Error> + Sync + 'a;
 
 /// Scenarios whose rows of the run's `summary.csv` are rendered together.
 const SUMMARY_BATCH: usize = 64;
@@ -43,7 +44,7 @@ pub fn differences_chart(
     runs: &[ScenarioRun],
     reference: &ScenarioRun,
     comparisons: &[Comparison],
-) -> Result<Option<Chart>, String> {
+) -> Result<Option<Chart>, Error> {
     if comparisons.is_empty() {
         return Ok(None);
     }
@@ -83,6 +84,7 @@ pub fn differences_chart(
         rows,
     })
     .map(Some)
+    .map_err(Error::from)
 }
 
 /// What a run publishes beside its summaries.
@@ -104,7 +106,7 @@ pub fn publish(
     timing: &Timing,
     dir: &OutDir,
     extras: Extras,
-) -> Result<Published, String> {
+) -> Result<Published, Error> {
     let results = results(scenarios, summaries, baseline, cli_checks, extras.warmups)?;
     write(&results, scenarios, timing, dir, extras.files)?;
     Ok(Published {
@@ -169,7 +171,7 @@ pub fn write(
     timing: &Timing,
     dir: &OutDir,
     files: &[(String, Vec<u8>)],
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let Results {
         runs,
         comparisons,
@@ -177,7 +179,10 @@ pub fn write(
     } = results;
     let base = *base;
     let out = dir.path();
-    let write_err = |e: std::io::Error| format!("cannot write to {}: {e}", out.display());
+    let write_err = |source: std::io::Error| Error::Write {
+        path: out.to_path_buf(),
+        source,
+    };
     let staging = dir.stage().map_err(write_err)?;
     let put = |rel: String, bytes: &[u8]| staging.write(rel, bytes).map_err(write_err);
     // Each scenario's files are rendered and written on every thread (each to paths of its
@@ -258,7 +263,7 @@ fn write_scenario(
     run: &ScenarioRun,
     s: &LoadedScenario,
     put: &Put<'_>,
-) -> Result<ScenarioCharts, String> {
+) -> Result<ScenarioCharts, Error> {
     let dir = &run.name;
     let put_charts = |charts: &[Chart]| {
         charts.iter().try_for_each(|chart| {
@@ -300,7 +305,7 @@ fn write_scenario(
     Ok(ScenarioCharts { charts, tornado })
 }
 
-fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, String> {
+fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, Error> {
     let mut list = Vec::new();
     for s in scenarios {
         let sources = s
@@ -312,7 +317,10 @@ fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, S
                         path: p.display().to_string(),
                         sha256,
                     })
-                    .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                    .map_err(|source| Error::Read {
+                        path: p.clone(),
+                        source,
+                    })
             })
             .collect::<Result<_, _>>()?;
         list.push(ManifestScenario {
@@ -438,7 +446,7 @@ struct RunComparison<'a> {
 pub fn solve_files(
     csv: &[u8],
     plot: &carepath_experiment::solve::SolvePlot,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
     let chart = charts::solve_chart(plot)?;
     Ok(vec![
         ("solve/solve.csv".to_string(), csv.to_vec()),

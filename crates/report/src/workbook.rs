@@ -40,8 +40,8 @@ pub fn workbook(
     runs: &[ScenarioRun],
     reference: Option<usize>,
     comparisons: &[Comparison],
-) -> Result<Vec<u8>, String> {
-    build(runs, reference, comparisons).map_err(|e| format!("cannot build results.xlsx: {e}"))
+) -> Result<Vec<u8>, crate::Error> {
+    build(runs, reference, comparisons).map_err(crate::Error::Workbook)
 }
 
 fn build(

@@ -474,7 +474,7 @@ fn export_run(
         &dir,
         publish::Extras::default(),
     )
-    .map_err(fail)?;
+    .map_err(|e| fail(e.chain()))?;
     Ok(
         Json(json!({"path": published.out.join("report.html").display().to_string()}))
             .into_response(),

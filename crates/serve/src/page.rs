@@ -108,7 +108,7 @@ pub fn controls(name: &str, description: &str, controls: &[Control]) -> String {
 pub fn results(w: &Workshop, o: &Outcome) -> Result<String, String> {
     let runs = o.runs();
     let comparisons = comparisons(&runs);
-    let chart = publish::differences_chart(&runs, &runs[0], &comparisons)?;
+    let chart = publish::differences_chart(&runs, &runs[0], &comparisons).map_err(|e| e.chain())?;
     let methods = Methods {
         version: env!("CARGO_PKG_VERSION").to_string(),
         replications: o.changed.summary.replications,

@@ -1,6 +1,6 @@
 //! The checks' verdict in the terminal: each failed check on stderr, then how many failed.
 
-use crate::Failure;
+use crate::failure::Failure;
 use carepath_experiment::verdict::Outcome;
 
 /// Reports failed checks on stderr; `Err` when any failed.

@@ -1,10 +1,14 @@
 //! "Is this run long enough?" in the terminal: a line per scenario after a run, and the
 //! `advise` command, which prints only that.
 
+use crate::args::AdviseArgs;
+use crate::failure::Failure;
+use crate::say;
 use carepath_engine::Summary;
 use carepath_experiment::advice::{advice_json, precision, warmups, Warmup};
 use carepath_experiment::exec;
 use carepath_experiment::results::ScenarioRun;
+use carepath_experiment::{Error, Invalid};
 use carepath_report::format;
 use std::fmt::Write as _;
 
@@ -53,13 +57,11 @@ fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
 }
 
 /// `carepath advise`: runs the scenarios and their warm-up pilots and prints only the advice.
-pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
-    use crate::Failure;
-    let opts = crate::load_options(&args.common, Vec::new());
-    let scenarios = crate::config::load(&args.files, &opts)
-        .map_err(|e| Failure::Invalid(crate::Invalid::Files(e)))?;
-    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(crate::stopped)?;
-    let warmups = warmups(&scenarios, args.common.threads).map_err(Failure::Io)?;
+pub fn advise(args: AdviseArgs) -> Result<(), Failure> {
+    let opts = args.common.options(Vec::new());
+    let scenarios = carepath_scenario::load(&args.files, &opts).map_err(Invalid::Files)?;
+    let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(Error::from)?;
+    let warmups = warmups(&scenarios, args.common.threads).map_err(Error::Io)?;
     if args.common.json {
         let all: Vec<serde_json::Value> = scenarios
             .iter()
@@ -70,7 +72,7 @@ pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
             })
             .collect();
         let text = serde_json::to_string_pretty(&all).unwrap_or_default();
-        crate::say(&format!("{text}\n"))
+        say(&format!("{text}\n"))
     } else {
         let text: String = scenarios
             .iter()
@@ -78,6 +80,6 @@ pub fn advise(args: crate::cli::AdviseArgs) -> Result<(), crate::Failure> {
             .zip(&warmups)
             .map(|((s, summary), w)| line(&s.name, summary, w.as_ref()))
             .collect();
-        crate::say(&text)
+        say(&text)
     }
 }

@@ -1,36 +1,22 @@
 //! `carepath solve`: the search (`carepath_experiment::solve`) published with its chart.
 
-use crate::cli::SolveArgs;
-use crate::{publish, say, verdict, Failure};
-use carepath_experiment::solve::{search, SolveRequest};
+use crate::args::SolveArgs;
+use crate::failure::Failure;
+use crate::{checks, run::open_out, say};
+use carepath_experiment::solve::search;
+use carepath_experiment::verdict;
+use carepath_report::publish;
 use std::fmt::Write as _;
-
-/// The request `solve`'s arguments make.
-pub fn request(args: &SolveArgs) -> SolveRequest {
-    SolveRequest {
-        file: args.file.clone(),
-        vary: args.vary.clone(),
-        target: args.target.clone(),
-        confidence: args.confidence,
-        per_replication: args.per_replication,
-        largest: args.largest,
-        minimise: args.minimise.clone(),
-        max_reps: args.max_reps,
-        options: crate::load_options(&args.common, Vec::new()),
-        threads: args.common.threads,
-        checks: args.common.checks.clone(),
-    }
-}
 
 /// Checks the arguments, runs the search and publishes the answer.
 pub fn solve(args: SolveArgs) -> Result<(), Failure> {
-    let solved = search(&request(&args))?;
+    let solved = search(&args.request())?;
     let Some(answer) = solved.answer else {
         eprint!("{}", solved.table);
         eprintln!("{}", solved.infeasible);
         return Err(Failure::Checks);
     };
-    let dir = crate::open_out(&args.common.out)?;
+    let dir = open_out(&args.common.out)?;
     let published = publish::publish(
         &answer.scenarios,
         answer.summaries,
@@ -39,11 +25,10 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         &answer.timing,
         &dir,
         publish::Extras {
-            files: &publish::solve_files(&solved.csv, &answer.plot).map_err(Failure::Io)?,
+            files: &publish::solve_files(&solved.csv, &answer.plot)?,
             ..Default::default()
         },
-    )
-    .map_err(Failure::Io)?;
+    )?;
     let outcomes = verdict::evaluate(&answer.scenarios, &published.runs, &solved.checks);
     if args.common.json {
         say(&format!("{}\n", answer.json))?;
@@ -61,5 +46,5 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         );
         say(&text)?;
     }
-    crate::checks::print(&outcomes)
+    checks::print(&outcomes)
 }

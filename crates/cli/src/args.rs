@@ -1,5 +1,8 @@
-//! The command line: what each command takes.
+//! The command line: what each command takes, and the typed request each one makes. Nothing
+//! below `main` sees these types: the packages take requests and options.
 
+use carepath_experiment::{RunRequest, SolveRequest};
+use carepath_scenario::LoadOptions;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -167,6 +170,50 @@ pub struct ServeArgs {
     /// Where "export report" writes the outputs, as `run --out` does.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+}
+
+impl Common {
+    /// The loader's options: `--set`, `--reps`, `--seed` and the given sweeps.
+    pub fn options(&self, sweeps: Vec<String>) -> LoadOptions {
+        LoadOptions {
+            sets: self.sets.clone(),
+            sweeps,
+            reps: self.reps,
+            seed: self.seed,
+        }
+    }
+}
+
+impl RunArgs {
+    /// The request these arguments make.
+    pub fn request(&self) -> RunRequest {
+        RunRequest {
+            files: self.files.clone(),
+            options: self.common.options(self.sweeps.clone()),
+            checks: self.common.checks.clone(),
+            baseline: self.baseline.clone(),
+            threads: self.common.threads,
+        }
+    }
+}
+
+impl SolveArgs {
+    /// The request these arguments make.
+    pub fn request(&self) -> SolveRequest {
+        SolveRequest {
+            file: self.file.clone(),
+            vary: self.vary.clone(),
+            target: self.target.clone(),
+            confidence: self.confidence,
+            per_replication: self.per_replication,
+            largest: self.largest,
+            minimise: self.minimise.clone(),
+            max_reps: self.max_reps,
+            options: self.common.options(Vec::new()),
+            threads: self.common.threads,
+            checks: self.common.checks.clone(),
+        }
+    }
 }
 
 impl ServeArgs {

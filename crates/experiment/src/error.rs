@@ -1,19 +1,21 @@
-//! Why a command did not succeed, as every front end (the command, Python, the server) reports
-//! it: the command turns each kind into its exit code.
+//! Why an experiment gave no results, as every front end (the command, Python, the server)
+//! reports it.
 
 use crate::exec;
 use carepath_scenario::ConfigError;
 
-/// Why a command did not succeed; each has its own exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// A check failed (or, for `validate`, a file is invalid): exit 1.
-    Checks,
+/// Why an experiment gave no results. The command turns each kind into its exit code;
+/// Python raises each as its own exception.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
     /// Invalid scenario files or arguments: exit 2.
-    Invalid(Invalid),
-    /// Outputs could not be written, or threads not started: exit 3.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Workers that could not start, or a part file that could not be read or written: exit 3.
+    #[error("{0}")]
     Io(String),
     /// Ctrl-C: exit 130, previous outputs kept.
+    #[error("interrupted")]
     Interrupted,
 }
 
@@ -30,11 +32,13 @@ pub enum Invalid {
 
 /// A run that gave no summaries: an overloaded scenario is invalid input found while it ran
 /// (exit 2); workers that could not start, exit 3.
-pub fn stopped(stop: exec::Stop) -> Failure {
-    match stop {
-        exec::Stop::Overload(e) => Failure::Invalid(Invalid::Stopped(e)),
-        exec::Stop::Threads(message) => Failure::Io(message),
-        exec::Stop::Asked => Failure::Interrupted,
+impl From<exec::Stop> for Error {
+    fn from(stop: exec::Stop) -> Error {
+        match stop {
+            exec::Stop::Overload(e) => Error::Invalid(Invalid::Stopped(e)),
+            exec::Stop::Threads(message) => Error::Io(message),
+            exec::Stop::Asked => Error::Interrupted,
+        }
     }
 }
 
@@ -58,3 +62,5 @@ impl std::fmt::Display for Invalid {
         }
     }
 }
+
+impl std::error::Error for Invalid {}

@@ -1,0 +1,103 @@
+//! The typed front door: what a run is asked. The command builds a [`RunRequest`] from its
+//! arguments; Python and the workshop server build one directly. Loading checks everything
+//! before anything runs, so a request that cannot run changes nothing.
+
+use crate::advice::{self, Warmup};
+use crate::exec::{self, Timing};
+use crate::results::{self, Results};
+use crate::{interrupt, load_checked, Error, Invalid};
+use carepath_engine::Summary;
+use carepath_scenario::{Check, LoadOptions, LoadedScenario};
+use std::path::PathBuf;
+
+/// Scenarios to run, with the command line's changes and checks.
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Scenario files, or folders of them (their `*.toml`, not recursive).
+    pub files: Vec<PathBuf>,
+    /// `--set`, `--sweep`, `--reps` and `--seed`.
+    pub options: LoadOptions,
+    /// `--check` conditions, as written.
+    pub checks: Vec<String>,
+    /// The scenario the others are compared with (default: `baseline`, else the first).
+    pub baseline: Option<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    pub threads: Option<usize>,
+}
+
+/// A request's scenarios, loaded and checked, ready to run.
+pub struct Experiment {
+    pub scenarios: Vec<LoadedScenario>,
+    /// The command line's checks (each scenario's own are in its `checks`).
+    pub checks: Vec<Check>,
+    pub baseline: Option<String>,
+    pub threads: Option<usize>,
+}
+
+/// What a finished run found, before anything is written.
+pub struct Run {
+    pub experiment: Experiment,
+    pub results: Results,
+    pub timing: Timing,
+}
+
+impl RunRequest {
+    /// Loads every scenario and check: every problem of every file at once, or an experiment.
+    pub fn load(&self) -> Result<Experiment, Error> {
+        let (scenarios, checks) =
+            load_checked(&self.files, &self.options, &self.checks).map_err(Invalid::Files)?;
+        Ok(Experiment {
+            scenarios,
+            checks,
+            baseline: self.baseline.clone(),
+            threads: self.threads,
+        })
+    }
+}
+
+impl Experiment {
+    /// Checks, before anything runs, that the reference names a scenario of the run.
+    pub fn check_baseline(&self) -> Result<(), Error> {
+        results::check_baseline(&self.scenarios, self.baseline.as_deref())
+            .map_err(|m| Error::Invalid(Invalid::Usage(m)))
+    }
+
+    /// Runs every replication of every scenario; stops early on Ctrl-C.
+    pub fn simulate(&self) -> Result<(Vec<Summary>, Timing), Error> {
+        let done = exec::run_all(&self.scenarios, self.threads)?;
+        if interrupt::requested() {
+            return Err(Error::Interrupted);
+        }
+        Ok(done)
+    }
+
+    /// The warm-up pilot of each scenario that has one.
+    pub fn warmups(&self) -> Result<Vec<Option<Warmup>>, Error> {
+        advice::warmups(&self.scenarios, self.threads).map_err(Error::Io)
+    }
+
+    /// Each scenario's results, with its warm-up advice and its comparison with the reference.
+    pub fn results(&self, summaries: Vec<Summary>) -> Result<Results, Error> {
+        let warmups = self.warmups()?;
+        results::results(
+            &self.scenarios,
+            summaries,
+            self.baseline.as_deref(),
+            &self.checks,
+            warmups,
+        )
+        .map_err(|m| Error::Invalid(Invalid::Usage(m)))
+    }
+
+    /// Checks the reference, simulates and gathers the results.
+    pub fn run(self) -> Result<Run, Error> {
+        self.check_baseline()?;
+        let (summaries, timing) = self.simulate()?;
+        let results = self.results(summaries)?;
+        Ok(Run {
+            experiment: self,
+            results,
+            timing,
+        })
+    }
+}

@@ -61,7 +61,7 @@ pub fn advise(args: AdviseArgs) -> Result<(), Failure> {
     let opts = args.common.options(Vec::new());
     let scenarios = carepath_scenario::load(&args.files, &opts).map_err(Invalid::Files)?;
     let (summaries, _) = exec::run_all(&scenarios, args.common.threads).map_err(Error::from)?;
-    let warmups = warmups(&scenarios, args.common.threads).map_err(Error::Io)?;
+    let warmups = warmups(&scenarios, args.common.threads)?;
     if args.common.json {
         let all: Vec<serde_json::Value> = scenarios
             .iter()

@@ -45,7 +45,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         scenario: args.trace_scenario.as_deref(),
     });
     if let Some(t) = &trace {
-        t.check(&experiment.scenarios).map_err(usage)?;
+        t.check(&experiment.scenarios)?;
     }
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = experiment.simulate()?;
@@ -84,23 +84,11 @@ fn finish(
     args: Finish,
 ) -> Result<(), Failure> {
     let scenarios = &experiment.scenarios;
-    let warmups = experiment.warmups()?;
+    let results = experiment.results(summaries)?;
     // Charts are drawn on as many threads as the simulation ran on.
-    let pool = exec::thread_pool(experiment.threads).map_err(Error::Io)?;
-    let published = pool.install(|| {
-        publish::publish(
-            scenarios,
-            summaries,
-            experiment.baseline.as_deref(),
-            &experiment.checks,
-            timing,
-            args.dir,
-            publish::Extras {
-                warmups,
-                files: args.extra,
-            },
-        )
-    })?;
+    let pool = exec::thread_pool(experiment.threads)?;
+    let published =
+        pool.install(|| publish::publish(results, scenarios, timing, args.dir, args.extra))?;
     let outcomes = verdict::evaluate(scenarios, &published.runs, &experiment.checks);
     if args.json {
         say(&format!(
@@ -130,9 +118,9 @@ fn run_shard(
     experiment: &Experiment,
 ) -> Result<(), Failure> {
     let scenarios = &experiment.scenarios;
-    let shard = Shard::parse(spec, args.shard_count).map_err(usage)?;
-    let run = shard::run_id(scenarios, args.baseline.as_deref()).map_err(Error::Io)?;
-    let pool = exec::thread_pool(args.common.threads).map_err(Error::Io)?;
+    let shard = Shard::parse(spec, args.shard_count)?;
+    let run = shard::run_id(scenarios, args.baseline.as_deref())?;
+    let pool = exec::thread_pool(args.common.threads)?;
     let (aggregators, timing) = exec::aggregate(&pool, scenarios, shard).map_err(Error::from)?;
     let replications: usize = aggregators.iter().flatten().map(|a| a.len()).sum();
     let path = shard::part_path(&args.common.out, shard);
@@ -151,8 +139,7 @@ fn run_shard(
         timing.threads,
         scenarios,
         aggregators,
-    )
-    .map_err(Error::Io)?;
+    )?;
     say(&format!(
         "shard {shard}: {replications} replications of {} scenario(s) in {:.1} s on {} thread(s); wrote {}\n",
         scenarios.len(),
@@ -165,7 +152,7 @@ fn run_shard(
 /// `merge`: the shards of one run, checked, merged and published as `run` would have.
 pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let start = std::time::Instant::now();
-    let merged = shard::read_parts(&args.parts).map_err(usage)?;
+    let merged = shard::read_parts(&args.parts)?;
     let inputs = merged.inputs.clone();
     let request = RunRequest {
         files: inputs.absolute_files(),
@@ -177,12 +164,12 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let mut experiment = request.load()?;
     inputs.restore_paths(&mut experiment.scenarios);
     let scenarios = &experiment.scenarios;
-    let run = shard::run_id(scenarios, inputs.baseline.as_deref()).map_err(Error::Io)?;
+    let run = shard::run_id(scenarios, inputs.baseline.as_deref())?;
     experiment.check_baseline()?;
     let (seconds, threads) = (merged.seconds, merged.threads);
-    let aggregators = merged.aggregators(scenarios, &run).map_err(usage)?;
+    let aggregators = merged.aggregators(scenarios, &run)?;
     let dir = open_out(&args.out)?;
-    let pool = exec::thread_pool(args.threads).map_err(Error::Io)?;
+    let pool = exec::thread_pool(args.threads)?;
     let events = aggregators.iter().map(|a| a.events()).sum();
     let summaries = pool.install(|| {
         use rayon::prelude::*;
@@ -242,19 +229,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     };
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = experiment.simulate()?;
-    let warmups = experiment.warmups()?;
-    let published = publish::publish(
-        &experiment.scenarios,
-        summaries,
-        experiment.baseline.as_deref(),
-        &experiment.checks,
-        &timing,
-        &dir,
-        publish::Extras {
-            warmups,
-            ..Default::default()
-        },
-    )?;
+    let results = experiment.results(summaries)?;
+    let published = publish::publish(results, &experiment.scenarios, &timing, &dir, &[])?;
     let outcomes = verdict::evaluate(&experiment.scenarios, &published.runs, &experiment.checks);
     if args.common.json {
         say(&format!(

@@ -4,7 +4,7 @@ use crate::args::SolveArgs;
 use crate::failure::Failure;
 use crate::{checks, run::open_out, say};
 use carepath_experiment::solve::search;
-use carepath_experiment::verdict;
+use carepath_experiment::{results, verdict};
 use carepath_report::publish;
 use std::fmt::Write as _;
 
@@ -17,18 +17,16 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         return Err(Failure::Checks);
     };
     let dir = open_out(&args.common.out)?;
-    let published = publish::publish(
+    // As a run without a warm-up pilot: the chosen point is a sweep point.
+    let results = results::results(
         &answer.scenarios,
         answer.summaries,
         None,
         &solved.checks,
-        &answer.timing,
-        &dir,
-        publish::Extras {
-            files: &publish::solve_files(&solved.csv, &answer.plot)?,
-            ..Default::default()
-        },
+        Vec::new(),
     )?;
+    let files = publish::solve_files(&solved.csv, &answer.plot)?;
+    let published = publish::publish(results, &answer.scenarios, &answer.timing, &dir, &files)?;
     let outcomes = verdict::evaluate(&answer.scenarios, &published.runs, &solved.checks);
     if args.common.json {
         say(&format!("{}\n", answer.json))?;

@@ -18,7 +18,6 @@
 //! estimate is n = ⌈(t(0.975; N − 1) · s / (0.05 · |mean|))²⌉ from the N it has.
 
 use crate::exec;
-use crate::results::ScenarioRun;
 use carepath_engine::{Measure, Metric, Period, PoolKind, Summary, SUMMARY_KPIS};
 use carepath_scenario::LoadedScenario;
 use serde::Serialize;
@@ -157,14 +156,14 @@ impl Warmup {
 pub fn warmups(
     scenarios: &[LoadedScenario],
     threads: Option<usize>,
-) -> Result<Vec<Option<Warmup>>, String> {
+) -> Result<Vec<Option<Warmup>>, crate::Error> {
     scenarios
         .iter()
         .map(|s| {
             if s.sweep.is_some() || s.scenario.census.is_some() {
                 return Ok(None);
             }
-            warmup(s, threads)
+            warmup(s, threads).map_err(crate::Error::Io)
         })
         .collect()
 }
@@ -257,10 +256,7 @@ pub struct AdviceJson {
     pub precision: Vec<KpiPrecision>,
 }
 
-pub fn json(run: &ScenarioRun) -> AdviceJson {
-    advice_json(&run.summary, run.warmup.as_ref())
-}
-
+/// The advice as `summary.json` carries it, from a summary and its warm-up pilot.
 pub fn advice_json(summary: &Summary, warmup: Option<&Warmup>) -> AdviceJson {
     AdviceJson {
         warmup: warmup.cloned(),

@@ -118,7 +118,7 @@ pub fn run_all(
     scenarios: &[LoadedScenario],
     threads: Option<usize>,
 ) -> Result<(Vec<Summary>, Timing), Stop> {
-    let pool = thread_pool(threads).map_err(Stop::Threads)?;
+    let pool = pool(threads).map_err(Stop::Threads)?;
     let (aggregators, mut timing) = aggregate(&pool, scenarios, Shard::WHOLE)?;
     let start = Instant::now();
     let summaries = pool.install(|| {
@@ -133,7 +133,11 @@ pub fn run_all(
 }
 
 /// A pool of `threads` workers (default: one per core).
-pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, crate::Error> {
+    pool(threads).map_err(crate::Error::Io)
+}
+
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()

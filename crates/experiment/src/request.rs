@@ -59,7 +59,6 @@ impl Experiment {
     /// Checks, before anything runs, that the reference names a scenario of the run.
     pub fn check_baseline(&self) -> Result<(), Error> {
         results::check_baseline(&self.scenarios, self.baseline.as_deref())
-            .map_err(|m| Error::Invalid(Invalid::Usage(m)))
     }
 
     /// Runs every replication of every scenario; stops early on Ctrl-C.
@@ -73,7 +72,7 @@ impl Experiment {
 
     /// The warm-up pilot of each scenario that has one.
     pub fn warmups(&self) -> Result<Vec<Option<Warmup>>, Error> {
-        advice::warmups(&self.scenarios, self.threads).map_err(Error::Io)
+        advice::warmups(&self.scenarios, self.threads)
     }
 
     /// Each scenario's results, with its warm-up advice and its comparison with the reference.
@@ -86,7 +85,6 @@ impl Experiment {
             &self.checks,
             warmups,
         )
-        .map_err(|m| Error::Invalid(Invalid::Usage(m)))
     }
 
     /// Checks the reference, simulates and gathers the results.

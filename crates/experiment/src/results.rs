@@ -1,12 +1,17 @@
-//! What one run of `carepath` produced, handed from the runner to the writers, charts and report.
+//! What a run produced, handed to the report package: each scenario's summary with what the
+//! report says of it (its draws' analysis and P(better) among them), and the paired comparisons
+//! with the reference.
 
 use crate::advice::Warmup;
+use crate::{Error, Invalid};
 use carepath_engine::scenario::RoadmapChange;
-use carepath_engine::{compare, Difference, Summary};
+use carepath_engine::uncertainty::{analyse, p_better};
+use carepath_engine::{compare, Difference, Kpi, KpiKey, Summary};
 use carepath_scenario::inputs::InputFile;
 use carepath_scenario::LoadedScenario;
 use carepath_scenario::{display_name, Check, SweepPoint};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// One scenario's aggregated results and what the report says about it.
 #[derive(Debug, Clone)]
@@ -116,7 +121,7 @@ pub fn results(
     baseline: Option<&str>,
     cli_checks: &[Check],
     warmups: Vec<Option<Warmup>>,
-) -> Result<Results, String> {
+) -> Result<Results, Error> {
     let mut runs: Vec<ScenarioRun> = scenarios
         .iter()
         .zip(summaries)
@@ -138,8 +143,8 @@ pub fn results(
             warmup,
         })
         .collect();
-    let base = baseline_index(&runs, baseline)?;
-    crate::uncertainty::attach(&mut runs, scenarios, base);
+    let base = baseline_index(&runs, baseline).map_err(Invalid::Usage)?;
+    attach_uncertainty(&mut runs, scenarios, base);
     // Paired comparisons with the reference, each on its own thread, kept in scenario order.
     let comparisons: Vec<Comparison> = match base {
         Some(b) => runs
@@ -181,7 +186,7 @@ pub fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Optio
 }
 
 /// Checks, before anything runs, that `--baseline` names a scenario of the run.
-pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Result<(), String> {
+pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Result<(), Error> {
     let Some(name) = named else { return Ok(()) };
     let found = scenarios
         .iter()
@@ -193,7 +198,61 @@ pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Resu
     let help = carepath_scenario::suggest(name, names.iter().copied())
         .map(|h| format!("\n  help: {h}"))
         .unwrap_or_default();
-    Err(format!(
+    Err(Invalid::Usage(format!(
         "--baseline {name}: no scenario of that name is in this run{help}"
     ))
+    .into())
+}
+
+/// Fills in each run's [`Uncertainty`]; P(better) needs the reference to have run the same
+/// number of draws and replications with the same seed (so its draws pair with the run's).
+fn attach_uncertainty(
+    runs: &mut [ScenarioRun],
+    scenarios: &[LoadedScenario],
+    reference: Option<usize>,
+) {
+    for (run, s) in runs.iter_mut().zip(scenarios) {
+        let Some(d) = &s.draws else { continue };
+        run.uncertainty = Some(Uncertainty {
+            draws: d.design.draws() as u32,
+            replications: s.model.replications(),
+            inputs: d.design.inputs.clone(),
+            values: d.design.values.clone(),
+            kpis: analyse(&run.summary, &d.design),
+            p_better: None,
+        });
+    }
+    let Some(b) = reference else { return };
+    let paired = |x: &ScenarioRun, y: &ScenarioRun| match (&x.uncertainty, &y.uncertainty) {
+        (Some(u), Some(v)) => {
+            u.draws == v.draws
+                && u.replications == v.replications
+                && x.summary.seed == y.summary.seed
+        }
+        _ => false,
+    };
+    let reference = &runs[b];
+    let by_key: HashMap<&KpiKey, &Kpi> = (reference.summary.kpis.iter())
+        .map(|k| (&k.key, k))
+        .collect();
+    let p: Vec<Option<Vec<f64>>> = (runs.iter().enumerate())
+        .map(|(i, run)| {
+            let draws = run.uncertainty.as_ref()?.draws as usize;
+            (i != b && paired(reference, run)).then(|| {
+                (run.summary.kpis.iter())
+                    .map(|k| {
+                        by_key
+                            .get(&k.key)
+                            .map_or(f64::NAN, |r| p_better(r, k, draws))
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let name = reference.name.clone();
+    for (run, p) in runs.iter_mut().zip(p) {
+        if let (Some(u), Some(p)) = (run.uncertainty.as_mut(), p) {
+            u.p_better = Some((name.clone(), p));
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! [`AggregateState`] per scenario. KPI values are stored as raw `f64`, so nothing is rounded:
 //! the merged outputs are byte-identical to a run on one machine.
 
+use crate::{Error, Invalid};
 use carepath_engine::{AggregateState, Aggregator};
 use carepath_scenario::{LoadOptions, LoadedScenario};
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,13 @@ impl Shard {
 
     /// Reads `K/N` (1 ≤ K ≤ N), or `auto`: the array task of a batch scheduler, with `count`
     /// (`--shard-count`) where the scheduler does not say how many tasks there are.
-    pub fn parse(spec: &str, count: Option<u32>) -> Result<Shard, String> {
+    /// `K/N`, or `auto` with the array task's index (and `count` where the scheduler does not
+    /// say how many tasks there are); a bad one is a usage error.
+    pub fn parse(spec: &str, count: Option<u32>) -> Result<Shard, Error> {
+        Shard::parse_spec(spec, count).map_err(|m| Invalid::Usage(m).into())
+    }
+
+    fn parse_spec(spec: &str, count: Option<u32>) -> Result<Shard, String> {
         if spec == "auto" {
             return Shard::from_env(&|name| std::env::var(name).ok(), count);
         }
@@ -219,7 +226,7 @@ struct Part {
 
 /// The identity of a run: SHA-256 of the program version, the resolved scenarios (after
 /// `extends`, `--set`, sweeps, `--reps` and `--seed`) and the baseline, in hex.
-pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<String, String> {
+pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<String, Error> {
     use sha2::{Digest, Sha256};
     let resolved: Vec<_> = scenarios
         .iter()
@@ -232,7 +239,7 @@ pub fn run_id(scenarios: &[LoadedScenario], baseline: Option<&str>) -> Result<St
         })
         .collect();
     let bytes = serde_json::to_vec(&(env!("CARGO_PKG_VERSION"), baseline, resolved))
-        .map_err(|e| format!("cannot hash the scenarios: {e}"))?;
+        .map_err(|e| Error::Io(format!("cannot hash the scenarios: {e}")))?;
     Ok(Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -271,7 +278,7 @@ pub fn write(
     threads: usize,
     scenarios: &[LoadedScenario],
     aggregators: Vec<Option<Aggregator>>,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let part = Part {
         format: FORMAT.into(),
         version: VERSION,
@@ -286,13 +293,13 @@ pub fn write(
             .map(|(s, a)| (s.name.clone(), a.map(Aggregator::into_state)))
             .collect(),
     };
-    let bytes =
-        postcard::to_stdvec(&part).map_err(|e| format!("cannot encode shard {shard}: {e}"))?;
+    let bytes = postcard::to_stdvec(&part)
+        .map_err(|e| Error::Io(format!("cannot encode shard {shard}: {e}")))?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let err = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let err = |e: std::io::Error| Error::Io(format!("cannot write {}: {e}", path.display()));
     std::fs::create_dir_all(dir).map_err(err)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     std::io::Write::write_all(&mut tmp, &bytes).map_err(err)?;
@@ -322,7 +329,11 @@ pub struct Merged {
 
 /// Reads part files (a directory stands for the `*.part` files in it) and checks that they
 /// are all the shards of one run, each once. Every message names the file at fault.
-pub fn read_parts(args: &[PathBuf]) -> Result<Merged, String> {
+pub fn read_parts(args: &[PathBuf]) -> Result<Merged, Error> {
+    read_all(args).map_err(|m| Invalid::Usage(m).into())
+}
+
+fn read_all(args: &[PathBuf]) -> Result<Merged, String> {
     let mut files = Vec::new();
     for arg in args {
         if arg.is_dir() {
@@ -438,6 +449,15 @@ impl Merged {
         self,
         scenarios: &'a [LoadedScenario],
         run: &str,
+    ) -> Result<Vec<Aggregator<'a>>, Error> {
+        self.aggregators_of(scenarios, run)
+            .map_err(|m| Invalid::Usage(m).into())
+    }
+
+    fn aggregators_of<'a>(
+        self,
+        scenarios: &'a [LoadedScenario],
+        run: &str,
     ) -> Result<Vec<Aggregator<'a>>, String> {
         if run != self.run {
             return Err(format!(
@@ -510,8 +530,8 @@ mod tests {
     #[test]
     fn shards_from_the_command_line() {
         assert_eq!(
-            Shard::parse("2/16", None),
-            Ok(Shard {
+            Shard::parse("2/16", None).ok(),
+            Some(Shard {
                 index: 1,
                 count: 16
             })

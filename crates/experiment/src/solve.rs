@@ -769,7 +769,7 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
         q: args.confidence,
         max_reps: args.max_reps,
         largest: args.largest,
-        pool: exec::thread_pool(args.threads).map_err(Error::Io)?,
+        pool: exec::thread_pool(args.threads)?,
         runs: BTreeMap::new(),
     };
     let cli_checks: Vec<Check> = args

@@ -1,6 +1,7 @@
 //! `--trace R`: the event log of replication R of each scenario (written as
 //! `<scenario>/events.csv` by the report package).
 
+use crate::{Error, Invalid};
 use carepath_engine::trace::TraceEvent;
 use carepath_scenario::LoadedScenario;
 
@@ -12,25 +13,25 @@ pub struct Trace<'a> {
 
 impl Trace<'_> {
     /// Checks the request against the scenarios before anything runs.
-    pub fn check(&self, scenarios: &[LoadedScenario]) -> Result<(), String> {
+    pub fn check(&self, scenarios: &[LoadedScenario]) -> Result<(), Error> {
         if let Some(name) = self.scenario {
             if !scenarios.iter().any(|s| s.name == name) {
                 let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-                return Err(format!(
+                return Err(Error::from(Invalid::Usage(format!(
                     "--trace-scenario {name}: no scenario of that name is run (scenarios: {})",
                     names.join(", ")
-                ));
+                ))));
             }
         }
         for s in self.traced(scenarios) {
             let n = s.model.replications();
             if self.replication >= n {
-                return Err(format!(
+                return Err(Error::from(Invalid::Usage(format!(
                     "--trace {}: {} runs replications 0 to {} (the replication's number, counted from 0)",
                     self.replication,
                     s.name,
                     n - 1
-                ));
+                ))));
             }
         }
         Ok(())
@@ -50,13 +51,13 @@ impl Trace<'_> {
     pub fn logs<'s>(
         &self,
         scenarios: &'s [LoadedScenario],
-    ) -> Result<Vec<(&'s LoadedScenario, Vec<TraceEvent>)>, String> {
+    ) -> Result<Vec<(&'s LoadedScenario, Vec<TraceEvent>)>, Error> {
         self.traced(scenarios)
             .map(|s| {
                 let (_, log) = s
                     .model
                     .trace_replication(self.replication)
-                    .map_err(|e| crate::exec::overload_error(s, &e).to_string())?;
+                    .map_err(|e| Error::Io(crate::exec::overload_error(s, &e).to_string()))?;
                 Ok((s, log))
             })
             .collect()

@@ -294,7 +294,7 @@ fn solve(
             // As the command publishes it: no warm-up pilot, the search's files beside it.
             let results =
                 results::results(&a.scenarios, a.summaries, None, &solved.checks, Vec::new())
-                    .map_err(|m| inputs.error(Failure::Invalid(Invalid::Usage(m))))?;
+                    .map_err(|e| inputs.error(e))?;
             let run = NativeRun {
                 scenarios: a.scenarios,
                 checks: solved.checks,

@@ -13,7 +13,8 @@ pub fn files(
     scenarios: &[LoadedScenario],
 ) -> Result<Vec<(String, Vec<u8>)>, crate::Error> {
     trace
-        .logs(scenarios)?
+        .logs(scenarios)
+        .map_err(|e| crate::Error::Render(e.to_string()))?
         .into_iter()
         .map(|(s, log)| {
             Ok((

@@ -9,11 +9,11 @@ use crate::output::{self, Manifest, ManifestScenario, Source};
 use crate::report;
 use crate::uncertainty;
 use crate::workbook;
-use carepath_engine::{Period, Summary};
+use carepath_engine::Period;
 use carepath_experiment::exec::Timing;
-use carepath_experiment::results::{results, Comparison, Methods, Results, ScenarioRun};
+use carepath_experiment::results::{Comparison, Methods, Results, ScenarioRun};
 use carepath_experiment::verdict::Outcome;
-use carepath_scenario::{Check, LoadedScenario};
+use carepath_scenario::LoadedScenario;
 use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -87,28 +87,16 @@ pub fn differences_chart(
     .map_err(Error::from)
 }
 
-/// What a run publishes beside its summaries.
-#[derive(Default)]
-pub struct Extras<'a> {
-    /// Each scenario's warm-up advice, in the order of the scenarios (missing: none).
-    pub warmups: Vec<Option<carepath_experiment::advice::Warmup>>,
-    /// Further files (path in the output folder, bytes), such as event logs.
-    pub files: &'a [(String, Vec<u8>)],
-}
-
-/// Builds every output and commits them to `out` together. `cli_checks` are the command
-/// line's targets, shown with each scenario's own.
+/// Renders every output of `results` and commits them to `dir` together, with `files` (path
+/// in the output folder, bytes, such as event logs) beside them; what was published.
 pub fn publish(
+    results: Results,
     scenarios: &[LoadedScenario],
-    summaries: Vec<Summary>,
-    baseline: Option<&str>,
-    cli_checks: &[Check],
     timing: &Timing,
     dir: &OutDir,
-    extras: Extras,
+    files: &[(String, Vec<u8>)],
 ) -> Result<Published, Error> {
-    let results = results(scenarios, summaries, baseline, cli_checks, extras.warmups)?;
-    write(&results, scenarios, timing, dir, extras.files)?;
+    write(&results, scenarios, timing, dir, files)?;
     Ok(Published {
         runs: results.runs,
         comparisons: results.comparisons,
@@ -145,7 +133,7 @@ pub fn summary_json(run: &ScenarioRun) -> Vec<u8> {
     output::summary_json(
         &run.summary,
         &run.description,
-        &carepath_experiment::advice::json(run),
+        &carepath_experiment::advice::advice_json(&run.summary, run.warmup.as_ref()),
     )
 }
 

@@ -465,16 +465,16 @@ fn export_run(
         carepath_report::outdir::OpenError::Refused(m) => error(StatusCode::CONFLICT, "", m),
         carepath_report::outdir::OpenError::Io(m) => fail(m),
     })?;
-    let published = publish::publish(
+    let results = carepath_experiment::results::results(
         &scenarios,
         summaries,
         Some(&reference),
         &[],
-        &timing,
-        &dir,
-        publish::Extras::default(),
+        Vec::new(),
     )
-    .map_err(|e| fail(e.chain()))?;
+    .map_err(|e| fail(e.to_string()))?;
+    let published =
+        publish::publish(results, &scenarios, &timing, &dir, &[]).map_err(|e| fail(e.chain()))?;
     Ok(
         Json(json!({"path": published.out.join("report.html").display().to_string()}))
             .into_response(),

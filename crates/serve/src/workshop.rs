@@ -126,7 +126,7 @@ impl Workshop {
                 .position(|e| e.scenario.name == "baseline")
                 .unwrap_or(0),
         };
-        let pool = exec::thread_pool(threads).map_err(Err)?;
+        let pool = exec::thread_pool(threads).map_err(|e| Err(e.to_string()))?;
         let mut w = Workshop {
             entries,
             reference,

@@ -1,18 +1,12 @@
 //! `results.xlsx` read back by an independent reader (calamine) and checked, cell by cell,
 //! against `summary.csv` and `comparison.csv` of the same run.
 
+use crate::support::scenarios;
 use calamine::{open_workbook, Data, DataType, Range, Reader, Xlsx};
 use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-
-fn scenarios() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .display()
-        .to_string()
-}
 
 /// Rows of a CSV file as maps from header to field.
 fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {

@@ -2,21 +2,9 @@
 //! any number of threads and from merged shards, fixed inputs give the certain run, and every
 //! bad `[uncertainty]` entry is located and stops the run before anything is written.
 
+use crate::support::{carepath, text};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn carepath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A scenario file in `dir` extending the engine's roadmap example with `extra` TOML.
 fn scenario(dir: &Path, file: &str, extra: &str) -> PathBuf {

@@ -1,16 +1,9 @@
 //! The timing of a roadmap change as a decision: a named change's date swept like any number.
 
+use crate::support::carepath;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn carepath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
+use std::process::Output;
 
 fn ok(out: &Output) {
     assert_eq!(

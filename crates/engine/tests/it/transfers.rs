@@ -6,7 +6,7 @@
 use carepath_engine::scenario::{AfterWait, Distribution, Group, Scenario, Transfer, Ward};
 use carepath_engine::{examples, run, Metric, Period, Summary};
 
-mod support;
+use crate::support;
 
 /// PICU referrals only (Poisson, `rate` a day), a PICU of ample beds with exponential stays
 /// of 20 days, each ending in a move to a GAU of `gau_beds` beds (exponential stays of 30

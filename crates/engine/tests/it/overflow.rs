@@ -7,7 +7,7 @@ use carepath_engine::scenario::{
 };
 use carepath_engine::{examples, run, FinancialYear, Metric, Period, Summary};
 
-mod support;
+use crate::support;
 
 /// Erlang B blocking probability for offered load `a` on `c` servers.
 fn erlang_b(a: f64, c: u32) -> f64 {

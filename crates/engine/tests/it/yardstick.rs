@@ -2,7 +2,7 @@
 //! bench measures carepath against (`benches/pathway_loop.rs`) and `examples::pathway` give the
 //! same KPI means within sampling error, so the yardstick is not a cheaper model.
 
-#[path = "../../../benches/pathway_loop.rs"]
+#[path = "../../../../benches/pathway_loop.rs"]
 mod pathway_loop;
 
 use carepath_engine::{examples, run, Metric, Period};

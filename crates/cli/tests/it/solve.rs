@@ -1,24 +1,8 @@
 //! `carepath solve` against queueing theory: on M/M/c/c the smallest number of beds meeting a
 //! target on out-of-area placements is the smallest c whose Erlang B meets it.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn carepath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-/// 2 referrals a day, exponential 5-day stays, no waiting: offered load 10 erlangs.
-fn erlang_loss() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/erlang_loss.toml")
-        .display()
-        .to_string()
-}
+use crate::support::{carepath, erlang_loss};
+use std::process::Output;
 
 /// Erlang B by the stable recursion B(0) = 1, B(c) = a B(c−1) / (c + a B(c−1)).
 fn erlang_b(c: u32, a: f64) -> f64 {

@@ -1,6 +1,7 @@
 //! `run --trace`: the event log written beside the other outputs, counting what the KPIs
 //! count, and a bad request refused before anything runs.
 
+use crate::support::scenarios;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -12,13 +13,6 @@ fn carepath(args: &[&str], out: &Path) -> std::process::Output {
         .arg(out)
         .output()
         .unwrap()
-}
-
-fn scenarios() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .display()
-        .to_string()
 }
 
 #[test]

@@ -1,24 +1,7 @@
 //! `carepath advise` and the advice in `summary.json`: the warm-up a loss system started empty
 //! needs, against the one it was given.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn carepath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-/// 2 referrals a day, 5-day stays, 10 beds, a 100-day warm-up.
-fn erlang_loss() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/erlang_loss.toml")
-        .display()
-        .to_string()
-}
+use crate::support::{carepath, erlang_loss};
 
 #[test]
 fn advise_warns_when_the_warm_up_is_shorter_than_mser_suggests() {

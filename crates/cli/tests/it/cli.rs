@@ -1,29 +1,10 @@
 //! The `carepath` command as scripts use it: exit codes, determinism across thread counts,
 //! machine-readable output, and bad input that changes nothing.
 
+use crate::support::{carepath, example, text};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn carepath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-/// A small but complete scenario: the engine's bundled roadmap example.
-fn example() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../engine/src/examples/roadmap.toml")
-        .display()
-        .to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Every file the folder `dir` shows, relative path → contents (its hidden entries, such as
 /// the runs behind the links, left out).

@@ -1,6 +1,7 @@
 //! Outputs whole or absent, as scripts see them through the binary: `kill -9` at any moment,
 //! Ctrl-C, two runs into one folder, and a re-run with fewer scenarios.
 
+use crate::support::example;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,13 +12,6 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_carepath"));
     c.env("NO_COLOR", "1");
     c
-}
-
-fn example() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../engine/src/examples/roadmap.toml")
-        .display()
-        .to_string()
 }
 
 /// `run` of the example into `out`, with `seed` and `reps`.
@@ -51,8 +45,7 @@ fn spawn(out: &Path, seed: u64, reps: u32) -> Child {
         .unwrap()
 }
 
-#[path = "../../report/tests/common/mod.rs"]
-mod common;
+use crate::common;
 
 type Shown = BTreeMap<PathBuf, Vec<u8>>;
 

@@ -2,6 +2,7 @@
 //! `carepath schema --output`, checked by an independent validator, and carries its
 //! `schema_version`.
 
+use crate::support::scenarios;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -12,13 +13,6 @@ fn carepath(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn scenarios() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
-        .display()
-        .to_string()
 }
 
 /// The schema, and a validator for one of its shapes (`$defs` name).

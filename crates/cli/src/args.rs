@@ -2,7 +2,7 @@
 //! below `main` sees these types: the packages take requests and options.
 
 use carepath_experiment::{RunRequest, SolveRequest};
-use carepath_scenario::LoadOptions;
+use carepath_scenario::{LoadOptions, Source};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -188,7 +188,7 @@ impl RunArgs {
     /// The request these arguments make.
     pub fn request(&self) -> RunRequest {
         RunRequest {
-            files: self.files.clone(),
+            sources: self.files.iter().cloned().map(Source::Path).collect(),
             options: self.common.options(self.sweeps.clone()),
             checks: self.common.checks.clone(),
             baseline: self.baseline.clone(),
@@ -201,7 +201,7 @@ impl SolveArgs {
     /// The request these arguments make.
     pub fn request(&self) -> SolveRequest {
         SolveRequest {
-            file: self.file.clone(),
+            scenario: Source::Path(self.file.clone()),
             vary: self.vary.clone(),
             target: self.target.clone(),
             confidence: self.confidence,

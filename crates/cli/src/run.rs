@@ -11,7 +11,7 @@ use carepath_experiment::trace::Trace;
 use carepath_experiment::{verdict, Error, Experiment, RunRequest};
 use carepath_report::outdir::OutDir;
 use carepath_report::{events, publish};
-use carepath_scenario::{LoadOptions, LoadedScenario};
+use carepath_scenario::{LoadOptions, LoadedScenario, Source};
 use std::path::{Path, PathBuf};
 
 pub fn validate(files: &[PathBuf]) -> Result<(), Failure> {
@@ -125,7 +125,7 @@ fn run_shard(
     let replications: usize = aggregators.iter().flatten().map(|a| a.len()).sum();
     let path = shard::part_path(&args.common.out, shard);
     let inputs = shard::Inputs::new(
-        &request.files,
+        &args.files,
         &request.options,
         request.baseline.as_deref(),
         &request.checks,
@@ -155,7 +155,11 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
     let merged = shard::read_parts(&args.parts)?;
     let inputs = merged.inputs.clone();
     let request = RunRequest {
-        files: inputs.absolute_files(),
+        sources: inputs
+            .absolute_files()
+            .into_iter()
+            .map(Source::Path)
+            .collect(),
         options: inputs.load_options(),
         checks: inputs.checks.clone(),
         baseline: inputs.baseline.clone(),
@@ -193,7 +197,7 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
 
 pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let mut request = RunRequest {
-        files: vec![args.a.clone()],
+        sources: vec![Source::Path(args.a.clone())],
         options: args.common.options(Vec::new()),
         checks: args.common.checks.clone(),
         baseline: None,
@@ -208,7 +212,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
             .reps
             .get_or_insert(first.model.replications());
     }
-    request.files = vec![args.b.clone()];
+    request.sources = vec![Source::Path(args.b.clone())];
     let b = request.load()?;
     if a.scenarios.len() != 1 || b.scenarios.len() != 1 {
         return Err(usage("`compare` takes two scenarios without sweeps".into()));

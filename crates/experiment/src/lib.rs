@@ -21,13 +21,13 @@ pub use error::{Error, Invalid};
 pub use request::{Experiment, Run, RunRequest};
 pub use solve::SolveRequest;
 
-use carepath_scenario::{Check, ConfigError, LoadOptions, LoadedScenario};
+use carepath_scenario::{Check, ConfigError, LoadOptions, LoadedScenario, Source};
 use std::path::PathBuf;
 
 /// Loads scenarios and `--check` arguments, and checks that every check names a KPI the
 /// scenarios have; every problem found, or nothing.
 pub fn load_checked(
-    files: &[PathBuf],
+    sources: &[Source],
     opts: &LoadOptions,
     check_args: &[String],
 ) -> Result<(Vec<LoadedScenario>, Vec<Check>), Vec<ConfigError>> {
@@ -46,7 +46,7 @@ pub fn load_checked(
             }),
         }
     }
-    let scenarios = match carepath_scenario::load(files, opts) {
+    let scenarios = match carepath_scenario::load_sources(sources, opts) {
         Ok(s) => s,
         Err(mut e) => {
             errors.append(&mut e);

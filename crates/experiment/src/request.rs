@@ -7,14 +7,13 @@ use crate::exec::{self, Timing};
 use crate::results::{self, Results};
 use crate::{interrupt, load_checked, Error, Invalid};
 use carepath_engine::Summary;
-use carepath_scenario::{Check, LoadOptions, LoadedScenario};
-use std::path::PathBuf;
+use carepath_scenario::{Check, LoadOptions, LoadedScenario, Source};
 
 /// Scenarios to run, with the command line's changes and checks.
 #[derive(Debug, Clone, Default)]
 pub struct RunRequest {
-    /// Scenario files, or folders of them (their `*.toml`, not recursive).
-    pub files: Vec<PathBuf>,
+    /// Scenario files, folders of them (their `*.toml`, not recursive), or scenario text.
+    pub sources: Vec<Source>,
     /// `--set`, `--sweep`, `--reps` and `--seed`.
     pub options: LoadOptions,
     /// `--check` conditions, as written.
@@ -45,7 +44,7 @@ impl RunRequest {
     /// Loads every scenario and check: every problem of every file at once, or an experiment.
     pub fn load(&self) -> Result<Experiment, Error> {
         let (scenarios, checks) =
-            load_checked(&self.files, &self.options, &self.checks).map_err(Invalid::Files)?;
+            load_checked(&self.sources, &self.options, &self.checks).map_err(Invalid::Files)?;
         Ok(Experiment {
             scenarios,
             checks,

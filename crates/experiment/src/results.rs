@@ -136,7 +136,7 @@ pub fn results(
                 .sources
                 .iter()
                 .rev()
-                .map(|p| carepath_scenario::inputs::read(p))
+                .map(carepath_scenario::inputs::of)
                 .collect(),
             summary,
             uncertainty: None,

@@ -193,7 +193,7 @@ impl Inputs {
         };
         for s in scenarios {
             relative(&mut s.path);
-            s.sources.iter_mut().for_each(relative);
+            s.sources.iter_mut().for_each(|f| relative(&mut f.path));
         }
     }
 

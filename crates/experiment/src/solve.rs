@@ -12,14 +12,13 @@
 
 use crate::{exec, verdict, Error, Invalid};
 use carepath_engine::{Metric, Overload};
-use carepath_scenario::{self as config, Check, LoadOptions, LoadedScenario};
+use carepath_scenario::{self as config, Check, LoadOptions, LoadedScenario, Source};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 /// The values a varied key takes: an inclusive range of whole numbers or of dates, each held
 /// as a whole number (a date as its day number) so that the search is the same for both.
@@ -233,7 +232,7 @@ struct Candidate {
 
 /// The search: what is asked, and every candidate run so far.
 struct Solver {
-    file: PathBuf,
+    scenario: Source,
     opts: LoadOptions,
     varies: Vec<Vary>,
     target: Target,
@@ -256,7 +255,7 @@ impl Solver {
             .zip(at)
             .map(|(v, &x)| format!("{}={}", v.key, v.show(x)))
             .collect();
-        let loaded = config::load(std::slice::from_ref(&self.file), &opts)
+        let loaded = config::load_sources(std::slice::from_ref(&self.scenario), &opts)
             .map_err(|e| Error::Invalid(Invalid::Files(e)))?;
         let mut checks = vec![self.target.check.clone()];
         checks.extend(self.minimise.clone());
@@ -693,7 +692,8 @@ pub struct SolvePlot {
 /// answer must be. The command builds it from its arguments; Python builds it directly.
 #[derive(Debug, Clone)]
 pub struct SolveRequest {
-    pub file: PathBuf,
+    /// The scenario: a file, or its text.
+    pub scenario: Source,
     /// `KEY=LO..HI[:STEP]`, one or two.
     pub vary: Vec<String>,
     /// `KPI<=X` or `KPI>=X`.
@@ -756,7 +756,7 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
     }
     let opts = args.options.clone();
     let mut solver = Solver {
-        file: args.file.clone(),
+        scenario: args.scenario.clone(),
         opts,
         varies,
         target,

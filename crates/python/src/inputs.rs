@@ -1,23 +1,21 @@
 //! What a Python caller names as scenarios: a path, a dict, or a list of them.
 //!
-//! A dict is written as a TOML file in a temporary folder and loaded like any other, so it
-//! goes through the same checks; its errors then name `<dict>` and the key instead of a line
-//! of a file the caller never saw. `extends` in a dict is relative to the working directory.
+//! A dict becomes TOML text, loaded like a file (never written to one), so it goes through the
+//! same checks; its errors then name `<dict>` and the key instead of a line of a text the
+//! caller never saw. `extends` in a dict is relative to the working directory.
 
 use super::{raise, ScenarioError};
 use carepath_experiment::{Error as Failure, Invalid};
-use carepath_scenario::ConfigError;
+use carepath_scenario::{ConfigError, Source};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use std::path::{Path, PathBuf};
 
-/// The scenario files to load, and the dicts written out as some of them.
+/// The scenarios to load: files, and dicts as text.
 pub struct Inputs {
-    pub files: Vec<PathBuf>,
-    /// Each dict's file and the name its errors give it.
+    pub sources: Vec<Source>,
+    /// Each dict's name as a source, and the name its errors give it.
     dicts: Vec<(PathBuf, String)>,
-    /// Holds the dicts' files for as long as a run may publish them.
-    _dir: Option<tempfile::TempDir>,
 }
 
 impl Inputs {
@@ -32,14 +30,9 @@ impl Inputs {
             .iter()
             .filter(|v| v.is_instance_of::<PyDict>())
             .count();
-        let dir = match dicts {
-            0 => None,
-            _ => Some(tempfile::Builder::new().prefix("carepath-").tempdir()?),
-        };
         let mut inputs = Inputs {
-            files: Vec::new(),
+            sources: Vec::new(),
             dicts: Vec::new(),
-            _dir: None,
         };
         for item in &items {
             let Some(dict) = item.cast::<PyDict>().ok() else {
@@ -49,7 +42,7 @@ impl Inputs {
                         item.get_type().name().map_or("?".into(), |n| n.to_string())
                     ))
                 })?;
-                inputs.files.push(path);
+                inputs.sources.push(Source::Path(path));
                 continue;
             };
             let n = inputs.dicts.len() + 1;
@@ -57,12 +50,9 @@ impl Inputs {
                 1 => ("<dict>".to_string(), "scenario".to_string()),
                 _ => (format!("<dict {n}>"), format!("scenario_{n}")),
             };
-            let folder = dir
-                .as_ref()
-                .map_or_else(std::env::temp_dir, |d| d.path().to_path_buf())
-                .join(n.to_string());
-            std::fs::create_dir_all(&folder)?;
-            let file = folder.join(format!("{stem}.toml"));
+            // Named as a file in a folder that cannot exist, so that the scenario is named
+            // `scenario` by default, as a file `scenario.toml` would be.
+            let name = PathBuf::from(&label).join(format!("{stem}.toml"));
             let table = match table(dict, "") {
                 Ok(t) => t,
                 Err((key, message)) => {
@@ -80,11 +70,12 @@ impl Inputs {
             let text = toml::to_string(&table).map_err(|e| {
                 ScenarioError::new_err(format!("error: {label}: cannot be written as TOML: {e}"))
             })?;
-            std::fs::write(&file, text)?;
-            inputs.files.push(file.clone());
-            inputs.dicts.push((file, label));
+            inputs.sources.push(Source::Text {
+                name: name.display().to_string(),
+                text,
+            });
+            inputs.dicts.push((name, label));
         }
-        inputs._dir = dir;
         Ok(inputs)
     }
 

@@ -36,9 +36,8 @@ struct NativeRun {
     timing: exec::Timing,
     /// Files published beside the outputs (the search of `solve`).
     files: Vec<(String, Vec<u8>)>,
-    /// Scenarios given as dicts live here until the run is written (their sources are hashed
-    /// into the manifest and quoted in the report).
-    _inputs: Inputs,
+    /// What the caller named as scenarios, so that a dict's errors name the dict.
+    inputs: Inputs,
 }
 
 #[pymethods]
@@ -120,7 +119,7 @@ impl NativeRun {
             )
             .map_err(|e| Failure::Io(e.chain()))
         })
-        .map_err(|f| self._inputs.error(f))?;
+        .map_err(|f| self.inputs.error(f))?;
         Ok(out.join("report.html").display().to_string())
     }
 
@@ -163,7 +162,7 @@ fn run(
         seed,
     };
     let request = RunRequest {
-        files: inputs.files.clone(),
+        sources: inputs.sources.clone(),
         options: opts,
         checks,
         baseline,
@@ -183,7 +182,7 @@ fn run(
         results,
         timing,
         files: Vec::new(),
-        _inputs: inputs,
+        inputs,
     })
 }
 
@@ -203,7 +202,7 @@ fn validate(
         ..LoadOptions::default()
     };
     let loaded = py
-        .detach(|| carepath_scenario::load(&inputs.files, &opts))
+        .detach(|| carepath_scenario::load_sources(&inputs.sources, &opts))
         .map_err(|e| inputs.error(Failure::Invalid(Invalid::Files(e))))?;
     Ok(loaded
         .iter()
@@ -264,11 +263,11 @@ fn solve(
     checks: Vec<String>,
 ) -> PyResult<NativeSolved> {
     let inputs = Inputs::from_python(file)?;
-    let [file] = inputs.files.as_slice() else {
+    let [scenario] = inputs.sources.as_slice() else {
         return Err(ScenarioError::new_err("`solve` takes one scenario file"));
     };
     let request = SolveRequest {
-        file: file.clone(),
+        scenario: scenario.clone(),
         vary,
         target,
         confidence,
@@ -302,7 +301,7 @@ fn solve(
                 timing: a.timing,
                 files: publish::solve_files(&solved.csv, &a.plot)
                     .map_err(|e| inputs.error(Failure::Io(e.chain())))?,
-                _inputs: inputs,
+                inputs,
             };
             (
                 Some(a.json.to_string()),

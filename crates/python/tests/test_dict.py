@@ -52,3 +52,16 @@ def test_dates_are_dates(in_root):
     assert carepath.validate(ok) == ["scenario"]
     r = carepath.run(ok, reps=2)
     assert r.by_year["period"].iloc[0] == "2023/24"
+
+
+def test_a_dict_is_never_written_to_a_file(in_root, tmp_path, monkeypatch):
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    r = carepath.run({"extends": "scenarios/baseline.toml", "name": "fewer_beds", "wards": {"gau": {"beds": 12}}},
+                     reps=2)
+    assert r.scenarios == ["fewer_beds"]
+    r.write(tmp_path / "out")
+    assert list(temp.iterdir()) == [], "the dict was loaded as text, not through a temporary file"
+    manifest = (tmp_path / "out" / "manifest.json").read_text()
+    assert '"<dict>/scenario.toml"' in manifest, "the dict is named as its errors name it"

@@ -13,13 +13,6 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// An input file could not be read to be hashed into the manifest.
-    #[error("cannot read {}", .path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
     /// The output folder could not be opened or made, said in one sentence.
     #[error("{0}")]
     Folder(String),

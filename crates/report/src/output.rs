@@ -7,9 +7,6 @@
 use carepath_engine::{Difference, Kpi, PeriodInfo, Summary};
 use schemars::JsonSchema;
 use serde::Serialize;
-use std::fs;
-use std::io;
-use std::path::Path;
 
 /// A number for CSV: shortest round-trip form; empty when undefined.
 pub(crate) fn num(x: f64) -> String {
@@ -283,11 +280,13 @@ impl Manifest {
     }
 }
 
-/// SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> io::Result<String> {
+/// SHA-256 of some bytes, in hex.
+pub fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(fs::read(path)?);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -296,21 +296,16 @@ fn write_scenario(
 fn manifest(scenarios: &[LoadedScenario], timing: &Timing) -> Result<Manifest, Error> {
     let mut list = Vec::new();
     for s in scenarios {
+        // The text each scenario was loaded from, so the hash is of what ran even if a file
+        // has changed since.
         let sources = s
             .sources
             .iter()
-            .map(|p| {
-                output::sha256_file(p)
-                    .map(|sha256| Source {
-                        path: p.display().to_string(),
-                        sha256,
-                    })
-                    .map_err(|source| Error::Read {
-                        path: p.clone(),
-                        source,
-                    })
+            .map(|f| Source {
+                path: f.path.display().to_string(),
+                sha256: output::sha256(f.text.as_bytes()),
             })
-            .collect::<Result<_, _>>()?;
+            .collect();
         list.push(ManifestScenario {
             name: s.name.clone(),
             file: s.path.display().to_string(),

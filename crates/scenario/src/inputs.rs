@@ -47,13 +47,11 @@ pub fn tidy_path(p: &Path) -> String {
     out.display().to_string()
 }
 
-/// Reads `path`; a file that cannot be read gives no inputs.
-pub fn read(path: &Path) -> InputFile {
+/// The inputs of one file of a scenario, from the text it was loaded from.
+pub fn of(source: &crate::SourceFile) -> InputFile {
     InputFile {
-        path: tidy_path(path),
-        inputs: std::fs::read_to_string(path)
-            .map(|t| parse(&t))
-            .unwrap_or_default(),
+        path: tidy_path(&source.path),
+        inputs: parse(&source.text),
     }
 }
 

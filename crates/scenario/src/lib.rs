@@ -62,6 +62,30 @@ pub struct LoadOptions {
     pub seed: Option<u64>,
 }
 
+/// Where scenarios are read from: files (or folders of them), or text given directly, such
+/// as a notebook's dict, under a name its errors use. Text is never written to a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A scenario file, or a folder whose `*.toml` files are loaded.
+    Path(PathBuf),
+    /// Scenario text; its `extends` is relative to the working directory.
+    Text { name: String, text: String },
+}
+
+impl From<PathBuf> for Source {
+    fn from(path: PathBuf) -> Source {
+        Source::Path(path)
+    }
+}
+
+/// One file of a scenario's `extends` chain, with the text it was loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as given (or joined from `extends`), or the name of text given directly.
+    pub path: PathBuf,
+    pub text: std::sync::Arc<str>,
+}
+
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
@@ -69,8 +93,9 @@ pub struct LoadedScenario {
     pub name: String,
     /// The file it was loaded from.
     pub path: PathBuf,
-    /// The file, then each parent its `extends` chain names (for hashing the inputs).
-    pub sources: Vec<PathBuf>,
+    /// The file, then each parent its `extends` chain names, each with the text it was
+    /// loaded from (hashed into the manifest, quoted in the report).
+    pub sources: Vec<SourceFile>,
     /// The scenario as merged, overridden and swept; its `name` is `name` above.
     pub scenario: Scenario,
     /// The validated model.
@@ -114,11 +139,31 @@ pub fn load(
     inputs: &[PathBuf],
     opts: &LoadOptions,
 ) -> Result<Vec<LoadedScenario>, Vec<ConfigError>> {
+    let sources: Vec<Source> = inputs.iter().cloned().map(Source::from).collect();
+    load_sources(&sources, opts)
+}
+
+/// [`load`] from files or text: each text is one scenario file, named by its `name`.
+pub fn load_sources(
+    inputs: &[Source],
+    opts: &LoadOptions,
+) -> Result<Vec<LoadedScenario>, Vec<ConfigError>> {
     let shape = Shape::new(schema());
     let mut errs = Vec::new();
     let overrides = Overrides::parse(opts, &mut errs);
-    let files = scenario_files(inputs, &mut errs);
     let mut cache = Files::default();
+    let mut paths = Vec::new();
+    for input in inputs {
+        match input {
+            Source::Path(path) => paths.push(path.clone()),
+            Source::Text { name, text } => {
+                let path = PathBuf::from(name);
+                cache.given.insert(path.clone(), text.as_str().into());
+                paths.push(path);
+            }
+        }
+    }
+    let files = scenario_files(&paths, &cache, &mut errs);
     let mut loaded = Vec::new();
     for file in &files {
         let before = errs.len();
@@ -156,7 +201,7 @@ pub fn load(
 }
 
 /// The files to load: files as given, directories as their `*.toml` files sorted by name.
-fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBuf> {
+fn scenario_files(inputs: &[PathBuf], cache: &Files, errs: &mut Vec<ConfigError>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     if inputs.is_empty() {
         let message = "no scenario files given".to_string();
@@ -170,6 +215,10 @@ fn scenario_files(inputs: &[PathBuf], errs: &mut Vec<ConfigError>) -> Vec<PathBu
         });
     }
     for input in inputs {
+        if cache.given.contains_key(input) {
+            files.push(input.clone());
+            continue;
+        }
         let whole = |message: String| ConfigError {
             file: input.clone(),
             line: None,
@@ -320,10 +369,11 @@ impl Overrides {
     }
 }
 
-/// A parsed file: its tree without `extends`, and what `extends` names.
+/// A parsed file: its tree without `extends`, what `extends` names, and its text.
 struct Parsed {
     tree: Node,
     extends: Option<(String, Loc)>,
+    text: std::sync::Arc<str>,
 }
 
 /// Files parsed so far, so a parent shared by many scenarios is read (and its errors
@@ -331,6 +381,8 @@ struct Parsed {
 #[derive(Default)]
 struct Files {
     parsed: HashMap<PathBuf, Option<Rc<Parsed>>>,
+    /// Text given directly, by the name it goes by.
+    given: HashMap<PathBuf, std::sync::Arc<str>>,
 }
 
 impl Files {
@@ -339,16 +391,22 @@ impl Files {
         if let Some(p) = self.parsed.get(&key) {
             return p.clone();
         }
-        let parsed = match tree::read_file(path) {
-            Ok(mut tree) => match tree.remove("extends") {
+        let read = match self.given.get(path) {
+            Some(text) => tree::parse_str(Rc::from(path), text).map(|t| (t, text.clone())),
+            None => tree::read_file(path).map(|(t, text)| (t, text.into())),
+        };
+        let parsed = match read {
+            Ok((mut tree, text)) => match tree.remove("extends") {
                 None => Some(Parsed {
                     tree,
                     extends: None,
+                    text,
                 }),
                 Some(node) => match node.as_str().filter(|s| !s.trim().is_empty()) {
                     Some(parent) => Some(Parsed {
                         tree,
                         extends: Some((parent.to_string(), node.at)),
+                        text,
                     }),
                     None => {
                         let message = format!(
@@ -470,7 +528,13 @@ fn load_file(
         return Vec::new();
     }
 
-    let sources: Vec<PathBuf> = chain.iter().map(|(p, _)| p.clone()).collect();
+    let sources: Vec<SourceFile> = chain
+        .iter()
+        .map(|(path, parsed)| SourceFile {
+            path: path.clone(),
+            text: parsed.text.clone(),
+        })
+        .collect();
     let points = if params.is_empty() {
         vec![Vec::new()]
     } else {

@@ -87,7 +87,8 @@ fn minimal_scenario_loads_with_its_file_stem_as_name() {
         ("base", "base")
     );
     assert_eq!(s.path, path);
-    assert_eq!(s.sources, vec![path]);
+    assert_eq!(source_paths(s), vec![path.clone()]);
+    assert_eq!(&*s.sources[0].text, std::fs::read_to_string(&path).unwrap());
     assert_eq!(s.scenario.simulation.start_date, date(2020, 4, 1));
     assert_eq!(s.scenario.wards["w"].beds, 5);
     assert_eq!(s.scenario.simulation.replications, 30, "defaults apply");
@@ -131,7 +132,7 @@ fn extends_merges_tables_replaces_arrays_and_appends_roadmap() {
         }],
         "the child's checks replace the parent's"
     );
-    assert_eq!(s.sources, vec![child, base]);
+    assert_eq!(source_paths(s), vec![child, base]);
 }
 
 #[test]
@@ -814,7 +815,7 @@ fn example_scenarios_load() {
         let s = loaded.iter().find(|s| s.name == n).unwrap();
         s.sources
             .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .map(|p| p.path.file_name().unwrap().to_string_lossy().into_owned())
             .collect()
     };
 
@@ -960,5 +961,53 @@ fn roadmap_changes_are_addressed_by_their_id() {
             .any(|e| e.message.contains("already has the id `cut`")
                 && e.line == Some(line_of(&text, "id = \"cut\""))),
         "{errs:?}"
+    );
+}
+
+fn source_paths(s: &LoadedScenario) -> Vec<PathBuf> {
+    s.sources.iter().map(|f| f.path.clone()).collect()
+}
+
+#[test]
+fn text_loads_as_its_file_would_and_its_errors_name_it() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "base.toml", MINIMAL);
+    let from_file = load(std::slice::from_ref(&path), &LoadOptions::default()).unwrap();
+    let text = Source::Text {
+        name: "<dict>".into(),
+        text: MINIMAL.into(),
+    };
+    let from_text = load_sources(&[text], &LoadOptions::default()).unwrap();
+    // Named by its name's stem, as a file is by its own.
+    let mut scenario = from_text[0].scenario.clone();
+    assert_eq!(scenario.name, "<dict>");
+    scenario.name = from_file[0].scenario.name.clone();
+    assert_eq!(scenario, from_file[0].scenario);
+    assert_eq!(source_paths(&from_text[0]), vec![PathBuf::from("<dict>")]);
+    assert_eq!(&*from_text[0].sources[0].text, MINIMAL);
+    // A text's `extends` names a file relative to the working directory, read as ever.
+    let child = Source::Text {
+        name: "<child>".into(),
+        text: format!(
+            "extends = {:?}\n[wards.w]\nbeds = 7\n",
+            path.display().to_string()
+        ),
+    };
+    let loaded = load_sources(&[child], &LoadOptions::default()).unwrap();
+    assert_eq!(loaded[0].scenario.wards["w"].beds, 7);
+    assert_eq!(
+        source_paths(&loaded[0]),
+        vec![PathBuf::from("<child>"), path]
+    );
+    let bad = Source::Text {
+        name: "<dict>".into(),
+        text: MINIMAL.replace("beds = 5", "beds = -1"),
+    };
+    let errors = load_sources(&[bad], &LoadOptions::default()).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file == Path::new("<dict>") && e.key == "wards.w.beds"),
+        "{errors:?}"
     );
 }

@@ -410,7 +410,8 @@ pub(crate) fn check_scenario_file(path: &Path) -> Result<(), String> {
 }
 
 /// Reads and parses a scenario file, reporting every syntax error.
-pub(crate) fn read_file(path: &Path) -> Result<Node, Vec<ConfigError>> {
+/// Reads and parses a scenario file: its tree, and the text it was parsed from.
+pub(crate) fn read_file(path: &Path) -> Result<(Node, String), Vec<ConfigError>> {
     use std::io::Read;
     let file: Rc<Path> = Rc::from(path);
     let whole = |message: String| vec![Loc::Implied(file.clone()).error("", message, None)];
@@ -439,7 +440,8 @@ pub(crate) fn read_file(path: &Path) -> Result<Node, Vec<ConfigError>> {
             Some("scenario files are TOML text, saved as UTF-8".into()),
         )]
     })?;
-    parse_str(file, &text)
+    let tree = parse_str(file, &text)?;
+    Ok((tree, text))
 }
 
 /// Parses scenario text read from `file`.

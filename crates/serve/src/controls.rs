@@ -45,8 +45,8 @@ pub enum Kind {
 fn chain_inputs(s: &LoadedScenario) -> Vec<(String, Vec<Input>, usize)> {
     let mut offset = 0;
     let mut out = Vec::new();
-    for path in s.sources.iter().rev() {
-        let file = inputs::read(path);
+    for source in s.sources.iter().rev() {
+        let file = inputs::of(source);
         let entries = file
             .inputs
             .iter()

@@ -317,7 +317,7 @@ pub fn run_of(s: &LoadedScenario, summary: Summary) -> ScenarioRun {
         sweep: None,
         roadmap: s.scenario.roadmap.clone(),
         checks: s.checks.clone(),
-        inputs: s.sources.iter().rev().map(|p| inputs::read(p)).collect(),
+        inputs: s.sources.iter().rev().map(inputs::of).collect(),
         summary,
         uncertainty: None,
         warmup: None,

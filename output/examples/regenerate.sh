@@ -17,6 +17,6 @@ cp "$tmp/roadmap/charts/differences.png" \
    output/examples/
 # The workshop page, as its browser test leaves it after a change.
 CAREPATH_SCREENSHOT="$PWD/output/examples/workshop.png" \
-    cargo test --release --quiet -p carepath-cli --test serve >/dev/null
+    cargo test --release --quiet -p carepath-cli --test it serve >/dev/null
 cp "$tmp/uncertain/day_hospital/charts/tornado_oap_placements.png" output/examples/tornado_day_hospital_oap_placements.png
 echo "updated output/examples/"

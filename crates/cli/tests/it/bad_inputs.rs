@@ -18,7 +18,7 @@
 //! must exit with its code, print exactly the `#>` lines on stderr (the folder shown as
 //! `{out}`), never panic, and leave the folder as it was: nothing written.
 //!
-//! `CAREPATH_BLESS=1 cargo test -p carepath-cli --test bad_inputs` rewrites the `#>` lines
+//! `CAREPATH_BLESS=1 cargo test -p carepath-cli --test it bad_inputs` rewrites the `#>` lines
 //! from what the command printed, for review in the diff.
 
 use std::fs;

@@ -4,7 +4,7 @@
 //! run takes more than [`PEAK_RSS_KIB`] of memory or [`TIME_LIMIT`] of time.
 //!
 //! CI runs a few cases (`PROPTEST_CASES` sets how many); the long run is
-//! `cargo test -p carepath-cli --test mutations -- --ignored`.
+//! `cargo test -p carepath-cli --test it mutations -- --ignored`.
 
 use proptest::prelude::*;
 use proptest::sample::Index;

@@ -20,8 +20,7 @@ use serde::Deserialize;
 use std::cmp::Ordering;
 use std::fmt;
 
-/// At most this many scenarios from one sweep, so that a slip such as `0..1e9` fails fast.
-const MAX_POINTS: usize = 10_000;
+use carepath_engine::scenario::limits::MAX_SWEEP_POINTS as MAX_POINTS;
 
 /// The values one swept key takes.
 #[derive(Debug, Deserialize, JsonSchema)]

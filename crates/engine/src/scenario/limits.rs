@@ -36,6 +36,10 @@ pub const MAX_WARMUP_DAYS: u32 = 36_525;
 /// Replications of one scenario.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
+/// Scenarios one sweep (of one parameter, or a grid of two) may expand into, so that a slip
+/// such as `0..1e9` fails at once.
+pub const MAX_SWEEP_POINTS: usize = 10_000;
+
 /// The earliest and latest start dates (years): dates outside them are typos, and calendars
 /// and financial years are only written for four-digit years.
 pub const START_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;

@@ -5,9 +5,10 @@
 use crate::advice::{self, Warmup};
 use crate::exec::{self, Timing};
 use crate::results::{self, Results};
-use crate::{interrupt, load_checked, Error, Invalid};
+use crate::{interrupt, verdict, Error, Invalid};
 use carepath_engine::Summary;
-use carepath_scenario::{Check, LoadOptions, LoadedScenario, Source};
+use carepath_scenario::{Check, ConfigError, LoadOptions, LoadedScenario, Source};
+use std::path::PathBuf;
 
 /// Scenarios to run, with the command line's changes and checks.
 #[derive(Debug, Clone, Default)]
@@ -96,5 +97,42 @@ impl Experiment {
             results,
             timing,
         })
+    }
+}
+
+/// Loads scenarios and `--check` arguments, and checks that every check names a KPI the
+/// scenarios have; every problem found, or nothing.
+fn load_checked(
+    sources: &[Source],
+    opts: &LoadOptions,
+    check_args: &[String],
+) -> Result<(Vec<LoadedScenario>, Vec<Check>), Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let mut checks = Vec::new();
+    for arg in check_args {
+        match carepath_scenario::parse_check_arg(arg) {
+            Ok(c) => checks.push(c),
+            Err(message) => errors.push(ConfigError {
+                file: PathBuf::new(),
+                line: None,
+                col: None,
+                key: String::new(),
+                message: format!("--check {arg}: {message}"),
+                help: None,
+            }),
+        }
+    }
+    let scenarios = match carepath_scenario::load_sources(sources, opts) {
+        Ok(s) => s,
+        Err(mut e) => {
+            errors.append(&mut e);
+            Vec::new()
+        }
+    };
+    errors.extend(verdict::unknown_kpis(&scenarios, &checks));
+    if errors.is_empty() {
+        Ok((scenarios, checks))
+    } else {
+        Err(errors)
     }
 }

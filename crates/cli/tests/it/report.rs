@@ -4,6 +4,7 @@
 //! The browser checks run when a Chromium binary is found; with `CAREPATH_REQUIRE_CHROMIUM=1`
 //! (as in CI) a missing browser fails them.
 
+use crate::support::browser;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,27 +29,6 @@ fn run(input: &str, reps: &str, out: &Path) -> PathBuf {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     out.to_path_buf()
-}
-
-fn browser() -> Option<String> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .map(String::from)
-        .chain(std::env::var("CHROMIUM"))
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CAREPATH_REQUIRE_CHROMIUM").is_none(),
-            "no Chromium found"
-        );
-        eprintln!("no Chromium found: the browser checks are skipped");
-    }
-    found
 }
 
 fn chromium(browser: &str, dir: &Path, args: &[String]) -> std::process::Output {

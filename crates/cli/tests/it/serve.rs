@@ -5,37 +5,17 @@
 //! Runs when a Chromium binary is found; with `CAREPATH_REQUIRE_CHROMIUM=1` (as in CI) a
 //! missing browser fails it. `CAREPATH_SCREENSHOT=FILE` keeps the screenshot (README's image).
 
+use crate::support::browser;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const REPS: &str = "20";
 const KEY: &str = "services.home_treatment.places";
-
-fn browser() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .map(String::from)
-        .chain(std::env::var("CHROMIUM"))
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CAREPATH_REQUIRE_CHROMIUM").is_none(),
-            "no Chromium found"
-        );
-        eprintln!("no Chromium found: the browser test is skipped");
-    }
-    found.map(PathBuf::from)
-}
 
 /// The server, stopped when dropped.
 struct Server(Child);
@@ -144,7 +124,7 @@ fn changing_a_control_in_the_browser_shows_what_run_prints() {
     }
     let (_server, url) = serve(dir.path());
     let options = LaunchOptions::default_builder()
-        .path(Some(chromium))
+        .path(Some(chromium.into()))
         .sandbox(false)
         .window_size(Some((1366, 900)))
         .build()

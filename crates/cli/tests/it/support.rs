@@ -39,3 +39,26 @@ pub fn erlang_loss() -> String {
         .display()
         .to_string()
 }
+
+/// The Chromium to drive, if one is installed (`CHROMIUM` names another); its absence is a
+/// failure when `CAREPATH_REQUIRE_CHROMIUM` is set, as in CI.
+pub fn browser() -> Option<String> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .map(String::from)
+        .chain(std::env::var("CHROMIUM"))
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CAREPATH_REQUIRE_CHROMIUM").is_none(),
+            "no Chromium found"
+        );
+        eprintln!("no Chromium found: the browser checks are skipped");
+    }
+    found
+}

@@ -164,7 +164,7 @@ typed_array!(
 /// Where money goes: the subjects of `cost_gbp`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CostCategory {
-    /// Block-contract beds: every available bed-day.
+    /// Block-contract beds: every open bed-day.
     BlockBeds,
     /// Spot-purchased local beds: occupied bed-days.
     SpotBeds,

@@ -66,13 +66,9 @@ pub struct Model {
     /// Groups with their own growth, each an arrival process of its own beside `arrivals`
     /// (which then carries only the other groups).
     pub(crate) group_arrivals: Vec<GroupArrivals>,
-}
-
-impl Model {
-    /// Whether any group's access decision takes time (and so is reported).
-    pub(crate) fn gatekeeping(&self) -> bool {
-        self.groups.iter().any(|g| g.gatekeeping.is_some())
-    }
+    /// Whether any group's access decision takes time: then every group's decisions are
+    /// timed and reported (at once counts as 0 days).
+    pub(crate) gatekeeping: bool,
 }
 
 #[derive(Debug, Clone)]

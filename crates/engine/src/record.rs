@@ -192,8 +192,8 @@ pub(crate) struct Totals {
     pub oap_over_100: f64,
     pub repatriations: f64,
     /// Out-of-area days (and miles × days) that repatriations saved.
-    pub oap_days_avoided: f64,
-    pub oap_mile_days_avoided: f64,
+    pub oap_days_home: f64,
+    pub oap_mile_days_home: f64,
     pub bed_waits: PerUrgency<f64>,
     pub wait_sum: PerUrgency<f64>,
     pub waited: PerUrgency<f64>,
@@ -206,6 +206,9 @@ pub(crate) struct Totals {
     pub occupied_area: Vec<f64>,
     pub available_area: Vec<f64>,
     pub capacity_area: Vec<f64>,
+    /// Open bed- or place-days, and those the roadmap closed while still occupied: what a
+    /// block contract or commissioned places pay for (a vacant post or a closed week is not).
+    pub paid_area: Vec<f64>,
     pub days_open: Vec<f64>,
     pub days_85: Vec<f64>,
     pub days_full: Vec<f64>,
@@ -239,10 +242,11 @@ pub(crate) struct Totals {
     pub localities: Vec<LocalityTotals>,
     /// Per declared waiting place (empty without `[waiting_places]`).
     pub places: Vec<PlaceTotals>,
-    /// Access decisions made, per group, and the days from referral to each.
+    /// Access decisions made, per group, and the days from referral to each (0 for a group
+    /// that decides at once); the histograms only when some group's decision takes time.
     pub decisions: Vec<f64>,
     pub decision_days: Vec<f64>,
-    pub decision_hist: LogHistogram,
+    pub decision_hist: Vec<LogHistogram>,
 }
 
 /// The tallies of one locality's young people.
@@ -323,8 +327,8 @@ impl Totals {
             oap_over_50,
             oap_over_100,
             repatriations,
-            oap_days_avoided,
-            oap_mile_days_avoided,
+            oap_days_home,
+            oap_mile_days_home,
             bed_waits,
             wait_sum,
             waited,
@@ -335,6 +339,7 @@ impl Totals {
             occupied_area,
             available_area,
             capacity_area,
+            paid_area,
             days_open,
             days_85,
             days_full,
@@ -374,6 +379,7 @@ impl Totals {
             (&mut self.occupied_area, occupied_area),
             (&mut self.available_area, available_area),
             (&mut self.capacity_area, capacity_area),
+            (&mut self.paid_area, paid_area),
             (&mut self.days_open, days_open),
             (&mut self.days_85, days_85),
             (&mut self.days_full, days_full),
@@ -405,8 +411,8 @@ impl Totals {
             (&mut self.oap_over_50, oap_over_50),
             (&mut self.oap_over_100, oap_over_100),
             (&mut self.repatriations, repatriations),
-            (&mut self.oap_days_avoided, oap_days_avoided),
-            (&mut self.oap_mile_days_avoided, oap_mile_days_avoided),
+            (&mut self.oap_days_home, oap_days_home),
+            (&mut self.oap_mile_days_home, oap_mile_days_home),
             (&mut self.waiting_area, waiting_area),
             (&mut self.over_target_area, over_target_area),
             (&mut self.oap_los_sum, oap_los_sum),
@@ -416,7 +422,9 @@ impl Totals {
             *a += b;
         }
         self.wait_hist.merge(wait_hist);
-        self.decision_hist.merge(decision_hist);
+        for (a, b) in self.decision_hist.iter_mut().zip(decision_hist) {
+            a.merge(b);
+        }
         for (a, b) in self.localities.iter_mut().zip(localities) {
             a.absorb(b);
         }
@@ -448,8 +456,8 @@ impl Totals {
             oap_over_50: 0.0,
             oap_over_100: 0.0,
             repatriations: 0.0,
-            oap_days_avoided: 0.0,
-            oap_mile_days_avoided: 0.0,
+            oap_days_home: 0.0,
+            oap_mile_days_home: 0.0,
             bed_waits: PerUrgency::default(),
             wait_sum: PerUrgency::default(),
             waited: PerUrgency::default(),
@@ -460,6 +468,7 @@ impl Totals {
             occupied_area: vec![0.0; pools],
             available_area: vec![0.0; pools],
             capacity_area: vec![0.0; pools],
+            paid_area: vec![0.0; pools],
             days_open: vec![0.0; pools],
             days_85: vec![0.0; pools],
             days_full: vec![0.0; pools],
@@ -483,7 +492,11 @@ impl Totals {
             places: vec![PlaceTotals::default(); m.waiting_places.len()],
             decisions: vec![0.0; g],
             decision_days: vec![0.0; g],
-            decision_hist: LogHistogram::new(),
+            decision_hist: if m.gatekeeping {
+                (0..g).map(|_| LogHistogram::new()).collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -632,12 +645,13 @@ impl Recorder {
         });
     }
 
-    /// An access decision made `days` after its referral.
+    /// An access decision made `days` after its referral (0 for a group without
+    /// `gatekeeping_days`); recorded only when some group's decision takes time.
     pub fn decision(&mut self, m: &Model, t: f64, group: usize, days: f64) {
         self.add(m, t, |tot| {
             tot.decisions[group] += 1.0;
             tot.decision_days[group] += days;
-            tot.decision_hist.add(days);
+            tot.decision_hist[group].add(days);
         });
     }
 
@@ -734,12 +748,13 @@ fn emit(m: &Model, totals: &[Totals], put: impl FnMut(Metric, &Subject, usize, f
     e.decisions();
 }
 
-/// What ward `w` costs: every available bed-day (block) or every occupied one (spot).
+/// What ward `w` costs: every open bed-day (block; a bed the roadmap closes is paid for until
+/// its young person leaves) or every occupied one (spot).
 fn ward_cost(m: &Model, t: &Totals, w: usize) -> f64 {
     let ward = &m.wards[w];
     let i = m.layout.ward(w).index();
     match ward.funding {
-        Funding::Block => t.available_area[i] * ward.cost,
+        Funding::Block => t.paid_area[i] * ward.cost,
         Funding::Spot => t.occupied_area[i] * ward.cost,
     }
 }
@@ -897,11 +912,11 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
         self.each(Metric::Repatriations, Subject::Pathway, &|t, _| {
             t.repatriations
         });
-        self.each(Metric::OapDaysAvoided, Subject::Pathway, &|t, _| {
-            t.oap_days_avoided
+        self.each(Metric::OapDaysBroughtHome, Subject::Pathway, &|t, _| {
+            t.oap_days_home
         });
-        self.each(Metric::OapMileDaysAvoided, Subject::Pathway, &|t, _| {
-            t.oap_mile_days_avoided
+        self.each(Metric::OapMileDaysBroughtHome, Subject::Pathway, &|t, _| {
+            t.oap_mile_days_home
         });
         if !m.tiers.is_empty() {
             let national = |t: &Totals| -> f64 {
@@ -1241,7 +1256,7 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
     /// Referral to decision: only when some group's decision takes time.
     fn decisions(&mut self) {
         let m = self.m;
-        if !m.gatekeeping() {
+        if !m.gatekeeping {
             return;
         }
         self.each(Metric::DecisionMean, Subject::Pathway, &|t, _| {
@@ -1255,8 +1270,19 @@ impl<F: FnMut(Metric, &Subject, usize, f64)> Emitter<'_, F> {
             );
         }
         self.each(Metric::DecisionP90, Subject::Pathway, &|t, _| {
-            t.decision_hist.quantile(0.9)
+            let mut all = LogHistogram::new();
+            for h in &t.decision_hist {
+                all.merge(h);
+            }
+            all.quantile(0.9)
         });
+        for (g, group) in m.groups.iter().enumerate() {
+            self.each(
+                Metric::DecisionP90,
+                Subject::Group(group.key.clone()),
+                &|t, _| t.decision_hist[g].quantile(0.9),
+            );
+        }
     }
 
     /// Each declared waiting place: none without `[waiting_places]`.

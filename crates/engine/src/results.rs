@@ -91,7 +91,7 @@ pub struct PeriodInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
-    /// More is better (admissions avoided, repatriations).
+    /// More is better (admissions avoided, step-downs).
     Higher,
     /// Less is better (out-of-area placements, waits, cost).
     Lower,
@@ -147,6 +147,11 @@ macro_rules! metrics {
             /// Looks a metric up by its name.
             pub fn from_name(name: &str) -> Option<Metric> {
                 Metric::ALL.iter().copied().find(|m| m.name() == name)
+            }
+
+            /// The metric a former name now goes by, and why it was renamed.
+            pub fn renamed(name: &str) -> Option<(Metric, &'static str)> {
+                RENAMED.iter().find(|(old, ..)| *old == name).map(|&(_, m, why)| (m, why))
             }
         }
     };
@@ -215,13 +220,18 @@ metrics! {
     /// Share of new out-of-area placements more than 100 miles from home.
     OapOver100MilesPct => "oap_over_100_miles_pct", "%", "Share of placements over 100 miles away", Lower;
     /// Repatriations: young people brought back from out of area to a free local bed that
-    /// nobody was waiting for (also counted in `admissions`).
-    Repatriations => "repatriations", "count", "Repatriations", Higher;
-    /// Out-of-area days avoided by repatriation: the rest of each repatriated stay, which
-    /// would otherwise have been spent out of area, counted on the day of the repatriation.
-    OapDaysAvoided => "oap_days_avoided_by_repatriation", "bed-days", "Out-of-area days avoided by repatriation", Higher;
+    /// nobody was waiting for (also counted in `admissions`). Each takes a bed a later
+    /// referral might have used, so more repatriations can mean more placements; the net
+    /// effect is the paired difference in `oap_bed_days` against the same scenario without
+    /// `policy.repatriation`.
+    Repatriations => "repatriations", "count", "Repatriations", Neutral;
+    /// Out-of-area days brought home by repatriation: the rest of each repatriated stay, spent
+    /// in a local bed instead of out of area, counted on the day of the repatriation. A gross
+    /// flow, not the days saved: the beds it takes send later referrals out of area (the
+    /// saving is the paired difference in `oap_bed_days` against a run without repatriation).
+    OapDaysBroughtHome => "oap_days_brought_home", "bed-days", "Out-of-area days brought home by repatriation", Neutral;
     /// The same days weighted by each placement's distance from home (miles × days).
-    OapMileDaysAvoided => "oap_mile_days_avoided_by_repatriation", "mile-days", "Distance-days avoided by repatriation", Higher;
+    OapMileDaysBroughtHome => "oap_mile_days_brought_home", "mile-days", "Distance-days brought home by repatriation", Neutral;
     /// Spending on out-of-area stays, only for scenarios with contracted out-of-area wards:
     /// each such ward as its `funding` says, the national pool (`out_of_area`) at its groups'
     /// spot prices, or all (which is `cost_gbp` of the category `out_of_area`).
@@ -324,12 +334,27 @@ metrics! {
     /// waiting place. They sum to the days waited for a bed (`mean_waiting` × days).
     PlaceWaitDays => "wait_days_in_place", "days", "Days waited for a bed here", Lower;
     /// Mean days from referral to the access decision (`gatekeeping_days`), counted on the
-    /// day of the decision; only when some group sets `gatekeeping_days` (0 for the others);
-    /// subject: a group, or all.
+    /// day of the decision; only when some group sets `gatekeeping_days`, and then over every
+    /// referral (a group without it decides at once: 0 days); subject: a group, or all.
     DecisionMean => "referral_to_decision_mean_days", "days", "Mean time from referral to decision", Lower;
-    /// 90th percentile of those days, over all groups.
+    /// 90th percentile of those days (to within 2 %; at most 0.01 for decisions made at
+    /// once); subject: a group, or all.
     DecisionP90 => "referral_to_decision_p90_days", "days", "90th percentile time from referral to decision", Lower;
 }
+
+/// Former KPI names: a check that uses one is told the new name and why.
+const RENAMED: &[(&str, Metric, &str)] = &[
+    (
+        "oap_days_avoided_by_repatriation",
+        Metric::OapDaysBroughtHome,
+        "it counts the rest of each repatriated stay, not the out-of-area days saved",
+    ),
+    (
+        "oap_mile_days_avoided_by_repatriation",
+        Metric::OapMileDaysBroughtHome,
+        "it counts the rest of each repatriated stay, not the out-of-area days saved",
+    ),
+];
 
 /// The KPI reference as a Markdown table (name, unit, label, which way is better, definition),
 /// generated from the metrics table so the documentation cannot drift from the code.

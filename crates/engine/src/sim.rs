@@ -203,6 +203,9 @@ struct PoolState {
     capacity: Level,
     /// Physical beds or places (the roadmap's) kept closed: physical − capacity.
     closed: Level,
+    /// Beds or places the roadmap has closed that a young person still occupies
+    /// (occupied − physical, when positive): paid for until they leave.
+    kept: Level,
     physical: u32,
     /// False for a team that takes all comers: its room never runs out, and it has no
     /// capacity to tally.
@@ -216,6 +219,9 @@ impl PoolState {
     fn set_occupied(&mut self, t: f64, v: u32) {
         self.occupied.set(t, v);
         self.available.set(t, v.max(self.capacity.value));
+        if v > self.physical || self.kept.value > 0 {
+            self.kept.set(t, v.saturating_sub(self.physical));
+        }
     }
     fn set_capacity(&mut self, t: f64, c: u32) {
         self.capacity.set(t, c);
@@ -225,6 +231,8 @@ impl PoolState {
         self.physical = physical;
         self.closed
             .set(t, physical.saturating_sub(self.capacity.value));
+        self.kept
+            .set(t, self.occupied.value.saturating_sub(physical));
     }
 }
 
@@ -733,7 +741,7 @@ impl<'m> Sim<'m> {
         let m = self.m;
         let pat = self.patients[p as usize];
         let (key, group, locality) = (pat.key, pat.group as usize, pat.locality as usize);
-        if m.groups[group].gatekeeping.is_some() {
+        if m.gatekeeping {
             self.rec.decision(m, t, group, t - pat.referred);
         }
         let g = &m.groups[group];
@@ -1427,8 +1435,8 @@ impl<'m> Sim<'m> {
                     l.admission_miles += miles;
                     l.repatriations += 1.0;
                 }
-                tot.oap_days_avoided += days_left;
-                tot.oap_mile_days_avoided += days_left * pat.distance;
+                tot.oap_days_home += days_left;
+                tot.oap_mile_days_home += days_left * pat.distance;
             });
         }
     }
@@ -1651,6 +1659,7 @@ impl<'m> Sim<'m> {
                 s.available.flush(t);
                 s.capacity.flush(t);
                 s.closed.flush(t);
+                s.kept.flush(t);
             }
             for l in self.oap.iter_mut() {
                 l.flush(t);
@@ -1681,6 +1690,9 @@ impl<'m> Sim<'m> {
             let available = s.available.flush(t);
             let capacity = s.capacity.flush(t);
             let closed = s.closed.flush(t);
+            // Open capacity, and the beds the roadmap closed while still occupied: what a
+            // block contract or a commissioned place pays for.
+            let paid = capacity + s.kept.flush(t);
             let (occ, cap) = (s.occupied.value, s.capacity.value);
             // The day's tallies go to its financial year.
             let tot = &mut self.rec.totals[period];
@@ -1692,6 +1704,7 @@ impl<'m> Sim<'m> {
                 }
                 tot.available_area[i] += available;
                 tot.capacity_area[i] += capacity;
+                tot.paid_area[i] += paid;
                 if cap > 0 {
                     tot.days_open[i] += 1.0;
                     if occ as f64 >= 0.85 * cap as f64 {
@@ -1704,7 +1717,7 @@ impl<'m> Sim<'m> {
             }
             if let Some(Pool::Service(sv)) = layout.pool(id) {
                 tot.billed[sv] += match m.services[sv].costing.unit {
-                    CostUnit::PlaceDay => capacity,
+                    CostUnit::PlaceDay => paid,
                     CostUnit::Attendance {
                         weekdays_only: true,
                     } if !weekday => 0.0,

@@ -185,21 +185,66 @@ pub fn baseline_index(runs: &[ScenarioRun], named: Option<&str>) -> Result<Optio
         .or(if runs.is_empty() { None } else { Some(0) }))
 }
 
-/// Checks, before anything runs, that `--baseline` names a scenario of the run.
+/// Checks, before anything runs, that `--baseline` names a scenario of the run and that every
+/// other scenario can be paired with the reference: the same seed, replications and parameter
+/// draws, without which its differences and P(better) could not be computed.
 pub fn check_baseline(scenarios: &[LoadedScenario], named: Option<&str>) -> Result<(), Error> {
-    let Some(name) = named else { return Ok(()) };
-    let found = scenarios
-        .iter()
-        .any(|s| s.name == name || display_name(&s.name, s.sweep.as_ref()) == name);
-    if found {
+    let is = |s: &LoadedScenario, name: &str| {
+        s.name == name || display_name(&s.name, s.sweep.as_ref()) == name
+    };
+    let reference = match named {
+        Some(name) => match scenarios.iter().find(|s| is(s, name)) {
+            Some(r) => r,
+            None => {
+                let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+                let help = carepath_scenario::suggest(name, names.iter().copied())
+                    .map(|h| format!("\n  help: {h}"))
+                    .unwrap_or_default();
+                return Err(Invalid::Usage(format!(
+                    "--baseline {name}: no scenario of that name is in this run{help}"
+                ))
+                .into());
+            }
+        },
+        None => match scenarios
+            .iter()
+            .find(|s| s.name == "baseline")
+            .or(scenarios.first())
+        {
+            Some(r) => r,
+            None => return Ok(()),
+        },
+    };
+    let design = |s: &LoadedScenario| {
+        let draws = s.draws.as_ref().map_or(1, |d| d.models.len());
+        (draws, s.model.replications(), s.scenario.simulation.seed)
+    };
+    let want = design(reference);
+    let unpaired: Vec<String> = (scenarios.iter())
+        .filter(|s| design(s) != want)
+        .map(|s| {
+            let (d, r, seed) = design(s);
+            format!(
+                "  {}: {d} parameter draw(s) × {r} replications, seed {seed}",
+                display_name(&s.name, s.sweep.as_ref())
+            )
+        })
+        .collect();
+    if unpaired.is_empty() {
         return Ok(());
     }
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    let help = carepath_scenario::suggest(name, names.iter().copied())
-        .map(|h| format!("\n  help: {h}"))
-        .unwrap_or_default();
+    let (d, r, seed) = want;
+    let draws = match d {
+        1 => "no `simulation.parameter_draws`".to_string(),
+        d => format!("`--set simulation.parameter_draws={d}`"),
+    };
     Err(Invalid::Usage(format!(
-        "--baseline {name}: no scenario of that name is in this run{help}"
+        "these scenarios cannot be compared with the reference `{}` ({d} parameter draw(s) × {r} \
+         replications, seed {seed}), so they would have no differences and no P(better):\n{}\n  \
+         help: paired differences need the same draws, replications and seed: run them all with \
+         {draws}, `--reps {r}` and `--seed {seed}`, or run them separately",
+        display_name(&reference.name, reference.sweep.as_ref()),
+        unpaired.join("\n")
     ))
     .into())
 }

@@ -86,6 +86,10 @@ fn kpi_schema(_: &mut SchemaGenerator) -> Schema {
 /// Looks a KPI up by name, suggesting the nearest name when there is none.
 fn metric(name: &str) -> Result<Metric, (String, String)> {
     Metric::from_name(name).ok_or_else(|| {
+        if let Some((now, why)) = Metric::renamed(name) {
+            let help = format!("`{name}` is now `{}`: {why}", now.name());
+            return (format!("unknown KPI `{name}`"), help);
+        }
         let names = Metric::ALL.iter().map(|m| m.name());
         let help = match closest(name, names.clone()) {
             Some(c) => format!("did you mean `{c}`?"),
@@ -290,6 +294,8 @@ mod tests {
             e.contains("unknown KPI `oap_bed_day`") && e.contains("did you mean `oap_bed_days`?"),
             "{e}"
         );
+        let e = parse_check_arg("oap_days_avoided_by_repatriation<=5").unwrap_err();
+        assert!(e.contains("is now `oap_days_brought_home`"), "{e}");
         assert!(parse_check_arg("oap_bed_days<5")
             .unwrap_err()
             .contains("expected `kpi[subject]@year<=value`"));

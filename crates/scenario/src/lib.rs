@@ -22,6 +22,7 @@ mod checks;
 mod error;
 pub mod inputs;
 mod schema;
+mod shadow;
 mod shape;
 mod sweep;
 mod tree;
@@ -47,7 +48,7 @@ use tree::{path_string, Item, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 
 /// Keys that only the runner reads, which `--set` cannot change.
-const RUNNER_KEYS: [&str; 4] = ["extends", "sweep", "check", "uncertainty"];
+const RUNNER_KEYS: [&str; 5] = ["extends", "unset", "sweep", "check", "uncertainty"];
 
 /// Command-line changes applied to every scenario loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -490,7 +491,7 @@ fn load_file(
         return Vec::new();
     };
     let before = errs.len();
-    let mut tree = merge_chain(path, &chain);
+    let mut tree = merge_chain(path, &chain, errs);
     apply_sets(&mut tree, path, overrides, shape, errs);
     shape.check_root(&tree, errs);
     let located_checks = checks::from_tree(tree.remove("check").as_ref(), errs);
@@ -507,6 +508,16 @@ fn load_file(
             _ => Loc::Cli("--sweep".into()),
         };
         errs.push(at.error("sweep", m, None));
+    }
+    for o in &overrides.sets {
+        shadow::check(&tree, &o.path, &format!("`{}`", o.arg), errs);
+    }
+    for p in &params {
+        shadow::check(&tree, &p.path, &format!("the sweep of `{}`", p.key), errs);
+    }
+    for i in &inputs {
+        let what = format!("the uncertain `{}`", i.param.key);
+        shadow::check(&tree, &i.param.path, &what, errs);
     }
     let (base, name_at) = scenario_name(&tree, path, errs.len() == before, errs);
     let swept = resolve_sweep(&tree, &params, shape, "swept", errs);
@@ -525,6 +536,15 @@ fn load_file(
         }
     }
     if errs.len() > before {
+        let found = errs[before..].to_vec();
+        let inherited = merge_chain(path, &chain[1..], &mut Vec::new());
+        errs.extend(further_errors(
+            &tree,
+            &inherited,
+            shape,
+            &located_checks,
+            &found,
+        ));
         return Vec::new();
     }
 
@@ -553,7 +573,19 @@ fn load_file(
             .map(|p| p.key.clone())
             .zip(values.iter().cloned())
             .collect();
+        let before_build = errs.len();
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
+            if params.is_empty() {
+                let found = errs[before_build..].to_vec();
+                let inherited = merge_chain(path, &chain[1..], &mut Vec::new());
+                errs.extend(further_errors(
+                    &tree,
+                    &inherited,
+                    shape,
+                    &located_checks,
+                    &found,
+                ));
+            }
             continue;
         };
         for (check, at) in &located_checks {
@@ -584,15 +616,120 @@ fn load_file(
     loaded
 }
 
+/// Errors that `found` would hide until it is fixed: the tree is built again with each key in
+/// error replaced by what the files it extends give (or removed), and what that build finds
+/// about other keys is reported now, as are the checks against the KPIs the scenario has
+/// (which need a model). Only errors about keys unrelated to any key replaced are kept, so a
+/// replacement cannot cause an error of its own.
+fn further_errors(
+    tree: &Node,
+    inherited: &Node,
+    shape: &Shape,
+    checks: &[(Check, Loc)],
+    found: &[ConfigError],
+) -> Vec<ConfigError> {
+    // `x` is `y` or inside it.
+    let within = |x: &str, y: &str| {
+        x.strip_prefix(y)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    };
+    // An error about `a` may be a consequence of replacing `b` when it is about `b`, inside
+    // it, or in the table that holds it (a roadmap change without its `ward` …).
+    let related = |a: &str, b: &str| {
+        let parent = b.rfind(['.', '[']).map_or("", |i| &b[..i]);
+        a.is_empty() || b.is_empty() || within(a, parent) || within(b, a)
+    };
+    let mut removed: Vec<String> = found.iter().map(|e| e.key.clone()).collect();
+    let mut tree = tree.clone();
+    let mut further = Vec::new();
+    // Each round removes the keys the last one found in error; three rounds reach what a
+    // reader would find by fixing a file and validating it again three times.
+    for round in 0..4 {
+        for key in &removed {
+            let Ok(path) = tree::parse_path(key) else {
+                continue;
+            };
+            // Only into a table the scenario has (`check`, `sweep` … are taken out).
+            let top = path.first().and_then(|seg| tree.child(seg)).is_some();
+            match inherited.at_path(&path) {
+                Some(node) if top => tree.insert(&path, node.clone()),
+                _ if matches!(path.last(), Some(Seg::Key(_))) => tree.remove_at(&path),
+                _ => {}
+            }
+        }
+        // The last round also takes out every array element in error (renumbering the rest,
+        // which no later round needs), so that the checks can be tested against a model.
+        if round == 3 {
+            let mut elements: Vec<Vec<Seg>> = (removed.iter())
+                .filter_map(|k| tree::parse_path(k).ok())
+                .filter_map(|p| {
+                    let i = p.iter().position(|s| matches!(s, Seg::Index(_)))?;
+                    Some(p[..=i].to_vec())
+                })
+                .collect();
+            elements.sort();
+            elements.dedup();
+            for element in elements.iter().rev() {
+                tree.remove_at(element);
+            }
+        }
+        let mut errs = Vec::new();
+        match build(&mut tree.clone(), &[], &[], shape, &mut errs) {
+            // The checks' years depend on the horizon: not against one put back.
+            Some(_)
+                if (removed.iter()).any(|k| {
+                    ["simulation", "simulation.start_date", "simulation.years"]
+                        .contains(&k.as_str())
+                }) =>
+            {
+                break
+            }
+            Some((_, model)) => {
+                for (check, at) in checks {
+                    if let Some(help) = checks::missing_kpi(check, &model) {
+                        let message = format!("check `{check}`: the scenario has no such KPI");
+                        further.push(at.error("check", message, Some(help)));
+                    }
+                }
+                break;
+            }
+            None => {
+                let new: Vec<ConfigError> = errs
+                    .into_iter()
+                    .filter(|e| !e.message.starts_with("cannot read the scenario"))
+                    .filter(|e| !removed.iter().any(|k| related(&e.key, k)))
+                    .collect();
+                removed.extend(new.iter().map(|e| e.key.clone()));
+                if round < 3 {
+                    further.extend(new);
+                }
+            }
+        }
+    }
+    further
+}
+
 /// Merges an `extends` chain (the file first), giving the file's own `name` or else its stem.
-fn merge_chain(path: &Path, chain: &[(PathBuf, Rc<Parsed>)]) -> Node {
+/// A file's `unset` removes keys it would otherwise inherit, before its own are merged in.
+fn merge_chain(path: &Path, chain: &[(PathBuf, Rc<Parsed>)], errs: &mut Vec<ConfigError>) -> Node {
     let mut layers = chain.iter().rev().map(|(_, p)| p.tree.clone());
     let mut tree = layers
         .next()
         .unwrap_or_else(|| Node::table(Loc::Implied(Rc::from(path))));
-    for layer in layers {
+    if let Some(unset) = tree.remove("unset") {
+        let message = "`unset`: this file extends nothing, so it inherits nothing to remove";
+        errs.push(
+            unset
+                .at
+                .error("unset", message, Some("remove the key instead".into())),
+        );
+    }
+    for mut layer in layers {
         // Each file names itself: a parent's name never reaches its child.
         tree.remove("name");
+        if let Some(unset) = layer.remove("unset") {
+            self::unset(&mut tree, &unset, errs);
+        }
         tree = tree::merge(tree, layer);
     }
     if tree.get("name").is_none() {
@@ -607,6 +744,68 @@ fn merge_chain(path: &Path, chain: &[(PathBuf, Rc<Parsed>)]) -> Node {
         );
     }
     tree
+}
+
+/// Removes from `inherited` each dotted key path that `unset` lists (`unset =
+/// ["services.home_treatment.cost_per_day_gbp"]`); a path it does not have is an error, with
+/// the nearest key.
+fn unset(inherited: &mut Node, unset: &Node, errs: &mut Vec<ConfigError>) {
+    let tree::Item::Array(items) = &unset.item else {
+        let message = format!(
+            "`unset`: expected an array of dotted key paths, found {}",
+            shape::found(unset)
+        );
+        errs.push(unset.at.error("unset", message, None));
+        return;
+    };
+    for item in items {
+        let Some(key) = item.as_str() else {
+            let message = format!(
+                "`unset`: expected a dotted key path such as \"wards.gau.staff_wte\", found {}",
+                shape::found(item)
+            );
+            errs.push(item.at.error("unset", message, None));
+            continue;
+        };
+        let path = tree::parse_path(key).and_then(|p| inherited.by_name(&p));
+        match path {
+            Ok(path) if inherited.at_path(&path).is_some() => inherited.remove_at(&path),
+            Ok(path) => {
+                // The deepest table the path reaches, and the keys it has.
+                let (mut node, mut reached) = (&*inherited, Vec::new());
+                for seg in &path {
+                    match node.child(seg) {
+                        Some(next) => {
+                            node = next;
+                            reached.push(seg.clone());
+                        }
+                        None => break,
+                    }
+                }
+                let missing = match path.get(reached.len()) {
+                    Some(Seg::Key(k)) => k.clone(),
+                    _ => String::new(),
+                };
+                let keys = node
+                    .as_table()
+                    .into_iter()
+                    .flat_map(|t| t.keys().map(String::as_str));
+                let help = match error::closest(&missing, keys) {
+                    Some(c) => {
+                        let mut near = reached.clone();
+                        near.push(Seg::Key(c.to_string()));
+                        near.extend(path[reached.len() + 1..].iter().cloned());
+                        Some(format!("did you mean `{}`?", path_string(&near)))
+                    }
+                    None => None,
+                };
+                let message =
+                    format!("`unset`: `{key}` is not given by the files this one extends");
+                errs.push(item.at.error("unset", message, help));
+            }
+            Err(m) => errs.push(item.at.error("unset", format!("`unset`: {m}"), None)),
+        }
+    }
 }
 
 /// Applies `--set`, `--reps` and `--seed`.

@@ -19,6 +19,12 @@ struct RunnerKeys {
     /// other values, arrays included, replace the parent's, except `[[roadmap]]` entries, which
     /// are added to the parent's. `name` is never inherited.
     extends: Option<String>,
+    /// Dotted key paths this file does not inherit from the one it extends
+    /// (`unset = ["services.home_treatment.cost_per_day_gbp"]`), removed before its own keys
+    /// are merged in: how a child switches a service from `cost_per_day_gbp` to `cost`, or
+    /// drops a parent's `staff_wte` or roadmap entry (`"roadmap.new_picu"`).
+    #[serde(default)]
+    unset: Vec<String>,
     /// One or two dotted key paths to vary (`"wards.gau.beds" = [22, 24, 26]` or
     /// `"wards.gau.beds" = "20..30:2"`); the scenario runs once per combination, named
     /// `<name>__<key>=<value>`.

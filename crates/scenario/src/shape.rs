@@ -326,7 +326,10 @@ impl Shape {
                     .get("maximum")
                     .and_then(Value::as_f64)
                     .unwrap_or(f64::INFINITY);
-                if !x.is_finite() {
+                // `inf` only where the format gives it a meaning (never, for a trigger).
+                let infinity = s.get("x-infinity").and_then(Value::as_str) == Some("allowed");
+                let allowed = x.is_finite() || (infinity && *x == f64::INFINITY);
+                if !allowed {
                     errs.push(wrong("a finite number".into()));
                 } else if *x < lo || *x > hi {
                     errs.push(wrong(self.describe(s)));

@@ -1011,3 +1011,130 @@ fn text_loads_as_its_file_would_and_its_errors_name_it() {
         "{errors:?}"
     );
 }
+
+/// An override that a later roadmap entry undoes is an error at that entry, naming the key to
+/// vary instead; the entry's own key, and a ward the roadmap leaves alone, are fine.
+#[test]
+fn an_override_the_roadmap_undoes_is_an_error_naming_the_entry() {
+    let dir = TempDir::new().unwrap();
+    let text = format!(
+        "{MINIMAL}\n[wards.v]\nbeds = 3\naccepts = [\"all\"]\nfunding = \"spot\"\n\
+         cost_per_bed_day_gbp = 700\n\n[[roadmap]]\nid = \"more_beds\"\ndate = 2020-10-01\n\
+         ward = \"w\"\ncapacity = 8\n\n[[roadmap]]\ndate = 2021-01-01\nreferrals_per_year = 150\n"
+    );
+    let path = write(&dir, "s.toml", &text);
+    let errs = load_err(&[&path], sets(&["wards.w.beds=20"]));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let e = errs[0].to_string();
+    assert!(
+        e.contains("`--set wards.w.beds=20` is undone on 2020-10-01 by the roadmap entry `roadmap.more_beds`")
+            && e.contains("`roadmap.more_beds.capacity`"),
+        "{e}"
+    );
+    assert_eq!(errs[0].line, Some(line_of(&text, "capacity = 8")));
+    let sweep = LoadOptions {
+        sweeps: vec!["demand.referrals_per_year=100,200".into()],
+        ..LoadOptions::default()
+    };
+    let e = load_err(&[&path], sweep)[0].to_string();
+    assert!(
+        e.contains("the sweep of `demand.referrals_per_year`")
+            && e.contains("`roadmap[1].referrals_per_year`"),
+        "{e}"
+    );
+    load_ok(
+        &[&path],
+        sets(&["wards.v.beds=20", "roadmap.more_beds.capacity=12"]),
+    );
+}
+
+/// `inf` is accepted where README documents it (an out-of-area trigger that never fires) and
+/// nowhere else; `-inf` and `nan` never.
+#[test]
+fn infinity_is_accepted_only_where_documented() {
+    let dir = TempDir::new().unwrap();
+    let urgency = "[urgency]\nemergency = { share = 0.2 }\nurgent = { share = 0.3 }\n\
+                   routine = { share = 0.5, target_days = 7 }\n";
+    let path = write(&dir, "s.toml", &format!("{MINIMAL}\n{urgency}"));
+    let never = "urgency.routine.place_out_of_area_after_days=inf";
+    let s = load_ok(&[&path], sets(&[never]));
+    assert_eq!(
+        s[0].scenario.urgency.routine.place_out_of_area_after_days,
+        Some(f64::INFINITY)
+    );
+    for bad in [
+        "urgency.routine.place_out_of_area_after_days=-inf",
+        "urgency.routine.place_out_of_area_after_days=nan",
+        "urgency.routine.target_days=inf",
+        "demand.referrals_per_year=inf",
+    ] {
+        let errs = load_err(&[&path], sets(&[bad]));
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("expected a finite number")),
+            "{bad}: {errs:?}"
+        );
+    }
+}
+
+/// Seasonality moves referrals between months: multipliers whose mean is outside [0.9, 1.1]
+/// would silently change the year's total, and are an error that gives the mean.
+#[test]
+fn a_seasonality_that_changes_the_annual_total_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let doubled = MINIMAL.replace(
+        "referrals_per_year = 100",
+        "referrals_per_year = 100\nseasonality = [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]",
+    );
+    let path = write(&dir, "s.toml", &doubled);
+    let e = load_err(&[&path], LoadOptions::default())[0].to_string();
+    assert!(e.contains("average 2.000") && e.contains("+100 %"), "{e}");
+    let near = doubled.replace(
+        "[2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]",
+        "[1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 0.8, 0.8, 0.8, 0.8, 0.8, 0.9]",
+    );
+    let path = write(&dir, "t.toml", &near);
+    load_ok(&[&path], LoadOptions::default());
+}
+
+/// `unset` removes inherited keys before the child's are merged: a child can drop a parent's
+/// roadmap entry by its id and a ward's optional key; a path the parents lack is an error
+/// with the nearest path, and so is `unset` in a file that extends nothing.
+#[test]
+fn unset_removes_inherited_keys_and_names_a_misspelt_one() {
+    let dir = TempDir::new().unwrap();
+    let parent = format!(
+        "{MINIMAL}\n[[roadmap]]\nid = \"more_beds\"\ndate = 2020-10-01\nward = \"w\"\ncapacity = 8\n"
+    )
+    .replace("beds = 5\n", "beds = 5\nlos_days = { all = { dist = \"fixed\", value = 9 } }\n");
+    write(&dir, "parent.toml", &parent);
+    let child = write(
+        &dir,
+        "child.toml",
+        "extends = \"parent.toml\"\nunset = [\"roadmap.more_beds\", \"wards.w.los_days\"]\n",
+    );
+    let s = load_ok(&[&child], LoadOptions::default());
+    assert!(s[0].scenario.roadmap.is_empty());
+    assert!(s[0].scenario.wards["w"].los_days.is_empty());
+    let parent_only = load_ok(&[&dir.path().join("parent.toml")], LoadOptions::default());
+    assert_eq!(parent_only[0].scenario.roadmap.len(), 1);
+
+    let bad = write(
+        &dir,
+        "bad.toml",
+        "extends = \"parent.toml\"\nunset = [\"wards.v.los_days\", \"wards.w.los_dayz\"]\n",
+    );
+    let errs = load_err(&[&bad], LoadOptions::default());
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!(
+        errs[1].help.as_deref(),
+        Some("did you mean `wards.w.los_days`?")
+    );
+    let root = write(
+        &dir,
+        "root.toml",
+        &format!("unset = [\"wards\"]\n{MINIMAL}"),
+    );
+    let e = load_err(&[&root], LoadOptions::default())[0].to_string();
+    assert!(e.contains("extends nothing"), "{e}");
+}

@@ -222,6 +222,33 @@ impl Node {
         }
     }
 
+    /// Removes the table key or array element at the end of `path`, if it is there (removing
+    /// an element renumbers the elements after it).
+    pub(crate) fn remove_at(&mut self, path: &[Seg]) {
+        let Some((last, parents)) = path.split_last() else {
+            return;
+        };
+        let mut node = self;
+        for seg in parents {
+            let next = match (seg, &mut node.item) {
+                (Seg::Key(k), Item::Table(t)) => t.get_mut(k),
+                (Seg::Index(i), Item::Array(a)) => a.get_mut(*i),
+                _ => None,
+            };
+            let Some(next) = next else { return };
+            node = next;
+        }
+        match (last, &mut node.item) {
+            (Seg::Key(k), Item::Table(t)) => {
+                t.remove(k);
+            }
+            (Seg::Index(i), Item::Array(a)) if *i < a.len() => {
+                a.remove(*i);
+            }
+            _ => {}
+        }
+    }
+
     /// The plain TOML value, with dates turned into `YYYY-MM-DD` strings because the engine's
     /// dates deserialize from strings. Callers reject date-times with a time part first.
     pub(crate) fn to_toml(&self) -> toml::Value {
@@ -301,7 +328,7 @@ fn merge_at(parent: Node, child: Node, top: bool) -> Node {
 }
 
 /// One step of a key path: `wards`, `gau`, `[2]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Seg {
     Key(String),
     Index(usize),

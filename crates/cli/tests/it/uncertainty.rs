@@ -293,3 +293,42 @@ fn bad_uncertain_inputs_are_located_and_explained() {
         refused("[uncertainty]\n\"simulation.years\" = { dist = \"uniform\", min = 4, max = 5 }\n");
     assert!(e.contains("cannot be uncertain"), "{e}");
 }
+
+/// A reference and an option with different parameter-draw counts cannot be paired: the run
+/// stops before anything is written, naming both designs, instead of writing an empty
+/// `comparison.csv` and a blank P(better).
+#[test]
+fn an_option_that_cannot_be_paired_with_the_reference_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = scenario(dir.path(), "reference.toml", UNCERTAIN);
+    let option = scenario(
+        dir.path(),
+        "option.toml",
+        &UNCERTAIN.replace("parameter_draws = 6", "parameter_draws = 4"),
+    );
+    fs::write(
+        &option,
+        fs::read_to_string(&option)
+            .unwrap()
+            .replace("name = \"roadmap\"", "name = \"option\""),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = carepath(&[
+        "run",
+        reference.to_str().unwrap(),
+        option.to_str().unwrap(),
+        "--reps",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot be compared with the reference `roadmap` (6 parameter draw(s) × 2")
+            && err.contains("option: 4 parameter draw(s) × 2 replications"),
+        "{err}"
+    );
+    assert!(!out.exists(), "wrote {}", out.display());
+}

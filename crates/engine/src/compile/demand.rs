@@ -25,6 +25,20 @@ pub(super) fn demand(c: &mut Checker, d: &Demand) -> [f64; 12] {
             for (i, &m) in season.iter().enumerate() {
                 seasonality[i] = c.non_negative(path.key("seasonality").index(i), m);
             }
+            // Seasonality moves referrals between months; a mean away from 1 would also
+            // change the year's total, which `referrals_per_year` states.
+            let mean = season.iter().sum::<f64>() / 12.0;
+            if mean.is_finite() && !(0.9..=1.1).contains(&mean) {
+                c.err(
+                    path.key("seasonality"),
+                    format!(
+                        "the twelve multipliers average {mean:.3}, so they would change the \
+                         year's referrals by {:+.0} %, not only their timing; they must average \
+                         between 0.9 and 1.1 (divide each by {mean:.3} to make it 1)",
+                        (mean - 1.0) * 100.0
+                    ),
+                );
+            }
         }
     }
     if let Some(p) = d.population_under_18 {

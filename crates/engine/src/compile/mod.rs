@@ -119,6 +119,7 @@ fn build(s: &Scenario) -> Result<Model, ScenarioErrors> {
         seed: s.simulation.seed,
         replications: s.simulation.replications,
         cal,
+        gatekeeping: groups.iter().any(|g| g.gatekeeping.is_some()),
         groups,
         urgency_cum: urgency.cum,
         urgency_target: urgency.target,

@@ -161,8 +161,9 @@ pub struct Demand {
     /// -1 and at most 1.
     #[serde(default)]
     pub annual_growth: f64,
-    /// Twelve multipliers on the rate, January to December; their mean should be about 1.
-    /// Omit for no seasonality.
+    /// Twelve multipliers on the rate, January to December, averaging between 0.9 and 1.1
+    /// (they move referrals between months; the year's total is `referrals_per_year`). Omit for
+    /// no seasonality.
     #[serde(default)]
     pub seasonality: Option<Vec<f64>>,
     /// Under-18 population served, for rates per 100,000 (optional; at most 100,000,000).
@@ -224,6 +225,7 @@ pub struct Urgency {
     /// area before it (shorter); `inf` never places out of area. Omit both to wait for a local
     /// bed indefinitely.
     #[serde(default)]
+    #[schemars(extend("x-infinity" = "allowed"))]
     pub place_out_of_area_after_days: Option<f64>,
 }
 
@@ -407,7 +409,7 @@ pub struct Ward {
     pub accepts: Vec<String>,
     /// How the ward is paid for.
     pub funding: Funding,
-    /// £ per available bed-day (block) or per occupied bed-day (spot).
+    /// £ per open bed-day (block) or per occupied bed-day (spot).
     pub cost_per_bed_day_gbp: f64,
     /// Length of stay here for particular groups, in days, overriding the group's `los_days`.
     #[serde(default)]
@@ -514,7 +516,8 @@ pub enum VacancyDraw {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Funding {
-    /// Block contract: every available bed-day is paid for, occupied or not.
+    /// Block contract: every open bed-day is paid for, occupied or not (not those closed by
+    /// staffing or a disruption).
     Block,
     /// Spot purchase: only occupied bed-days are paid for.
     Spot,

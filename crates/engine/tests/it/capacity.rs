@@ -290,3 +290,48 @@ fn disruption_conserves_young_people_and_littles_law() {
     }
     assert!(checked >= 6, "only {checked} pools checked");
 }
+
+/// README: "a vacant post, a closed week or a closed unit is not paid for". A block ward
+/// closed to new admissions in 30 % of weeks, busy enough that its beds are still occupied
+/// when a closed week begins, costs its open bed-days, (roadmap bed-days − `closed_bed_days`)
+/// × price, in every replication and year; home treatment closed in a fifth of weeks and
+/// short of staff every month costs its open place-days. (Counting the beds still occupied in
+/// a closed week as paid, the ward cost 18 % more.)
+#[test]
+fn a_closed_week_or_a_vacant_post_is_not_paid_for() {
+    let mut s = examples::erlang_loss(1.8, 10.0, 20, 20);
+    let mut d = disruption("ward");
+    d.closed_share = Some(0.3);
+    s.disruption.push(d);
+    let sum = summary(&s);
+    for p in &sum.periods {
+        let cost = values(&sum, Metric::Cost, "block_beds", p.period);
+        let closed = values(&sum, Metric::ClosedBedDays, "ward", p.period);
+        for (rep, (c, x)) in cost.iter().zip(&closed).enumerate() {
+            let open = 20.0 * p.days as f64 - x;
+            assert!(*x > 0.0, "{}: nothing closed", p.period);
+            assert!(
+                (c - open * 700.0).abs() <= 1e-9 * c,
+                "{} replication {rep}: cost £{c}, open bed-days {open} × £700 = £{}",
+                p.period,
+                open * 700.0
+            );
+        }
+    }
+
+    let s = examples::disrupted(10);
+    let price = s.services["home_treatment"].cost_per_day_gbp.unwrap();
+    let sum = summary(&s);
+    for p in &sum.periods {
+        let cost = values(&sum, Metric::ServiceCost, "home_treatment", p.period);
+        let open = values(&sum, Metric::MeanOpen, "home_treatment", p.period);
+        for (c, o) in cost.iter().zip(&open) {
+            let paid = o * p.days as f64 * price;
+            assert!(
+                (c - paid).abs() <= 1e-9 * paid.max(1.0),
+                "{}: £{c} against £{paid}",
+                p.period
+            );
+        }
+    }
+}

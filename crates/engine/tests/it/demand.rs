@@ -376,6 +376,42 @@ fn gatekeeping_delays_the_decision_and_keeps_erlang_b() {
     }
 }
 
+/// README: a group without `gatekeeping_days` decides at once, and counts as 0 days. With 60 %
+/// of referrals gatekept for Exp(mean 5) days and 40 % decided at once, the pathway's mean is
+/// 0.6 × 5 = 3 days and its p90 solves 0.4 + 0.6 (1 − e^(−x/5)) = 0.9: x = 5 ln 6 ≈ 8.96 days;
+/// the gatekept group's p90 is 5 ln 10 ≈ 11.5, the other group's mean 0 and its p90 under
+/// the histogram's first bin. (Counting only gatekept decisions, the pathway's mean was 5.)
+#[test]
+fn decision_times_cover_every_group_and_each_has_its_p90() {
+    let mut sc = carepath_engine::examples::erlang_loss(0.5, 20.0, 12, 40);
+    let mut quick = sc.groups["all"].clone();
+    quick.share = 0.4;
+    let gated = sc.groups.get_mut("all").unwrap();
+    gated.share = 0.6;
+    gated.gatekeeping_days = Some(carepath_engine::scenario::Distribution::exponential(5.0));
+    sc.groups.insert("quick".into(), quick);
+    for w in sc.wards.values_mut() {
+        w.accepts.push("quick".into());
+    }
+    let model = sc.validate().unwrap();
+    let s = run(&model, 0..40).unwrap();
+    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    let days = mean(values(&s, Metric::DecisionMean, ""));
+    assert!((days - 3.0).abs() < 0.1, "pathway mean {days}, expected 3");
+    let p90 = mean(values(&s, Metric::DecisionP90, ""));
+    assert!(
+        (p90 / (5.0 * 6f64.ln()) - 1.0).abs() < 0.03,
+        "pathway p90 {p90}"
+    );
+    let p90 = mean(values(&s, Metric::DecisionP90, "all"));
+    assert!(
+        (p90 / (5.0 * 10f64.ln()) - 1.0).abs() < 0.03,
+        "gatekept p90 {p90}"
+    );
+    assert_eq!(mean(values(&s, Metric::DecisionMean, "quick")), 0.0);
+    assert!(mean(values(&s, Metric::DecisionP90, "quick")) <= 0.01);
+}
+
 /// Without `gatekeeping_days` nothing about decisions is reported, and a zero delay decides
 /// exactly as a decision at referral does.
 #[test]

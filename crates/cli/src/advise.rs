@@ -27,8 +27,11 @@ fn line(name: &str, summary: &Summary, warmup: Option<&Warmup>) -> String {
             if let Some(p) = w.recommended() {
                 let _ = write!(
                     line,
-                    "warm-up {} days, MSER-5 suggests {} ({}); ",
-                    w.used_days, p.days, p.label
+                    "warm-up {} days, {} suggests {} ({}); ",
+                    w.used_days,
+                    p.rule.name(),
+                    p.days,
+                    p.label
                 );
                 warn |= w.too_short();
             }

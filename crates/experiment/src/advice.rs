@@ -27,6 +27,8 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 pub const PILOT_REPLICATIONS: u32 = 10;
 /// Observations per MSER batch.
 const BATCH: usize = 5;
+/// The fewest young people a daily series must hold on average to carry a warm-up signal.
+pub const MIN_SIGNAL: f64 = 1.0;
 /// The precision the replication advice aims at: half-width within 5 % of the mean.
 pub const PRECISION: f64 = 0.05;
 /// Replications that must stay within the precision after the one that first meets it.
@@ -138,6 +140,29 @@ pub struct PoolWarmup {
     pub subject: String,
     pub label: String,
     pub days: u32,
+    /// How the days were found.
+    pub rule: WarmupRule,
+}
+
+/// How a warm-up was advised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmupRule {
+    /// MSER-5 on the pilot's daily series.
+    Mser5,
+    /// The heavy-traffic relaxation time of the bed queue (Whitt 1989), for a queue that no
+    /// out-of-area trigger bounds.
+    Relaxation,
+}
+
+impl WarmupRule {
+    /// How the rule reads in a sentence: "by MSER-5".
+    pub fn name(self) -> &'static str {
+        match self {
+            WarmupRule::Mser5 => "MSER-5",
+            WarmupRule::Relaxation => "queue relaxation",
+        }
+    }
 }
 
 impl Warmup {
@@ -176,39 +201,110 @@ fn warmup(s: &LoadedScenario, threads: Option<usize>) -> Result<Option<Warmup>, 
     pilot.draws = None;
     let sim = &mut pilot.scenario.simulation;
     let used = sim.warmup_days;
-    sim.years += f64::from(used) / 365.25;
+    // As long as the run in all, within the bound on any scenario's horizon.
+    sim.years =
+        (sim.years + f64::from(used) / 365.25).min(carepath_engine::scenario::limits::MAX_YEARS);
     sim.warmup_days = 0;
     // As many as the run has (all draws together), up to the pilot's size.
     sim.replications = s.runs().min(PILOT_REPLICATIONS);
     let replications = sim.replications;
     pilot.scenario.roadmap.clear();
     pilot.scenario.demand.annual_growth = 0.0;
-    pilot.model = pilot
-        .scenario
-        .validate()
-        .map_err(|e| format!("the warm-up pilot of `{}` is invalid: {e:?}", s.name))?;
+    // The run's scenario is valid; its pilot differs only in dropping the roadmap and the
+    // growth, which can still push it past a bound (more referrals without a roadmap's cut):
+    // then there is no advice, rather than no run.
+    let Ok(model) = pilot.scenario.validate() else {
+        return Ok(None);
+    };
+    pilot.model = model;
     let (summaries, _) = match exec::run_all(std::slice::from_ref(&pilot), threads) {
         Ok(done) => done,
         Err(exec::Stop::Overload(_)) => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
-    let pools = summaries
-        .iter()
-        .flat_map(|summary| &summary.daily)
-        .filter(|d| d.measure == Measure::Occupied && d.kind != PoolKind::Pathway)
-        .filter_map(|d| {
-            Some(PoolWarmup {
-                subject: d.subject.clone(),
-                label: d.label.clone(),
-                days: mser5(&d.mean)? as u32,
-            })
-        })
-        .collect();
+    let mut pools: Vec<PoolWarmup> = summaries.iter().flat_map(cuts).collect();
+    pools.extend(
+        summaries
+            .first()
+            .and_then(|p| relaxation(&pilot.scenario, p)),
+    );
     Ok(Some(Warmup {
         used_days: used,
         pilot_replications: replications,
         pools,
     }))
+}
+
+/// The warm-up each daily series of a pilot needs: every ward's, service's and the out-of-area
+/// pool's occupancy and the waiting lists (for a bed, and for each service's place), each cut
+/// by MSER-5. A queue settles more slowly than the beds in front of it (near full, the beds
+/// are soon full while the list is still growing), so occupancy alone would advise too short
+/// a warm-up. A series that holds fewer than [`MIN_SIGNAL`] young people on average over the
+/// pilot's second half is left out: its cut is set by noise, not by a transient (a mostly
+/// empty out-of-area pool would otherwise set the advice).
+pub fn cuts(summary: &Summary) -> Vec<PoolWarmup> {
+    summary
+        .daily
+        .iter()
+        .filter(|d| d.kind != PoolKind::Pathway || d.measure == Measure::Waiting)
+        .filter(|d| {
+            let tail = &d.mean[d.mean.len() / 2..];
+            !tail.is_empty() && tail.iter().sum::<f64>() / tail.len() as f64 >= MIN_SIGNAL
+        })
+        .filter_map(|d| {
+            Some(PoolWarmup {
+                subject: d.subject.clone(),
+                label: d.label.clone(),
+                days: mser5(&d.mean)? as u32,
+                rule: WarmupRule::Mser5,
+            })
+        })
+        .collect()
+}
+
+/// A floor under the advice for a bed queue that can grow: when some urgency waits for a local
+/// bed with no out-of-area trigger, the pilot's noise hides how slowly the list settles near
+/// full (MSER-5 of 10 replications cut an M/M/10 queue at ρ = 0.95 after 170 days, where the
+/// reported mean waiting was still 15 % low). The heavy-traffic relaxation time of the number in
+/// an M/M/s system, τ = 1 / (sμ (1 − √ρ)²) (Whitt 1989, "Planning queueing simulations",
+/// *Management Science* 35(11)), with s the local beds, 1/μ the pilot's mean local stay and
+/// ρ its local bed requests a day × stay / beds, pools the wards into one; τ is advised (ρ
+/// is estimated from the pilot, and τ grows fast as ρ nears 1, so a shorter share of it would
+/// leave the bias to the estimate's luck).
+pub fn relaxation(scenario: &carepath_engine::Scenario, pilot: &Summary) -> Option<PoolWarmup> {
+    let u = &scenario.urgency;
+    let unbounded = [&u.emergency, &u.urgent, &u.routine].iter().any(|c| {
+        let trigger = c.place_out_of_area_after_days.or(c.target_days);
+        c.share > 0.0 && trigger.is_none_or(f64::is_infinite)
+    });
+    if !unbounded {
+        return None;
+    }
+    let overall = |m: Metric| Some(pilot.kpi(m, "", Period::Overall)?.estimate.mean);
+    let days = f64::from(pilot.periods.first()?.days);
+    // Bed requests served locally: those that reach the list (a queue still filling admits
+    // fewer than arrive, so admissions would understate the load).
+    let admitted =
+        overall(Metric::Referrals)? - overall(Metric::Declined)? - overall(Metric::Diverted)?
+            + overall(Metric::Escalations)?
+            - overall(Metric::OapPlacements)?;
+    let stay = overall(Metric::LosMean)?;
+    let beds: f64 = (scenario.wards.values())
+        .filter(|w| w.out_of_area.is_none())
+        .map(|w| f64::from(w.beds))
+        .sum();
+    let rho = admitted / days * stay / beds;
+    if !(rho.is_finite() && rho > 0.0 && rho < 1.0 && stay > 0.0) {
+        return None;
+    }
+    let tau = 1.0 / (beds / stay * (1.0 - rho.sqrt()).powi(2));
+    let days = (tau / BATCH as f64).ceil() * BATCH as f64;
+    Some(PoolWarmup {
+        subject: "pathway".into(),
+        label: "Waiting for a bed".into(),
+        days: days.min(f64::from(u32::MAX)) as u32,
+        rule: WarmupRule::Relaxation,
+    })
 }
 
 /// The replication advice for one headline KPI.
@@ -339,6 +435,74 @@ mod tests {
             replications_needed(&[0.0; 10]),
             None,
             "a zero mean has no ±5 %"
+        );
+    }
+
+    /// M/M/c with c = 10 beds, mean stay 10 days and ρ = 0.95, nobody placed out of area,
+    /// started empty: the textbook mean number waiting is Erlang C's Lq = C(c, a) ρ / (1 − ρ)
+    /// ≈ 15.7. The advice from a pilot as long as the run (warm-up and 5 years, 10
+    /// replications) must cut far enough into the queue's transient that a run warmed up for
+    /// that long reports Lq within 10 %. MSER-5 of the pilot's series, the waiting list's
+    /// included, cuts too early here (the list is too noisy to show its slow rise): its
+    /// warm-up leaves the mean more than 10 % low, which the relaxation time corrects.
+    #[test]
+    fn the_warm_up_advice_sees_the_queue_of_an_mmc_system_near_full() {
+        let (c, stay, rho) = (10u32, 10.0, 0.95);
+        let a = rho * f64::from(c);
+        let mut s = carepath_engine::examples::erlang_loss(a / stay, stay, c, 10);
+        let urgency = &mut s.urgency;
+        for u in [
+            &mut urgency.emergency,
+            &mut urgency.urgent,
+            &mut urgency.routine,
+        ] {
+            u.target_days = None;
+            u.place_out_of_area_after_days = None;
+        }
+        let (years, warmup) = (5.0, 1500);
+        s.simulation.years = years + f64::from(warmup) / 365.25;
+        s.simulation.warmup_days = 0;
+        let pilot = carepath_engine::run(&s.validate().unwrap(), 0..10).unwrap();
+        let mut advice = cuts(&pilot);
+        let mser = advice.iter().map(|p| p.days).max().unwrap();
+        advice.extend(relaxation(&s, &pilot));
+        let advised = advice.iter().map(|p| p.days).max().unwrap();
+        assert!(
+            advice.iter().all(|p| p.subject != "out_of_area"),
+            "an empty pool advised: {advice:?}"
+        );
+
+        // Erlang C.
+        let mut term = 1.0;
+        let mut sum = 1.0;
+        for k in 1..c {
+            term *= a / f64::from(k);
+            sum += term;
+        }
+        let top = term * a / f64::from(c) / (1.0 - rho);
+        let lq = top / (sum + top) * rho / (1.0 - rho);
+
+        let waiting_after = |days: u32| {
+            let mut run = s.clone();
+            run.simulation.years = years;
+            run.simulation.warmup_days = days;
+            run.simulation.replications = 200;
+            let summary = carepath_engine::run(&run.validate().unwrap(), 0..200).unwrap();
+            summary
+                .kpi(Metric::MeanWaiting, "", Period::Overall)
+                .unwrap()
+                .estimate
+                .mean
+        };
+        let got = waiting_after(advised);
+        assert!(
+            (got / lq - 1.0).abs() < 0.1,
+            "after the advised {advised} days: mean waiting {got}, textbook {lq}"
+        );
+        let short = waiting_after(mser);
+        assert!(
+            short < 0.9 * lq,
+            "MSER-5's {mser} days: mean waiting {short}, textbook {lq}"
         );
     }
 }

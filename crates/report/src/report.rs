@@ -1150,22 +1150,25 @@ fn precision(h: &mut String, r: &Report) {
     if let Some((_, first, _)) = warmups.first() {
         let _ = writeln!(
             h,
-            "<details><summary>Warm-up: the days each scenario discards against the days MSER-5 suggests</summary>\
+            "<details><summary>Warm-up: the days each scenario discards against the days suggested</summary>\
              <p>A pilot of {} replications starts each scenario from empty beds, without its roadmap changes or demand \
-             growth; MSER-5 (White 1997) truncates each ward's, service's and out-of-area daily occupancy where the mean of \
-             the rest is most precise. The longest pool sets the suggestion.</p>\
-             <table><tr><th class=l>Scenario</th><th>Warm-up used</th><th>MSER-5 suggests</th><th class=l>Longest pool</th></tr>",
+             growth; MSER-5 (White 1997) truncates each ward's, service's and out-of-area daily occupancy and each \
+             waiting list where the mean of the rest is most precise, leaving out any that holds fewer than one young \
+             person on average. A bed queue that no out-of-area trigger bounds needs at least its relaxation time \
+             (Whitt 1989). The longest sets the suggestion.</p>\
+             <table><tr><th class=l>Scenario</th><th>Warm-up used</th><th>Suggested</th><th class=l>Set by</th></tr>",
             first.pilot_replications
         );
         for (x, w, p) in &warmups {
             let _ = writeln!(
                 h,
-                "<tr><td class=l>{}</td><td>{} days</td><td>{}{} days</td><td class=l>{}</td></tr>",
+                "<tr><td class=l>{}</td><td>{} days</td><td>{}{} days</td><td class=l>{} ({})</td></tr>",
                 esc(&x.display_name()),
                 format::number(f64::from(w.used_days)),
                 if w.too_short() { "⚠ " } else { "" },
                 format::number(f64::from(p.days)),
-                esc(&p.label)
+                esc(&p.label),
+                p.rule.name()
             );
         }
         h.push_str("</table></details>\n");

@@ -493,17 +493,19 @@ async fn the_kept_runs_are_bounded() {
 }
 
 /// Over a socket: a connection that sends nothing, or half its headers, is closed after the
-/// header limit; one that stops halfway through its body is answered 408; beyond the bound
-/// on connections, the next waits for a free one; Ctrl-C's shutdown ends the server.
+/// header limit; one that stops halfway through its body is answered 408; one whose run
+/// computes for longer than the limit is answered in full; beyond the bound on connections,
+/// the next waits for a free one; Ctrl-C's shutdown ends the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_half_sent_connections_are_let_go() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
     let (_dir, w) = workshop();
+    let reps = w.max_reps();
     let limits = Limits {
         headers: Duration::from_millis(300),
         body: Duration::from_millis(300),
-        connections: 3,
+        connections: 4,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -511,15 +513,26 @@ async fn idle_and_half_sent_connections_are_let_go() {
     let server = tokio::spawn(listen(listener, router_within(w, limits), limits, async {
         let _ = stopped.await;
     }));
-    // What the server sends before it closes the connection, within 5 s.
+    // What the server sends before it closes the connection, within 30 s.
     let answer = |mut c: TcpStream| async move {
         let mut got = Vec::new();
-        tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut got))
+        tokio::time::timeout(Duration::from_secs(30), c.read_to_end(&mut got))
             .await
-            .expect("closed within 5 s")
+            .expect("closed within 30 s")
             .unwrap();
         String::from_utf8_lossy(&got).into_owned()
     };
+    // A request that computes for several times the header limit is answered in full.
+    let mut long = TcpStream::connect(addr).await.unwrap();
+    let body = json!({"scenario": "closer2home", "reps": reps}).to_string();
+    let head = format!(
+        "POST /api/run HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let start = Instant::now();
+    long.write_all((head + &body).as_bytes()).await.unwrap();
+    let long = tokio::spawn(answer(long));
     let idle = TcpStream::connect(addr).await.unwrap();
     let mut half = TcpStream::connect(addr).await.unwrap();
     half.write_all(b"POST /api/run HTTP/1.1\r\nHost: x\r\n")
@@ -530,9 +543,9 @@ async fn idle_and_half_sent_connections_are_let_go() {
         .write_all(b"POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"scen")
         .await
         .unwrap();
-    // A fourth waits for one of the three to be let go, then is served.
-    let mut fourth = TcpStream::connect(addr).await.unwrap();
-    fourth
+    // A fifth waits for one of the four to be let go, then is served.
+    let mut fifth = TcpStream::connect(addr).await.unwrap();
+    fifth
         .write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
@@ -540,8 +553,15 @@ async fn idle_and_half_sent_connections_are_let_go() {
     assert_eq!(answer(half).await, "");
     let timed_out = answer(half_body).await;
     assert!(timed_out.starts_with("HTTP/1.1 408"), "{timed_out}");
-    let served = answer(fourth).await;
+    let served = answer(fifth).await;
     assert!(served.starts_with("HTTP/1.1 404"), "{served}");
+    let answered = long.await.unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        start.elapsed() > 2 * limits.headers,
+        "{:?}",
+        start.elapsed()
+    );
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), server)
         .await

@@ -305,6 +305,10 @@ impl Workshop {
         let (i, entry) = self
             .entry(name)
             .ok_or_else(|| Refused::Unknown(name.to_string()))?;
+        // Superseded while it waited for a turn: leave the newer run's progress alone.
+        if stop() {
+            return Err(Refused::Superseded);
+        }
         let reps = reps.unwrap_or(self.reps);
         let sets = changes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut loaded = self.load(i, sets, reps).map_err(Refused::Invalid)?;

@@ -129,7 +129,7 @@ fn run_shard(
         &request.options,
         request.baseline.as_deref(),
         &request.checks,
-    );
+    )?;
     shard::write(
         &path,
         run,

@@ -36,8 +36,13 @@ pub fn solve(args: SolveArgs) -> Result<(), Failure> {
         let _ = writeln!(text, "{}", answer.words);
         let _ = writeln!(
             text,
-            "{} candidates run; wrote {}, {} and {}",
+            "{} {} run; wrote {}, {} and {}",
             solved.candidates,
+            if solved.candidates == 1 {
+                "candidate"
+            } else {
+                "candidates"
+            },
             args.common.out.join("solve/solve.csv").display(),
             args.common.out.join("solve/solve.png").display(),
             args.common.out.join("report.html").display()

@@ -172,6 +172,7 @@ pub fn aggregate<'a>(
         &crate::interrupt::requested,
         &|| progress.inc(1),
         &overloaded,
+        jobs.len(),
     );
     progress.finish_and_clear();
     overloaded.into_result()?;
@@ -200,10 +201,17 @@ fn merge_partials<'a>(mut a: Partials<'a>, b: Partials<'a>) -> Partials<'a> {
     a
 }
 
+/// Jobs per worker thread that [`run_until`] hands the pool at a time.
+const BATCH_PER_THREAD: usize = 4;
+
 /// Runs every replication of every scenario on `pool`, as [`run_all`] does, but gives up
 /// ([`Stop::Asked`]) as soon as `stop` says so: it is asked before each replication, so a run
 /// that a newer one supersedes ends within a replication per worker. `done` counts the
 /// replications finished, for a progress display.
+///
+/// The jobs go to the pool a few per thread at a time. Between two batches the workers take
+/// what else is queued, so a short run that another caller starts meanwhile waits for one
+/// batch of a long one, not for all of it; the results are the same however the jobs are cut.
 pub fn run_until(
     pool: &rayon::ThreadPool,
     scenarios: &[LoadedScenario],
@@ -226,6 +234,7 @@ pub fn run_until(
             done.fetch_add(1, Ordering::Relaxed);
         },
         &overloaded,
+        BATCH_PER_THREAD * pool.current_num_threads(),
     );
     if stopped {
         return Err(Stop::Asked);
@@ -244,7 +253,9 @@ pub fn run_until(
 /// worker thread folds its replications into partial aggregates of its own, one per thread
 /// (behind a lock that only that thread takes), not one per piece of work that rayon splits
 /// off: each piece would start a cold aggregator and merge it later. Once `stop` says so, the
-/// jobs left are skipped, and the second value says so.
+/// jobs left are skipped, and the second value says so. The jobs go to the pool `batch` at a
+/// time, each worker folding into the same partials across batches.
+#[allow(clippy::too_many_arguments)]
 fn run_jobs<'a>(
     pool: &rayon::ThreadPool,
     scenarios: &'a [LoadedScenario],
@@ -253,34 +264,40 @@ fn run_jobs<'a>(
     stop: &(dyn Fn() -> bool + Sync),
     done: &(dyn Fn() + Sync),
     overloaded: &FirstOverload,
+    batch: usize,
 ) -> (Partials<'a>, bool) {
     let empty = || -> Partials<'a> { scenarios.iter().map(|_| None).collect() };
     let workers: Vec<Mutex<Partials<'a>>> = (0..pool.current_num_threads())
         .map(|_| Mutex::new(empty()))
         .collect();
     let stopped = AtomicBool::new(false);
-    pool.install(|| {
-        jobs.par_iter().for_each(|&(i, r)| {
-            if stopped.load(Ordering::Relaxed) || stop() {
-                stopped.store(true, Ordering::Relaxed);
-                return;
-            }
-            if overloaded.skips(i, r) {
-                return;
-            }
-            match model(i, r).run_replication(r) {
-                Ok(rep) => {
-                    let worker = rayon::current_thread_index().unwrap_or(0);
-                    let mut acc = workers[worker].lock().unwrap_or_else(|e| e.into_inner());
-                    acc[i]
-                        .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
-                        .push(rep)
+    for jobs in jobs.chunks(batch.max(1)) {
+        if stopped.load(Ordering::Relaxed) {
+            break;
+        }
+        pool.install(|| {
+            jobs.par_iter().for_each(|&(i, r)| {
+                if stopped.load(Ordering::Relaxed) || stop() {
+                    stopped.store(true, Ordering::Relaxed);
+                    return;
                 }
-                Err(overload) => overloaded.note(&scenarios[i], i, overload),
-            }
-            done();
-        })
-    });
+                if overloaded.skips(i, r) {
+                    return;
+                }
+                match model(i, r).run_replication(r) {
+                    Ok(rep) => {
+                        let worker = rayon::current_thread_index().unwrap_or(0);
+                        let mut acc = workers[worker].lock().unwrap_or_else(|e| e.into_inner());
+                        acc[i]
+                            .get_or_insert_with(|| Aggregator::new(&scenarios[i].model))
+                            .push(rep)
+                    }
+                    Err(overload) => overloaded.note(&scenarios[i], i, overload),
+                }
+                done();
+            })
+        });
+    }
     let partials = (workers.into_iter())
         .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
         .reduce(merge_partials)

@@ -6,7 +6,11 @@
 //! else is read, then the run's identity (a SHA-256 of the resolved scenarios and the options
 //! that shape the outputs), the shard, how to load the scenarios again, and one
 //! [`AggregateState`] per scenario. KPI values are stored as raw `f64`, so nothing is rounded:
-//! the merged outputs are byte-identical to a run on one machine.
+//! the merged outputs are byte-identical to a run on one machine. A SHA-256 of all of that
+//! ends the file, so a part damaged in transit (one flipped bit) is refused, not merged into
+//! other numbers. `merge` reads only regular files of at most [`MAX_PART_BYTES`], and never
+//! more than the size they had when it looked, so a device, a pipe or a file still growing
+//! cannot hold it up or fill its memory.
 
 use crate::{Error, Invalid};
 use carepath_engine::{AggregateState, Aggregator};
@@ -17,8 +21,14 @@ use std::path::{Path, PathBuf};
 
 /// What every part file starts with.
 const FORMAT: &str = "carepath shard";
-/// Bumped whenever the layout of [`Part`] changes.
-const VERSION: u32 = 2;
+/// Bumped whenever the layout of [`Part`] changes. 3: the trailing SHA-256, absolute paths.
+const VERSION: u32 = 3;
+/// The SHA-256 at the end of every part file, over every byte before it.
+const CHECKSUM_BYTES: usize = 32;
+/// The largest part file `run --shard` writes and `merge` reads (8 GiB: at about 10 kB a
+/// replication, some 800,000 replications in one shard). A larger file is no part file, or a
+/// shard that should have been split into more.
+pub const MAX_PART_BYTES: u64 = 8 << 30;
 /// The extension of part files written into a directory.
 pub const EXTENSION: &str = "part";
 
@@ -141,10 +151,14 @@ impl Shard {
 /// same.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
-    /// Scenario files and directories as given on the command line.
+    /// Scenario files and directories, made absolute against the shard's working directory,
+    /// so that `merge` reads the same files from whatever directory it runs in.
     pub files: Vec<PathBuf>,
-    /// The working directory of the shard, against which relative `files` are read again.
+    /// The working directory of the shard (absolute).
     pub cwd: PathBuf,
+    /// Whether every file was given relative to `cwd`: then the merged outputs name them
+    /// relative to it, as a run on one machine does.
+    pub relative: bool,
     pub sets: Vec<String>,
     pub sweeps: Vec<String>,
     pub reps: Option<u32>,
@@ -155,15 +169,34 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// The inputs of a shard given `files` in the current directory; without a current
+    /// directory to resolve relative files against, an error (they could not be found again).
     pub fn new(
         files: &[PathBuf],
         opts: &LoadOptions,
         baseline: Option<&str>,
         checks: &[String],
+    ) -> Result<Inputs, Error> {
+        let cwd = std::env::current_dir().map_err(|e| {
+            Error::Io(format!(
+                "cannot tell the current directory, against which the scenario files are \
+                 written into the part file: {e}"
+            ))
+        })?;
+        Ok(Inputs::in_dir(files, &cwd, opts, baseline, checks))
+    }
+
+    fn in_dir(
+        files: &[PathBuf],
+        cwd: &Path,
+        opts: &LoadOptions,
+        baseline: Option<&str>,
+        checks: &[String],
     ) -> Inputs {
         Inputs {
-            files: files.to_vec(),
-            cwd: std::env::current_dir().unwrap_or_default(),
+            files: files.iter().map(|f| cwd.join(f)).collect(),
+            cwd: cwd.to_path_buf(),
+            relative: files.iter().all(|f| f.is_relative()),
             sets: opts.sets.clone(),
             sweeps: opts.sweeps.clone(),
             reps: opts.reps,
@@ -173,17 +206,17 @@ impl Inputs {
         }
     }
 
-    /// The scenario files and directories, with relative ones resolved against the shard's
-    /// working directory, so that `merge` may run from anywhere that sees the same files.
+    /// The scenario files and directories, absolute, so that `merge` may run from anywhere
+    /// that sees the same files at the same paths.
     pub fn absolute_files(&self) -> Vec<PathBuf> {
-        self.files.iter().map(|f| self.cwd.join(f)).collect()
+        self.files.clone()
     }
 
     /// Gives scenarios loaded through [`Inputs::absolute_files`] back the paths a run on one
     /// machine shows (those relative to the shard's working directory, where they were given
     /// relative), so that the merged report names the files as the one-machine report does.
     pub fn restore_paths(&self, scenarios: &mut [LoadedScenario]) {
-        if self.files.iter().any(|f| f.is_absolute()) {
+        if !self.relative {
             return;
         }
         let relative = |p: &mut PathBuf| {
@@ -293,8 +326,16 @@ pub fn write(
             .map(|(s, a)| (s.name.clone(), a.map(Aggregator::into_state)))
             .collect(),
     };
-    let bytes = postcard::to_stdvec(&part)
-        .map_err(|e| Error::Io(format!("cannot encode shard {shard}: {e}")))?;
+    let bytes =
+        encode(&part).map_err(|e| Error::Io(format!("cannot encode shard {shard}: {e}")))?;
+    if bytes.len() as u64 > MAX_PART_BYTES {
+        return Err(Error::Invalid(Invalid::Usage(format!(
+            "shard {shard} holds {} bytes, more than the {} a part file may hold: split the run \
+             into more shards",
+            bytes.len(),
+            gib(MAX_PART_BYTES)
+        ))));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -417,16 +458,92 @@ fn read_all(args: &[PathBuf]) -> Result<Merged, String> {
 
 /// Reads and decodes one part file.
 fn read(path: &Path) -> Result<Part, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let at = |e: String| format!("{}: {e}", path.display());
+    let bytes = read_bounded(path, MAX_PART_BYTES).map_err(at)?;
+    decode(&bytes).map_err(at)
+}
+
+/// The bytes of a regular file of at most `limit` bytes. The kind and size are checked before
+/// the file is opened (opening a named pipe waits for a writer), again on the open file (in
+/// case it was swapped), and the read stops one byte past the size seen, so a file that grows
+/// meanwhile is refused rather than read without end.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let check = |meta: &std::fs::Metadata| -> Result<u64, String> {
+        if !meta.is_file() {
+            return Err(format!(
+                "{}, not a regular file: merge reads part files written by `carepath run --shard`",
+                kind(meta)
+            ));
+        }
+        if meta.len() > limit {
+            return Err(format!(
+                "{} bytes, more than the {} a part file may hold: not a part file",
+                meta.len(),
+                gib(limit)
+            ));
+        }
+        Ok(meta.len())
+    };
+    check(&std::fs::metadata(path).map_err(|e| e.to_string())?)?;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = check(&file.metadata().map_err(|e| e.to_string())?)?;
+    let mut bytes = Vec::new();
+    file.take(size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > size {
+        return Err(
+            "it grew while it was read: merge once the shard that writes it has finished".into(),
+        );
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, for the message that refuses it.
+fn kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// `8 GiB`.
+fn gib(bytes: u64) -> String {
+    format!("{} GiB", bytes >> 30)
+}
+
+/// A part as its file holds it: postcard, then the SHA-256 of the postcard bytes.
+fn encode(part: &Part) -> Result<Vec<u8>, postcard::Error> {
+    use sha2::{Digest, Sha256};
+    let mut bytes = postcard::to_stdvec(part)?;
+    let sum = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&sum);
+    Ok(bytes)
 }
 
 fn short(run: &str) -> &str {
     &run[..run.len().min(12)]
 }
 
-/// Decodes a part file, refusing other files and other versions before reading further.
+/// Decodes a part file, refusing other files and other versions before reading further, and
+/// damaged ones (their checksum does not match) before decoding any number.
 fn decode(bytes: &[u8]) -> Result<Part, String> {
+    use sha2::{Digest, Sha256};
     let not_ours =
         || "not a carepath shard file (expected one written by `carepath run --shard`)".to_string();
     let (format, rest): (String, _) = postcard::take_from_bytes(bytes).map_err(|_| not_ours())?;
@@ -436,10 +553,24 @@ fn decode(bytes: &[u8]) -> Result<Part, String> {
     let (version, _): (u32, _) = postcard::take_from_bytes(rest).map_err(|_| not_ours())?;
     if version != VERSION {
         return Err(format!(
-            "a shard file of format version {version}; this carepath reads version {VERSION}: merge with the carepath that wrote it"
+            "a shard file of format version {version} (or a damaged one); this carepath reads version {VERSION}: merge with the carepath that wrote it"
         ));
     }
-    postcard::from_bytes(bytes).map_err(|e| format!("damaged shard file ({e})"))
+    let damaged = |why: &str| {
+        format!("a damaged shard file ({why}): copy it again from where its shard wrote it, or run that shard again")
+    };
+    let Some(body_len) = bytes.len().checked_sub(CHECKSUM_BYTES) else {
+        return Err(damaged("too short to hold its checksum"));
+    };
+    let (body, sum) = bytes.split_at(body_len);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(damaged("its SHA-256 does not match its content"));
+    }
+    match postcard::take_from_bytes::<Part>(body) {
+        Ok((part, [])) => Ok(part),
+        Ok(_) => Err(damaged("bytes after its content")),
+        Err(e) => Err(damaged(&e.to_string())),
+    }
 }
 
 impl Merged {
@@ -590,6 +721,61 @@ mod tests {
             Ok(Shard { index: 4, count: 5 })
         );
         assert!(Shard::from_env(&env(&[]), Some(5)).is_err());
+    }
+
+    fn small_part() -> Part {
+        let opts = LoadOptions {
+            reps: Some(4),
+            ..LoadOptions::default()
+        };
+        let files = [PathBuf::from("scenarios")];
+        let checks = ["oap_placements<=12".to_string()];
+        Part {
+            format: FORMAT.into(),
+            version: VERSION,
+            run: "ab".repeat(32),
+            shard: Shard { index: 1, count: 3 },
+            inputs: Inputs::in_dir(&files, Path::new("/work"), &opts, None, &checks),
+            seconds: 1.5,
+            threads: 2,
+            scenarios: vec![("baseline".into(), None)],
+        }
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_refused() {
+        let bytes = encode(&small_part()).unwrap();
+        let part = decode(&bytes).unwrap();
+        assert_eq!(part.inputs.files, [PathBuf::from("/work/scenarios")]);
+        assert!(part.inputs.relative);
+        for bit in 0..bytes.len() * 8 {
+            let mut flipped = bytes.clone();
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            assert!(decode(&flipped).is_err(), "bit {bit} flipped was read");
+        }
+        assert!(decode(&bytes[..bytes.len() - 1])
+            .unwrap_err()
+            .contains("damaged"));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer).unwrap_err().contains("damaged"));
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.part");
+        std::fs::write(&file, [7u8; 100]).unwrap();
+        assert_eq!(read_bounded(&file, 100).unwrap().len(), 100);
+        assert!(read_bounded(&file, 99).unwrap_err().contains("more than"));
+        assert!(read_bounded(dir.path(), 100)
+            .unwrap_err()
+            .starts_with("a directory"));
+        if Path::new("/dev/zero").exists() {
+            assert!(read_bounded(Path::new("/dev/zero"), 100)
+                .unwrap_err()
+                .starts_with("a device"));
+        }
     }
 
     #[test]

@@ -5,12 +5,14 @@
 //! `--sweep` checks them, and every candidate runs the same replication indices with the same
 //! seed: the candidates see the same young people (common random numbers), so the difference
 //! between neighbours is the parameter's effect rather than noise. The search assumes the
-//! target KPI moves one way as the value grows and bisects. A candidate starts with the
+//! target KPI moves one way as the value grows, runs both ends of the range to learn which
+//! way (a cost rises with beds, placements fall), and bisects. A candidate starts with the
 //! scenario's replications and doubles them, up to `--max-reps`, while its confidence interval
 //! at the stated level still straddles the threshold of the rule, so replications are spent
 //! only where the answer is undecided.
 
 use crate::{exec, verdict, Error, Invalid};
+use carepath_engine::scenario::limits::{MAX_REPLICATIONS, MAX_SWEEP_POINTS};
 use carepath_engine::{Metric, Overload};
 use carepath_scenario::{self as config, Check, LoadOptions, LoadedScenario, Source};
 use chrono::NaiveDate;
@@ -72,10 +74,14 @@ impl Vary {
         if key.trim().is_empty() {
             return Err(SYNTAX.into());
         }
+        // Every value is then `lo + k × step` for k up to `(hi − lo) / step`, none overflowing.
+        let span = hi
+            .checked_sub(lo)
+            .ok_or_else(|| format!("the range `{range}` is too wide"))?;
         Ok(Vary {
             key: key.trim().to_string(),
             lo,
-            hi: lo + (hi - lo) / step * step,
+            hi: lo + span / step * step,
             step,
             dates,
         })
@@ -295,7 +301,10 @@ impl Solver {
             }
         };
         let first = c.scenario.model.replications();
-        let most = self.max_reps.unwrap_or(first.saturating_mul(8)).max(first) as usize;
+        let most = self
+            .max_reps
+            .unwrap_or(first.saturating_mul(8).min(MAX_REPLICATIONS))
+            .max(first) as usize;
         while c.judgement.undecided && c.target.len() < most {
             let n = (c.target.len() * 2).min(most) as u32;
             self.extend(&mut c, n)?;
@@ -343,20 +352,31 @@ impl Solver {
     }
 
     /// The smallest (or largest) value of the last varied key meeting the target, the others
-    /// fixed at `fixed`; `None` when even the most favourable end does not.
+    /// fixed at `fixed`; `None` when neither end of its range does.
+    ///
+    /// Both ends run first, so the data say which way the KPI moves (placements fall as beds
+    /// grow, a cost rises): if the end asked for (the low end for the smallest, the high end
+    /// for the largest) meets the target it is the answer; if only the other end does, the
+    /// boundary lies between them and is bisected; if neither does, no value does, provided
+    /// the KPI moves one way as the value grows.
     fn boundary(&mut self, fixed: &[i64]) -> Result<Option<i64>, Error> {
-        let v = self.varies.last().expect("one or two varied keys");
+        let v = self.varies.last().ok_or_else(|| {
+            Error::Invalid(Invalid::Usage("`solve` varies one or two keys".into()))
+        })?;
         let (lo, step) = (v.lo, v.step);
+        // `Vary::parse` keeps `hi` a whole number of steps above `lo`, and `hi − lo` in range.
         let last = (v.hi - v.lo) / step;
-        // Bisect over step numbers; a point holds values.
-        let (mut pass, mut fail) = if self.largest { (0, last) } else { (last, 0) };
-        let at = |k: i64| [fixed, &[lo + k * step]].concat();
-        if !self.meets(&at(pass))? {
+        // Bisect over step numbers; only `value` turns one into the value a point holds.
+        let value = |k: i64| lo + k * step;
+        let at = |k: i64| [fixed, &[value(k)]].concat();
+        let (wanted, other) = if self.largest { (last, 0) } else { (0, last) };
+        if self.meets(&at(wanted))? {
+            return Ok(Some(value(wanted)));
+        }
+        if wanted == other || !self.meets(&at(other))? {
             return Ok(None);
         }
-        if self.meets(&at(fail))? {
-            return Ok(Some(fail));
-        }
+        let (mut pass, mut fail) = (other, wanted);
         while (pass - fail).abs() > 1 {
             let mid = fail + (pass - fail) / 2;
             if self.meets(&at(mid))? {
@@ -365,7 +385,7 @@ impl Solver {
                 fail = mid;
             }
         }
-        Ok(Some(lo + pass * step))
+        Ok(Some(value(pass)))
     }
 
     /// The answer: for one key its boundary; for two, the boundary of the second for each
@@ -377,8 +397,9 @@ impl Solver {
                 return Ok(None);
             };
             let v = &self.varies[0];
-            let near: Vec<Vec<i64>> = [x - v.step, x + v.step]
+            let near: Vec<Vec<i64>> = [x.checked_sub(v.step), x.checked_add(v.step)]
                 .into_iter()
+                .flatten()
                 .filter(|n| (v.lo..=v.hi).contains(n))
                 .map(|n| vec![n])
                 .collect();
@@ -747,6 +768,19 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
         if a.key == b.key {
             return Err(invalid(format!("`{}` is varied twice", a.key)));
         }
+        // Each value of the first key is a search of its own, so its count bounds the time.
+        if (a.hi - a.lo) / a.step >= MAX_SWEEP_POINTS as i64 {
+            return Err(invalid(format!(
+                "--vary {}: more than {MAX_SWEEP_POINTS} values; the first key of two is searched \
+                 value by value, so give it a shorter range or a larger step",
+                a.key
+            )));
+        }
+    }
+    if let Some(n) = args.max_reps.filter(|&n| n > MAX_REPLICATIONS) {
+        return Err(invalid(format!(
+            "--max-reps {n}: at most {MAX_REPLICATIONS} replications, as for `--reps`"
+        )));
     }
     if !(0.5..1.0).contains(&args.confidence) {
         return Err(invalid(format!(
@@ -796,7 +830,12 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
         "smallest"
     };
     let what = format!("the {extreme} {ranges} meeting {goal}");
-    let infeasible = format!("no feasible value: no value of {ranges} meets {goal}");
+    let mut infeasible = format!("no feasible value: no value of {ranges} meets {goal}");
+    if matches!(solver.varies.as_slice(), [v] if v.hi > v.lo) {
+        infeasible.push_str(
+            ": neither end of the range does, and the KPI is taken to move one way as the value grows",
+        );
+    }
     let Some((answer, near)) = found else {
         let rows: Vec<_> = solver.runs.iter().collect();
         return Ok(Solved {
@@ -900,6 +939,10 @@ mod tests {
         assert!(Vary::parse("x=3..1").unwrap_err().contains("ends before"));
         assert!(Vary::parse("x=1..2024-01-01").unwrap_err().contains("both"));
         assert!(Vary::parse("x").is_err());
+        let wide = format!("x={}..{}", i64::MIN, i64::MAX);
+        assert!(Vary::parse(&wide).unwrap_err().contains("too wide"));
+        let one = Vary::parse("x=14..14").unwrap();
+        assert_eq!((one.lo, one.hi), (14, 14));
     }
 
     #[test]

@@ -49,3 +49,29 @@ def test_bad_arguments_raise():
                        target="oap_placements<=3", reps=3)
     with pytest.raises(carepath.ScenarioError, match="--confidence"):
         carepath.solve(FILE, confidence=1.5, **ARGS)
+
+
+@pytest.mark.parametrize("vary, largest, value", [
+    ("wards.gau.beds=20..30", False, 20),  # the low end already meets it
+    ("wards.gau.beds=10..30", True, 30),  # the high end, the largest asked for
+    ("wards.gau.beds=20..20", False, 20),  # a range of one value
+])
+def test_an_answer_at_either_end_of_the_range(vary, largest, value):
+    s = carepath.solve(FILE, vary=vary, target="oap_placements@2026/27<=12", largest=largest, reps=5, max_reps=20)
+    assert s.found and s.value == value
+    assert s.run.scenarios == [f"closer2home__beds={value}"]
+
+
+def test_an_answer_at_the_end_of_two_keys():
+    s = carepath.solve(FILE, vary=["services.home_treatment.places=15..16", "wards.gau.beds=20..30"],
+                       target="oap_placements@2026/27<=12", minimise="cost_gbp@2026/27", reps=5, max_reps=20)
+    assert s.found and s.answer["value"]["wards.gau.beds"] == 20
+
+
+def test_a_cost_that_rises_with_beds_is_searched_from_the_end_that_meets_it():
+    args = dict(vary="wards.gau.beds=10..30:2", target="cost_gbp@2026/27<=13500000", reps=5, max_reps=20)
+    assert carepath.solve(FILE, **args).value == 10
+    s = carepath.solve(FILE, largest=True, **args)
+    rows = s.table.set_index("wards.gau.beds")
+    assert s.found and 10 < s.value < 30
+    assert bool(rows.loc[s.value, "meets"]) and not bool(rows.loc[s.value + 2, "meets"])

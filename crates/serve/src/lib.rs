@@ -12,6 +12,11 @@
 //! `POST /api/run` a re-run; `GET /api/progress?viewer=…` its progress; `POST /api/save` save
 //! as a scenario; `POST /api/export` write the usual output folder. Errors are JSON
 //! `{"errors": [{"key", "message", "help"}]}` with a 4xx status.
+//!
+//! The server is hyper's HTTP/1 with its timer, so that a connection that sends nothing, or
+//! half a request's headers, is closed after [`LIMITS`]' `headers`; a body must arrive within
+//! `body`; at most `connections` are open at once (more wait in the listener's queue). A run
+//! stops between replications once its client has gone (the handler's future is dropped).
 // An error here is the HTTP answer itself, made once per request: boxing it buys nothing.
 #![allow(clippy::result_large_err)]
 
@@ -33,9 +38,36 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use workshop::{Refused, Workshop};
+
+/// What a connection may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// To send a request's headers, from the moment the connection opens or the previous
+    /// answer was sent (so also how long an idle connection is kept).
+    pub headers: Duration,
+    /// To send a request's body, once its headers are in.
+    pub body: Duration,
+    /// Connections open at once.
+    pub connections: usize,
+}
+
+/// The server's limits: generous for a browser on the room's network, short enough that
+/// connections left open or half-sent are let go within seconds.
+pub const LIMITS: Limits = Limits {
+    headers: Duration::from_secs(10),
+    body: Duration::from_secs(10),
+    connections: 256,
+};
+
+/// The largest request body: a change names a few keys and values.
+const MAX_BODY: usize = 64 * 1024;
+
+/// How long Ctrl-C waits for the requests in flight to be answered.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Why `serve` stopped.
 pub enum Failure {
@@ -105,13 +137,66 @@ pub fn serve(args: ServeRequest) -> Result<(), Failure> {
         if args.open {
             open_browser(&url);
         }
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Failure::Io(format!("the server failed: {e}")))
+        listen(listener, app, LIMITS, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+        Ok(())
     })
+}
+
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then lets the
+/// requests in flight finish (for at most [`SHUTDOWN_GRACE`]).
+async fn listen(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tokio::sync::Semaphore;
+    let slots = Arc::new(Semaphore::new(limits.connections));
+    let (closing, closed) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it was accepted:
+                // pause rather than spin, then accept again.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(limits.headers);
+            let conn = http.serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = closed.changed() => conn.as_mut().graceful_shutdown(),
+            }
+            let _ = conn.await;
+        });
+    }
+    drop(closing);
+    let every = u32::try_from(limits.connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(every)).await;
 }
 
 /// Opens `url` in the desktop's browser; a failure only means the facilitator opens it.
@@ -128,8 +213,12 @@ fn open_browser(url: &str) {
     }
 }
 
-/// The routes, on a workshop's state.
+/// The routes, on a workshop's state, with the server's [`LIMITS`].
 fn router(w: Arc<Workshop>) -> Router {
+    router_within(w, LIMITS)
+}
+
+fn router_within(w: Arc<Workshop>, limits: Limits) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/api/scenarios/{name}", get(scenario))
@@ -138,7 +227,92 @@ fn router(w: Arc<Workshop>) -> Router {
         .route("/api/save", post(save))
         .route("/api/export", post(export))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "", "no such page".into()) })
+        .layer(axum::middleware::from_fn_with_state(
+            limits.body,
+            whole_body,
+        ))
         .with_state(w)
+}
+
+/// Reads the whole body within `limit` (and at most [`MAX_BODY`]) before the route sees it,
+/// so a client that sends half a request and stops is answered 408 and let go, not held.
+async fn whole_body(
+    State(limit): State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Ok(Err(e)) => {
+            let too_long = std::error::Error::source(&e)
+                .is_some_and(|e| e.is::<http_body_util::LengthLimitError>());
+            if too_long {
+                error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "",
+                    format!("a request's body is at most {} kB", MAX_BODY / 1024),
+                )
+            } else {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "",
+                    format!("the request's body could not be read: {e}"),
+                )
+            }
+        }
+        Err(_) => error(
+            StatusCode::REQUEST_TIMEOUT,
+            "",
+            format!(
+                "the request's body did not arrive within {} s",
+                limit.as_secs_f64()
+            ),
+        ),
+    }
+}
+
+/// Set when dropped. A handler holds one while its run computes: hyper drops the handler's
+/// future when its client goes, and the run then stops at its next replication.
+#[derive(Default)]
+struct Gone(Arc<AtomicBool>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A turn to compute ([`workshop::MAX_RUNS`] in all, one of them for runs of more
+/// replications than the page's own), held until the run ends.
+struct Turn {
+    _turn: tokio::sync::OwnedSemaphorePermit,
+    _large: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Waits for a turn for a run of `reps` replications (the large turn first, so that a large
+/// run waiting for it holds no ordinary turn).
+async fn turn(w: &Workshop, reps: u32) -> Result<Turn, Response> {
+    let closed = |_| {
+        error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "",
+            "the server is stopping".into(),
+        )
+    };
+    let large = if reps > w.reps {
+        Some(w.large_turn.clone().acquire_owned().await.map_err(closed)?)
+    } else {
+        None
+    };
+    let turn = w.turns.clone().acquire_owned().await.map_err(closed)?;
+    Ok(Turn {
+        _turn: turn,
+        _large: large,
+    })
 }
 
 /// A 4xx/5xx answer with one message.
@@ -226,6 +400,7 @@ impl Change {
 /// The body as a [`Change`], or the reason it is not one (400 for broken JSON, 422 for JSON
 /// of the wrong shape, 415 without a JSON content type).
 fn body(
+    w: &Workshop,
     body: Result<Json<Change>, JsonRejection>,
 ) -> Result<(Change, BTreeMap<String, String>), Response> {
     let Json(change) = body.map_err(|r| error(r.status(), "", r.body_text()))?;
@@ -241,6 +416,17 @@ fn body(
             StatusCode::UNPROCESSABLE_ENTITY,
             "reps",
             "`reps`: at least one replication".into(),
+        ));
+    }
+    if let Some(reps) = change.reps.filter(|&r| r > w.max_reps()) {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "reps",
+            format!(
+                "`reps`: {reps} replications; a request may ask for at most {} (this page runs {})",
+                w.max_reps(),
+                w.reps
+            ),
         ));
     }
     let sets = change.sets()?;
@@ -276,14 +462,29 @@ async fn run(
     State(w): State<Arc<Workshop>>,
     json: Result<Json<Change>, JsonRejection>,
 ) -> Response {
-    let (change, sets) = match body(json) {
+    let (change, sets) = match body(&w, json) {
         Ok(b) => b,
         Err(r) => return r,
     };
+    let viewer = w.viewer(&change.viewer);
+    let generation = viewer.begin();
+    let gone = Gone::default();
+    let flag = gone.0.clone();
+    let turn = match turn(&w, change.reps.unwrap_or(w.reps)).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let result = blocking(move || {
-        let viewer = w.viewer(&change.viewer);
+        let _turn = turn;
         let outcome = w
-            .rerun(&change.scenario, &sets, change.reps, &viewer)
+            .rerun(
+                &change.scenario,
+                &sets,
+                change.reps,
+                &viewer,
+                generation,
+                &flag,
+            )
             .map_err(refused)?;
         let html = page::results(&w, &outcome)
             .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "", e))?;
@@ -309,6 +510,7 @@ async fn run(
         )
     })
     .await;
+    drop(gone);
     match result {
         Ok(Ok(r)) | Ok(Err(r)) | Err(r) => r,
     }
@@ -340,7 +542,7 @@ async fn save(
     State(w): State<Arc<Workshop>>,
     json: Result<Json<Change>, JsonRejection>,
 ) -> Response {
-    let (change, sets) = match body(json) {
+    let (change, sets) = match body(&w, json) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -427,11 +629,22 @@ async fn export(
     State(w): State<Arc<Workshop>>,
     json: Result<Json<Change>, JsonRejection>,
 ) -> Response {
-    let (change, sets) = match body(json) {
+    let (change, sets) = match body(&w, json) {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let result = blocking(move || export_run(&w, &change, &sets)).await;
+    let gone = Gone::default();
+    let flag = gone.0.clone();
+    let turn = match turn(&w, change.reps.unwrap_or(w.reps)).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let result = blocking(move || {
+        let _turn = turn;
+        export_run(&w, &change, &sets, &flag)
+    })
+    .await;
+    drop(gone);
     match result {
         Ok(Ok(r)) | Ok(Err(r)) | Err(r) => r,
     }
@@ -442,6 +655,7 @@ fn export_run(
     w: &Workshop,
     change: &Change,
     sets: &BTreeMap<String, String>,
+    gone: &AtomicBool,
 ) -> Result<Response, Response> {
     let (i, _) = w
         .entry(&change.scenario)
@@ -458,7 +672,14 @@ fn export_run(
     }
     scenarios.push(changed);
     let fail = |m: String| error(StatusCode::INTERNAL_SERVER_ERROR, "", m);
-    let (summaries, timing) = w.run_all(&scenarios).map_err(fail)?;
+    let Some((summaries, timing)) = w.run_all(&scenarios, gone).map_err(fail)? else {
+        // The client has gone: nobody reads this, and nothing was written.
+        return Err(error(
+            StatusCode::CONFLICT,
+            "",
+            "the export was cancelled".into(),
+        ));
+    };
     let reference = scenarios[0].name.clone();
     // One export at a time per folder (and none while a `carepath run` writes there).
     let dir = carepath_report::outdir::OutDir::open(&w.out).map_err(|e| match e {

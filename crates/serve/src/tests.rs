@@ -7,6 +7,7 @@ use axum::http::{header, Request};
 use carepath_experiment::exec;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 use tower::ServiceExt;
 
 const REPS: u32 = 10;
@@ -248,7 +249,7 @@ async fn bad_requests_get_4xx_with_the_loader_s_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newer_change_cancels_the_older_and_progress_is_reported() {
     let (_dir, w) = workshop();
-    let slow = json!({"scenario": "closer2home", "reps": 4000, "viewer": "v1"});
+    let slow = json!({"scenario": "closer2home", "reps": w.max_reps(), "viewer": "v1"});
     let first = tokio::spawn({
         let w = w.clone();
         async move { call(&w, post("/api/run", slow)).await }
@@ -260,7 +261,7 @@ async fn a_newer_change_cancels_the_older_and_progress_is_reported() {
         assert_eq!(status, StatusCode::OK);
         seen = p["done"].as_u64().unwrap();
         if seen > 0 {
-            assert_eq!(p["total"], 3 * 4000, "reference, file and change");
+            assert_eq!(p["total"], 3 * w.max_reps(), "reference, file and change");
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -370,4 +371,200 @@ async fn export_writes_the_usual_output_folder() {
     ] {
         assert!(out.join(f).is_file(), "{f}");
     }
+}
+
+/// The viewer's progress: (replications done, of how many).
+async fn progress_of(w: &Arc<Workshop>, viewer: &str) -> (u64, u64) {
+    let (_, p) = call(w, get(&format!("/api/progress?viewer={viewer}"))).await;
+    (p["done"].as_u64().unwrap(), p["total"].as_u64().unwrap())
+}
+
+/// Waits until `viewer`'s run has begun computing.
+async fn under_way(w: &Arc<Workshop>, viewer: &str) {
+    for _ in 0..1000 {
+        if progress_of(w, viewer).await.0 > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!("{viewer}'s run did not start");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_for_more_replications_than_the_cap_is_refused() {
+    let (_dir, w) = workshop();
+    assert_eq!(w.max_reps(), workshop::MAX_REQUEST_REPS);
+    let too_many = json!({"scenario": "closer2home", "reps": w.max_reps() + 1});
+    let (status, v) = call(&w, post("/api/run", too_many.clone())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["errors"][0]["key"], "reps");
+    assert!(message(&v).contains("at most 2000"), "{v}");
+    assert_eq!(
+        call(&w, post("/api/export", too_many)).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(!w.out.exists());
+}
+
+/// Fairness, with the bound stated: while one viewer's request at the cap computes (6,000
+/// replications here, some seconds), another viewer's ordinary re-run is answered within
+/// 2 s (alone it takes under 0.2 s), before the large one is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_request_does_not_hold_up_an_ordinary_one() {
+    let (_dir, w) = workshop();
+    let ordinary = |places: u32| {
+        post(
+            "/api/run",
+            json!({"scenario": "closer2home", "viewer": "b",
+                   "changes": {"services.home_treatment.places": places}}),
+        )
+    };
+    // The files' runs at the page's count are kept: the ordinary re-run is then one run.
+    assert_eq!(call(&w, ordinary(16)).await.0, StatusCode::OK);
+    let large = json!({"scenario": "day_hospital", "reps": w.max_reps(), "viewer": "a"});
+    let big = tokio::spawn({
+        let w = w.clone();
+        async move { call(&w, post("/api/run", large)).await }
+    });
+    under_way(&w, "a").await;
+    let start = Instant::now();
+    let (status, v) = call(&w, ordinary(17)).await;
+    let took = start.elapsed();
+    let (done, total) = progress_of(&w, "a").await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(
+        done < total,
+        "the large run is still computing ({done} of {total})"
+    );
+    assert!(
+        took < Duration::from_secs(2),
+        "the ordinary re-run took {took:?}"
+    );
+    assert_eq!(big.await.unwrap().0, StatusCode::OK);
+}
+
+/// A client that leaves stops its run: the replications done stop growing at once, short
+/// of the run's total, and its turn is free for the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stops_when_its_client_goes() {
+    let (_dir, w) = workshop();
+    let large = json!({"scenario": "closer2home", "reps": w.max_reps(), "viewer": "a"});
+    let client = tokio::spawn({
+        let w = w.clone();
+        async move { call(&w, post("/api/run", large)).await }
+    });
+    under_way(&w, "a").await;
+    client.abort();
+    let _ = client.await;
+    // Within a replication per worker, the run stops.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (stopped_at, total) = progress_of(&w, "a").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(progress_of(&w, "a").await, (stopped_at, total));
+    assert!(stopped_at < total, "{stopped_at} of {total}");
+    assert_eq!(w.turns.available_permits(), workshop::MAX_RUNS);
+    assert_eq!(w.large_turn.available_permits(), 1);
+}
+
+/// Runs of the files at counts other than the page's own are kept for the most recent few
+/// counts only; the page's own are kept for every scenario.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_runs_are_bounded() {
+    let (_dir, w) = workshop();
+    let at = |reps: u32| post("/api/run", json!({"scenario": "closer2home", "reps": reps}));
+    let counts: Vec<u32> = (0..workshop::KEPT_OTHER_COUNTS as u32 + 2)
+        .map(|k| 3 + k)
+        .collect();
+    for &reps in &counts {
+        assert_eq!(call(&w, at(reps)).await.0, StatusCode::OK);
+    }
+    assert_eq!(w.kept(), workshop::KEPT_OTHER_COUNTS);
+    for name in ["baseline", "closer2home", "day_hospital"] {
+        let (status, _) = call(&w, post("/api/run", json!({"scenario": name}))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(w.kept(), workshop::KEPT_OTHER_COUNTS + 3);
+    // The most recent count is kept (only the change runs), the oldest was freed (all three).
+    let last = *counts.last().unwrap();
+    call(&w, at(last)).await;
+    assert_eq!(progress_of(&w, "").await.1, u64::from(last));
+    call(&w, at(counts[0])).await;
+    assert_eq!(progress_of(&w, "").await.1, 3 * u64::from(counts[0]));
+}
+
+/// Over a socket: a connection that sends nothing, or half its headers, is closed after the
+/// header limit; one that stops halfway through its body is answered 408; one whose run
+/// computes for longer than the limit is answered in full; beyond the bound on connections,
+/// the next waits for a free one; Ctrl-C's shutdown ends the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_half_sent_connections_are_let_go() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let (_dir, w) = workshop();
+    let reps = w.max_reps();
+    let limits = Limits {
+        headers: Duration::from_millis(300),
+        body: Duration::from_millis(300),
+        connections: 4,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(listen(listener, router_within(w, limits), limits, async {
+        let _ = stopped.await;
+    }));
+    // What the server sends before it closes the connection, within 30 s.
+    let answer = |mut c: TcpStream| async move {
+        let mut got = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), c.read_to_end(&mut got))
+            .await
+            .expect("closed within 30 s")
+            .unwrap();
+        String::from_utf8_lossy(&got).into_owned()
+    };
+    // A request that computes for several times the header limit is answered in full.
+    let mut long = TcpStream::connect(addr).await.unwrap();
+    let body = json!({"scenario": "closer2home", "reps": reps}).to_string();
+    let head = format!(
+        "POST /api/run HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let start = Instant::now();
+    long.write_all((head + &body).as_bytes()).await.unwrap();
+    let long = tokio::spawn(answer(long));
+    let idle = TcpStream::connect(addr).await.unwrap();
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"POST /api/run HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut half_body = TcpStream::connect(addr).await.unwrap();
+    half_body
+        .write_all(b"POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"scen")
+        .await
+        .unwrap();
+    // A fifth waits for one of the four to be let go, then is served.
+    let mut fifth = TcpStream::connect(addr).await.unwrap();
+    fifth
+        .write_all(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(answer(idle).await, "");
+    assert_eq!(answer(half).await, "");
+    let timed_out = answer(half_body).await;
+    assert!(timed_out.starts_with("HTTP/1.1 408"), "{timed_out}");
+    let served = answer(fifth).await;
+    assert!(served.starts_with("HTTP/1.1 404"), "{served}");
+    let answered = long.await.unwrap();
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert!(
+        start.elapsed() > 2 * limits.headers,
+        "{:?}",
+        start.elapsed()
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops")
+        .unwrap();
 }

@@ -1,6 +1,11 @@
 //! The state behind the page: the scenarios it offers, the reference, the replication count,
 //! the runs of the files as written (kept, since they do not change), and each viewer's latest
 //! re-run, which cancels the one before.
+//!
+//! The room shares one machine, so what one request may take is bounded: its replications
+//! ([`MAX_REQUEST_REPS`]), the runs computing at once ([`MAX_RUNS`], of which one at most is
+//! larger than the page's own), the runs of the files kept ([`KEPT_OTHER_COUNTS`] beyond the
+//! page's own count), and each run stops between replications once its client has gone.
 
 use super::controls::{self, Control};
 use carepath_engine::{compare, Summary};
@@ -10,7 +15,7 @@ use carepath_scenario::inputs;
 use carepath_scenario::{self as config, ConfigError, LoadOptions, LoadedScenario};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +25,19 @@ const BUDGET: Duration = Duration::from_millis(500);
 /// Replication counts a re-run may use: round numbers, so that the page's count is easy to
 /// type into `carepath run --reps`.
 const STEPS: [u32; 10] = [10, 20, 30, 50, 100, 200, 300, 500, 1000, 2000];
+
+/// The most replications one request may ask for (or the server's own count, if larger):
+/// a request for many more would hold the workers and memory for minutes.
+pub const MAX_REQUEST_REPS: u32 = 2000;
+
+/// Runs (re-runs and exports) computing at once; later ones wait for a turn. Of these, at
+/// most one asks for more replications than the page's own, so such requests queue behind
+/// one another and never take every turn from the page's ordinary re-runs.
+pub const MAX_RUNS: usize = 4;
+
+/// Runs of the reference and the files kept at replication counts other than the page's own
+/// (those, one per scenario, are always kept): the least recently used beyond this is freed.
+pub const KEPT_OTHER_COUNTS: usize = 4;
 
 /// One scenario the page offers, as its file states it.
 pub struct Entry {
@@ -40,6 +58,14 @@ pub struct Viewer {
     latest: AtomicU64,
     pub done: AtomicUsize,
     pub total: AtomicUsize,
+}
+
+impl Viewer {
+    /// Numbers a new change, superseding every earlier one: taken when the request arrives,
+    /// before it waits for a turn, so that an older change never supersedes a newer one.
+    pub fn begin(&self) -> u64 {
+        self.latest.fetch_add(1, Ordering::SeqCst) + 1
+    }
 }
 
 /// Why a re-run gave no result.
@@ -74,8 +100,50 @@ pub struct Workshop {
     pub reps: u32,
     pub out: PathBuf,
     pool: rayon::ThreadPool,
-    bases: Mutex<HashMap<(usize, u32), Arc<Base>>>,
+    bases: Mutex<Bases>,
     viewers: Mutex<HashMap<String, Arc<Viewer>>>,
+    /// Turns to compute: [`MAX_RUNS`] in all, and one for a run above the page's count.
+    pub turns: Arc<tokio::sync::Semaphore>,
+    pub large_turn: Arc<tokio::sync::Semaphore>,
+}
+
+/// The kept runs of the files: at the page's own count for every scenario, and at other
+/// counts the [`KEPT_OTHER_COUNTS`] most recently used.
+#[derive(Default)]
+struct Bases {
+    own: HashMap<usize, Arc<Base>>,
+    /// Most recently used last.
+    others: Vec<((usize, u32), Arc<Base>)>,
+}
+
+impl Bases {
+    fn get(&mut self, i: usize, reps: u32, own: u32) -> Option<Arc<Base>> {
+        if reps == own {
+            return self.own.get(&i).cloned();
+        }
+        let at = self.others.iter().position(|(k, _)| *k == (i, reps))?;
+        let entry = self.others.remove(at);
+        let base = entry.1.clone();
+        self.others.push(entry);
+        Some(base)
+    }
+
+    fn insert(&mut self, i: usize, reps: u32, own: u32, base: Arc<Base>) {
+        if reps == own {
+            self.own.insert(i, base);
+            return;
+        }
+        self.others.retain(|(k, _)| *k != (i, reps));
+        if self.others.len() >= KEPT_OTHER_COUNTS {
+            self.others.remove(0);
+        }
+        self.others.push(((i, reps), base));
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.own.len() + self.others.len()
+    }
 }
 
 /// At most this many viewers are tracked; beyond, the oldest entries are forgotten.
@@ -135,6 +203,8 @@ impl Workshop {
             pool,
             bases: Mutex::default(),
             viewers: Mutex::default(),
+            turns: Arc::new(tokio::sync::Semaphore::new(MAX_RUNS)),
+            large_turn: Arc::new(tokio::sync::Semaphore::new(1)),
         };
         if reps.is_none() {
             w.reps = w.calibrate();
@@ -169,6 +239,17 @@ impl Workshop {
     /// Worker threads of the pool re-runs go to.
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
+    }
+
+    /// The most replications a request may ask for.
+    pub fn max_reps(&self) -> u32 {
+        MAX_REQUEST_REPS.max(self.reps)
+    }
+
+    /// Runs of the files kept, for the tests of the bound.
+    #[cfg(test)]
+    pub fn kept(&self) -> usize {
+        self.bases.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     pub fn entry(&self, name: &str) -> Option<(usize, &Entry)> {
@@ -206,20 +287,28 @@ impl Workshop {
     }
 
     /// Re-runs scenario `name` with `changes` (`key` → TOML value text) for `viewer`, against
-    /// the reference with the same seed and replications.
+    /// the reference with the same seed and replications, as the viewer's change number
+    /// `generation` ([`Viewer::begin`]). It stops between replications once `gone` is set
+    /// (the client left) or a newer change from the viewer arrives.
     pub fn rerun(
         &self,
         name: &str,
         changes: &BTreeMap<String, String>,
         reps: Option<u32>,
         viewer: &Viewer,
+        generation: u64,
+        gone: &AtomicBool,
     ) -> Result<Outcome, Refused> {
         let start = Instant::now();
-        let generation = viewer.latest.fetch_add(1, Ordering::SeqCst) + 1;
-        let stop = || viewer.latest.load(Ordering::SeqCst) != generation;
+        let stop =
+            || gone.load(Ordering::Relaxed) || viewer.latest.load(Ordering::SeqCst) != generation;
         let (i, entry) = self
             .entry(name)
             .ok_or_else(|| Refused::Unknown(name.to_string()))?;
+        // Superseded while it waited for a turn: leave the newer run's progress alone.
+        if stop() {
+            return Err(Refused::Superseded);
+        }
         let reps = reps.unwrap_or(self.reps);
         let sets = changes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mut loaded = self.load(i, sets, reps).map_err(Refused::Invalid)?;
@@ -259,8 +348,8 @@ impl Workshop {
     }
 
     fn cached(&self, i: usize, reps: u32) -> Option<Arc<Base>> {
-        let bases = self.bases.lock().unwrap_or_else(|e| e.into_inner());
-        bases.get(&(i, reps)).cloned()
+        let mut bases = self.bases.lock().unwrap_or_else(|e| e.into_inner());
+        bases.get(i, reps, self.reps)
     }
 
     /// Runs the reference and scenario `i` as their files state them, and keeps the result.
@@ -287,25 +376,30 @@ impl Workshop {
             original: runs.next(),
         });
         let mut bases = self.bases.lock().unwrap_or_else(|e| e.into_inner());
-        bases.insert((i, reps), base.clone());
+        bases.insert(i, reps, self.reps, base.clone());
         Ok(base)
     }
 
-    /// Runs `scenarios` whole, for export.
+    /// Runs `scenarios` whole, for export; `None` once `gone` is set (the client left).
     pub fn run_all(
         &self,
         scenarios: &[LoadedScenario],
-    ) -> Result<(Vec<Summary>, exec::Timing), String> {
+        gone: &AtomicBool,
+    ) -> Result<Option<(Vec<Summary>, exec::Timing)>, String> {
         let start = Instant::now();
         let done = AtomicUsize::new(0);
-        let summaries =
-            exec::run_until(&self.pool, scenarios, &|| false, &done).map_err(|e| e.to_string())?;
+        let stop = || gone.load(Ordering::Relaxed);
+        let summaries = match exec::run_until(&self.pool, scenarios, &stop, &done) {
+            Ok(s) => s,
+            Err(exec::Stop::Asked) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
         let timing = exec::Timing {
             elapsed: start.elapsed(),
             events: 0,
             threads: self.pool.current_num_threads(),
         };
-        Ok((summaries, timing))
+        Ok(Some((summaries, timing)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `carepath` command as scripts use it: exit codes, determinism across thread counts,
 //! machine-readable output, and bad input that changes nothing.
 
-use crate::support::{carepath, example, text};
+use crate::support::{carepath, carepath_in, carepath_within, example, text};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -349,6 +349,137 @@ fn a_shard_creates_the_folder_its_out_names() {
     let merged = tmp.path().join("merged").display().to_string();
     let done = carepath(&["merge", &out, "--out", &merged]);
     assert!(done.status.success(), "{}", text(&done.stderr));
+}
+
+/// Shards run with a relative scenario folder, merged from another directory that has a
+/// `scenarios` folder of its own (other files): the merge reads the files the shards read, and
+/// its outputs are the one-machine run's, byte for byte.
+#[test]
+fn merge_from_another_directory_is_the_one_machine_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (here, elsewhere) = (tmp.path().join("here"), tmp.path().join("elsewhere"));
+    for dir in [&here, &elsewhere] {
+        fs::create_dir_all(dir.join("scenarios")).unwrap();
+    }
+    fs::copy(example(), here.join("scenarios/roadmap.toml")).unwrap();
+    let other = fs::read_to_string(example())
+        .unwrap()
+        .replace("seed = ", "seed = 1");
+    fs::write(elsewhere.join("scenarios/roadmap.toml"), other).unwrap();
+    let ok = |out: Output| assert!(out.status.success(), "{}", text(&out.stderr));
+    ok(carepath_in(
+        &here,
+        &["run", "scenarios", "--reps", "4", "--out", "whole"],
+    ));
+    for k in ["1/2", "2/2"] {
+        let args = [
+            "run",
+            "scenarios",
+            "--reps",
+            "4",
+            "--shard",
+            k,
+            "--out",
+            "parts/",
+        ];
+        ok(carepath_in(&here, &args));
+    }
+    let parts = here.join("parts").display().to_string();
+    ok(carepath_in(
+        &elsewhere,
+        &["merge", &parts, "--out", "merged"],
+    ));
+    let (expected, got) = (
+        outputs(&here.join("whole")),
+        outputs(&elsewhere.join("merged")),
+    );
+    assert_eq!(got.len(), expected.len());
+    for ((pa, a), (pb, b)) in expected.iter().zip(&got) {
+        assert_eq!(pa, pb);
+        assert!(a == b, "{} differs", pa.display());
+    }
+}
+
+/// A part file with one bit flipped anywhere (its header, its numbers, its checksum) is
+/// refused by name, with exit 2, and nothing is written.
+#[test]
+fn a_part_file_with_a_flipped_bit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let part = tmp.path().join("whole.part");
+    let args = ["run", &example(), "--reps", "3", "--shard", "1/1", "--out"];
+    let out = carepath(&[&args[..], &[part.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = fs::read(&part).unwrap();
+    let n = bytes.len();
+    let damaged = tmp.path().join("damaged.part");
+    let out_dir = tmp.path().join("out");
+    for (i, at) in [
+        0,
+        3,
+        15,
+        16,
+        40,
+        n / 4,
+        n / 2,
+        3 * n / 4,
+        n - 33,
+        n - 32,
+        n - 1,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut flipped = bytes.clone();
+        flipped[at] ^= 1 << (i % 8);
+        fs::write(&damaged, &flipped).unwrap();
+        let out = carepath(&[
+            "merge",
+            damaged.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "byte {at}: {err}");
+        assert!(err.contains(damaged.to_str().unwrap()), "byte {at}: {err}");
+        assert!(!out_dir.exists(), "byte {at}: nothing is written");
+    }
+    let out = carepath(&[
+        "merge",
+        part.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "the file as written merges: {}",
+        text(&out.stderr)
+    );
+}
+
+/// A device, a named pipe (which no one writes) and a directory without parts are refused at
+/// once, not read until memory runs out or waited on for ever.
+#[test]
+fn merge_refuses_devices_and_pipes_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("shard-1-of-1.part");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let out_dir = tmp.path().join("out");
+    let folder = tmp.path().display().to_string();
+    let cases = [
+        ("/dev/zero", "a device"),
+        (fifo.to_str().unwrap(), "a named pipe"),
+        (&folder, "a named pipe"),
+    ];
+    for (arg, expected) in cases {
+        let limit = std::time::Duration::from_secs(20);
+        let out = carepath_within(&["merge", arg, "--out", out_dir.to_str().unwrap()], limit)
+            .unwrap_or_else(|| panic!("merge {arg} still ran after {limit:?}"));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {err}");
+        assert!(err.contains(expected), "{arg}: {err}");
+        assert!(!out_dir.exists());
+    }
 }
 
 #[test]

@@ -167,3 +167,183 @@ fn the_cheapest_pair_is_the_erlang_b_ward_at_the_lower_price() {
         "both prices were searched:\n{csv}"
     );
 }
+
+/// Every edge of the search, on M/M/c/c: the answer at either end of the range, a range of
+/// one value, a KPI that falls as the value grows (placements against beds) and one that rises
+/// (the cost against the price of a bed-day), `--largest`, two keys; and ranges no value of
+/// which meets the target. Each is an answer or exit 1, never a panic (exit 101).
+#[test]
+fn every_edge_of_the_range_is_answered_and_nothing_panics() {
+    use serde_json::json;
+    /// What a case expects: the value (one key) or values (two); the boundary inside the
+    /// range, as solve.csv shows it (the answer meets, the value `step` further does not); or
+    /// no feasible value.
+    enum Expect {
+        Value(serde_json::Value),
+        Boundary { step: i64 },
+        Infeasible,
+    }
+    use Expect::*;
+    let c = (1..40).find(|&c| erlang_b(c, 10.0) <= 0.045).unwrap();
+    let placements = format!("oap_placements@2022/23<={}", 2.0 * 365.0 * 0.045);
+    let beds = |r: String| vec![format!("wards.ward.beds={r}")];
+    // A block-funded ward costs beds × price × 365 a year, plus the out-of-area days (about
+    // £0.8m at 10 beds): at most £4.4m holds up to a price of about £1,000 a bed-day.
+    let price = || vec!["wards.ward.cost_per_bed_day_gbp=500..1500:100".to_string()];
+    let (at_most, at_least) = ("cost_gbp@2022/23<=4400000", "cost_gbp@2022/23>=4400000");
+    let two = |r: String| {
+        vec![
+            "wards.ward.cost_per_bed_day_gbp=900..1100:200".to_string(),
+            format!("wards.ward.beds={r}"),
+        ]
+    };
+    let minimise = ["--minimise", "cost_gbp@2022/23"];
+    let largest = ["--largest"];
+    // (what it is, the --vary keys, the target, other flags, what it gives)
+    type Case<'a> = (&'a str, Vec<String>, &'a str, &'a [&'a str], Expect);
+    let cases: Vec<Case> = vec![
+        (
+            "falling, at the low end",
+            beds(format!("{c}..30")),
+            &placements,
+            &[],
+            Value(json!(c)),
+        ),
+        (
+            "falling, largest at the high end",
+            beds("5..30".into()),
+            &placements,
+            &largest,
+            Value(json!(30)),
+        ),
+        (
+            "falling, largest is the high end",
+            beds(format!("5..{c}")),
+            &placements,
+            &largest,
+            Value(json!(c)),
+        ),
+        (
+            "one value that meets",
+            beds("20..20".into()),
+            &placements,
+            &[],
+            Value(json!(20)),
+        ),
+        (
+            "one value that meets, largest",
+            beds("20..20".into()),
+            &placements,
+            &largest,
+            Value(json!(20)),
+        ),
+        (
+            "one value that fails",
+            beds("5..5".into()),
+            &placements,
+            &[],
+            Infeasible,
+        ),
+        (
+            "both ends fail",
+            beds(format!("5..{}", c - 1)),
+            &placements,
+            &[],
+            Infeasible,
+        ),
+        (
+            "both ends fail, largest",
+            beds(format!("5..{}", c - 1)),
+            &placements,
+            &largest,
+            Infeasible,
+        ),
+        (
+            "rising, at the low end",
+            price(),
+            at_most,
+            &[],
+            Value(json!(500)),
+        ),
+        (
+            "rising, largest inside",
+            price(),
+            at_most,
+            &largest,
+            Boundary { step: 100 },
+        ),
+        (
+            "rising, at least: smallest inside",
+            price(),
+            at_least,
+            &[],
+            Boundary { step: -100 },
+        ),
+        (
+            "rising, at least: largest at the high end",
+            price(),
+            at_least,
+            &largest,
+            Value(json!(1500)),
+        ),
+        (
+            "rising, no price cheap enough",
+            price(),
+            "cost_gbp@2022/23<=1000000",
+            &[],
+            Infeasible,
+        ),
+        (
+            "two keys, at the low end",
+            two(format!("{c}..30")),
+            &placements,
+            &minimise,
+            Value(json!({"wards.ward.cost_per_bed_day_gbp": 900, "wards.ward.beds": c})),
+        ),
+        (
+            "two keys, largest at the high end",
+            two("5..30".into()),
+            &placements,
+            &["--minimise", "cost_gbp@2022/23", "--largest"],
+            Value(json!({"wards.ward.cost_per_bed_day_gbp": 900, "wards.ward.beds": 30})),
+        ),
+    ];
+    for (name, varies, target, flags, expect) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out_dir = dir.path().join("out");
+        let loss = erlang_loss();
+        let mut args = vec!["solve", &loss, "--target", target, "--json"];
+        for v in &varies {
+            args.extend(["--vary", v]);
+        }
+        args.extend(flags);
+        args.extend(["--out", out_dir.to_str().unwrap()]);
+        let out = carepath(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_ne!(out.status.code(), Some(101), "{name}: a panic\n{err}");
+        match expect {
+            Infeasible => {
+                assert_eq!(out.status.code(), Some(1), "{name}\n{err}");
+                assert!(err.contains("no feasible value"), "{name}: {err}");
+                assert!(!out_dir.exists(), "{name}: nothing is written");
+            }
+            Value(v) => {
+                assert_eq!(out.status.code(), Some(0), "{name}\n{err}");
+                assert_eq!(json(&out)["value"], v, "{name}");
+            }
+            Boundary { step } => {
+                assert_eq!(out.status.code(), Some(0), "{name}\n{err}");
+                let x = json(&out)["value"].as_i64().expect("a whole number");
+                assert!((600..=1400).contains(&x), "{name}: {x} is inside the range");
+                let csv = std::fs::read_to_string(out_dir.join("solve/solve.csv")).unwrap();
+                let meets = |v: i64| {
+                    csv.lines()
+                        .find(|l| l.starts_with(&format!("{v},")))
+                        .map(|l| l.ends_with(",true"))
+                        .unwrap_or_else(|| panic!("{name}: {v} was not run:\n{csv}"))
+                };
+                assert!(meets(x) && !meets(x + step), "{name}: {x}\n{csv}");
+            }
+        }
+    }
+}

@@ -14,6 +14,7 @@ mod events;
 mod mutations;
 mod outputs;
 mod report;
+mod scenarios_readme;
 mod serve;
 mod snapshots;
 mod solve;

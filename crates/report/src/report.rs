@@ -1154,8 +1154,8 @@ fn precision(h: &mut String, r: &Report) {
              <p>A pilot of {} replications starts each scenario from empty beds, without its roadmap changes or demand \
              growth; MSER-5 (White 1997) truncates each ward's, service's and out-of-area daily occupancy and each \
              waiting list where the mean of the rest is most precise, leaving out any that holds fewer than one young \
-             person on average. A bed queue that no out-of-area trigger bounds needs at least its relaxation time \
-             (Whitt 1989). The longest sets the suggestion.</p>\
+             person on average. A bed queue that no out-of-area trigger bounds needs at least twice its relaxation \
+             time (Whitt 1989). The longest sets the suggestion.</p>\
              <table><tr><th class=l>Scenario</th><th>Warm-up used</th><th>Suggested</th><th class=l>Set by</th></tr>",
             first.pilot_replications
         );

@@ -65,7 +65,7 @@ pub struct Common {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = threads)]
     pub threads: Option<usize>,
     /// Override a parameter: `--set wards.gau.beds=24` (repeatable; value in TOML syntax).
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -122,7 +122,7 @@ pub struct MergeArgs {
     #[arg(required = true)]
     pub parts: Vec<PathBuf>,
     /// Worker threads for the summaries (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = threads)]
     pub threads: Option<usize>,
     /// Print a machine-readable summary on stdout instead of tables.
     #[arg(long)]
@@ -165,7 +165,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub baseline: Option<String>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = threads)]
     pub threads: Option<usize>,
     /// Where "export report" writes the outputs, as `run --out` does.
     #[arg(long, default_value = "output")]
@@ -274,4 +274,15 @@ pub struct AdviseArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: Common,
+}
+
+/// `--threads`: 1 to the bound, checked before any thread is made.
+fn threads(arg: &str) -> Result<usize, String> {
+    use carepath_engine::scenario::limits::MAX_THREADS;
+    match arg.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of worker threads from 1 to {MAX_THREADS} (the default is one per core)"
+        )),
+    }
 }

@@ -137,6 +137,19 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, crate::E
     pool(threads).map_err(crate::Error::Io)
 }
 
+/// Checks `--threads` against its bound before any thread is made.
+pub fn check_threads(threads: Option<usize>) -> Result<(), crate::Error> {
+    use carepath_engine::scenario::limits::MAX_THREADS;
+    match threads {
+        Some(0) => Err(crate::Invalid::Usage("--threads 0: give at least 1 thread".into()).into()),
+        Some(n) if n > MAX_THREADS => Err(crate::Invalid::Usage(format!(
+            "--threads {n}: at most {MAX_THREADS} worker threads; the default is one per core"
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))

@@ -44,6 +44,7 @@ pub struct Run {
 impl RunRequest {
     /// Loads every scenario and check: every problem of every file at once, or an experiment.
     pub fn load(&self) -> Result<Experiment, Error> {
+        exec::check_threads(self.threads)?;
         let (scenarios, checks) =
             load_checked(&self.sources, &self.options, &self.checks).map_err(Invalid::Files)?;
         Ok(Experiment {

@@ -803,7 +803,10 @@ pub fn search(args: &SolveRequest) -> Result<Solved, Error> {
         q: args.confidence,
         max_reps: args.max_reps,
         largest: args.largest,
-        pool: exec::thread_pool(args.threads)?,
+        pool: {
+            exec::check_threads(args.threads)?;
+            exec::thread_pool(args.threads)?
+        },
         runs: BTreeMap::new(),
     };
     let cli_checks: Vec<Check> = args

@@ -48,6 +48,22 @@ use tree::{path_string, Item, Loc, Node, Seg};
 use uncertainty::UncertainInput;
 
 /// Keys that only the runner reads, which `--set` cannot change.
+/// What a run writes at the top of its output folder beside one folder per scenario, so no
+/// scenario may be named so (the report package's tests hold this list to what it writes).
+pub const RESERVED_NAMES: &[&str] = &[
+    ".carepath",
+    "charts",
+    "comparison.csv",
+    "manifest.json",
+    "report.html",
+    "results.xlsx",
+    "sensitivity.csv",
+    "solve",
+    "summary.csv",
+    "summary.json",
+    "uncertainty.csv",
+];
+
 const RUNNER_KEYS: [&str; 5] = ["extends", "unset", "sweep", "check", "uncertainty"];
 
 /// Command-line changes applied to every scenario loaded.
@@ -858,6 +874,26 @@ fn scenario_name(
             format!("`name`: {name:?} cannot be a scenario name"),
             Some(help.into()),
         ));
+    } else if sound {
+        // Compared without case: on macOS and Windows `Charts` is `charts`.
+        let lower = name.to_lowercase();
+        if let Some(taken) = RESERVED_NAMES.iter().find(|r| **r == lower) {
+            errs.push(at.error(
+                "name",
+                format!(
+                    "`name`: {name:?} is the name of the run's own `{taken}` in the output folder"
+                ),
+                Some(format!(
+                    "give the scenario another name, such as `{name}_scenario`"
+                )),
+            ));
+        } else if name.starts_with('.') {
+            errs.push(at.error(
+                "name",
+                format!("`name`: {name:?} would be a hidden output folder"),
+                Some("start the name with a letter or digit".into()),
+            ));
+        }
     }
     (name, at)
 }

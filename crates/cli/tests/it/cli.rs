@@ -528,3 +528,30 @@ fn merge_refuses_missing_repeated_and_foreign_shards_and_changed_files() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--shard 4/3: expected K/N"));
 }
+
+/// The bounds on threads and on draws × replications are checked before anything starts.
+#[test]
+fn threads_and_draws_times_replications_are_bounded_before_the_run() {
+    let file = crate::support::erlang_loss();
+    let out = carepath(&["run", &file, "--threads", "1000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("from 1 to 1024"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = carepath(&[
+        "run",
+        &file,
+        "--reps",
+        "11",
+        "--set",
+        "simulation.parameter_draws=10000",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("110000 replications in all, more than the 100,000"),
+        "{err}"
+    );
+}

@@ -332,3 +332,20 @@ fn an_option_that_cannot_be_paired_with_the_reference_stops_the_run() {
     );
     assert!(!out.exists(), "wrote {}", out.display());
 }
+
+/// Scenario names may not be what a run writes at the top of its output folder: everything a
+/// run with parameter draws writes there, besides its scenario's folder, is reserved.
+#[test]
+fn a_run_writes_at_the_top_only_what_scenario_names_may_not_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), "s.toml", UNCERTAIN);
+    let out = dir.path().join("out");
+    run(&file, &out, &[]);
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "roadmap" || carepath_scenario::RESERVED_NAMES.contains(&name.as_str()),
+            "`{name}` is written at the top but a scenario may take that name"
+        );
+    }
+}

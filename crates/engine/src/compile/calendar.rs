@@ -41,17 +41,23 @@ pub(super) fn calendar(c: &mut Checker, s: &Scenario) -> Calendar {
         );
     }
     if let Some(draws) = sim.parameter_draws {
-        if draws == 0 || draws > 10_000 {
+        if draws == 0 || draws > limits::MAX_PARAMETER_DRAWS {
             c.err(
                 path.key("parameter_draws"),
                 format!("must be between 1 and 10000, got {draws}"),
             );
-        } else if u64::from(draws) * u64::from(sim.replications) > 10_000_000 {
+        } else if u64::from(draws) * u64::from(sim.replications)
+            > u64::from(limits::MAX_REPLICATIONS)
+        {
             c.err(
                 path.key("parameter_draws"),
                 format!(
-                    "{draws} draws × {} replications is more than 10,000,000 replications",
-                    sim.replications
+                    "{draws} draws × {} replications is {} replications in all, more than the \
+                     100,000 a scenario may run; fewer draws or replications (e.g. {} \
+                     replications of each draw)",
+                    sim.replications,
+                    u64::from(draws) * u64::from(sim.replications),
+                    (limits::MAX_REPLICATIONS / draws).max(1)
                 ),
             );
         }

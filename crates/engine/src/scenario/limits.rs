@@ -33,8 +33,16 @@ pub const MAX_YEARS: f64 = 100.0;
 /// Days of warm-up (100 years).
 pub const MAX_WARMUP_DAYS: u32 = 36_525;
 
-/// Replications of one scenario.
+/// Replications of one scenario, in all: its `replications` times its parameter draws.
 pub const MAX_REPLICATIONS: u32 = 100_000;
+
+/// Parameter draws of one scenario.
+pub const MAX_PARAMETER_DRAWS: u32 = 10_000;
+
+/// Worker threads a run may start (`--threads`): beyond any machine's cores, and low enough
+/// that a slip such as `--threads 1000000` fails at once instead of creating threads for a
+/// minute.
+pub const MAX_THREADS: usize = 1_024;
 
 /// Scenarios one sweep (of one parameter, or a grid of two) may expand into, so that a slip
 /// such as `0..1e9` fails at once.

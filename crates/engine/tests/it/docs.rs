@@ -63,7 +63,7 @@ fn readme_limits_are_the_bounds_validation_enforces() {
             Some((*cells.get(1)?, *cells.get(2)?))
         })
         .collect();
-    let bounds: [(&str, String); 9] = [
+    let bounds: [(&str, String); 11] = [
         ("Beds of a ward", grouped(MAX_CAPACITY.into())),
         ("Referrals a year", grouped(MAX_REFERRALS_PER_YEAR as u64)),
         ("Referrals expected", grouped(MAX_REFERRALS_PER_RUN as u64)),
@@ -75,6 +75,8 @@ fn readme_limits_are_the_bounds_validation_enforces() {
             format!("{} days", grouped(MAX_WARMUP_DAYS.into())),
         ),
         ("Replications", grouped(MAX_REPLICATIONS.into())),
+        ("Parameter draws", grouped(MAX_PARAMETER_DRAWS.into())),
+        ("Worker threads", grouped(MAX_THREADS as u64)),
         ("Points of one sweep", grouped(MAX_SWEEP_POINTS as u64)),
     ];
     for (what, bound) in &bounds {

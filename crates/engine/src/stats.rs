@@ -173,17 +173,26 @@ impl<'m> Aggregator<'m> {
         // Written in the layout's series order, which is also the order of the output.
         let mut series = |id: SeriesId, subject: &str, label: &str, kind, measure, capacity| {
             let s = id.index();
-            let cells: Vec<&[u32]> = self.daily.series(s).collect();
+            let cells: Vec<(u32, &[u32])> = self.daily.series(s).collect();
             daily.push(DailySeries {
                 subject: subject.to_string(),
                 label: label.to_string(),
                 kind,
                 measure,
                 capacity,
-                mean: cells.iter().map(|c| count_mean(c)).collect(),
-                p5: cells.iter().map(|c| count_quantile(c, 0.05)).collect(),
-                p50: cells.iter().map(|c| count_quantile(c, 0.5)).collect(),
-                p95: cells.iter().map(|c| count_quantile(c, 0.95)).collect(),
+                mean: cells.iter().map(|&(lo, c)| count_mean(lo, c)).collect(),
+                p5: cells
+                    .iter()
+                    .map(|&(lo, c)| count_quantile(lo, c, 0.05))
+                    .collect(),
+                p50: cells
+                    .iter()
+                    .map(|&(lo, c)| count_quantile(lo, c, 0.5))
+                    .collect(),
+                p95: cells
+                    .iter()
+                    .map(|&(lo, c)| count_quantile(lo, c, 0.95))
+                    .collect(),
             });
         };
         for (id, pool) in layout.local_pools().zip(m.pools()) {
@@ -266,7 +275,7 @@ impl<'m> Aggregator<'m> {
                 let mut counts = seen.clone();
                 counts.resize(counts.len().max(pool.max as usize + 1), 0);
                 let s = layout.occupied_series(id).index();
-                let cells: Vec<&[u32]> = self.daily.series(s).collect();
+                let cells: Vec<(u32, &[u32])> = self.daily.series(s).collect();
                 OccupancyDistribution {
                     subject: pool.key.to_string(),
                     label: pool.label.to_string(),
@@ -322,7 +331,7 @@ fn percentages(counts: &[u64]) -> Vec<f64> {
 /// Splits a pool's daily occupancy histograms (`cells[day][level]`: replications that saw
 /// `level` occupied that midnight) into stretches of constant capacity and pools each.
 fn segments(
-    cells: &[&[u32]],
+    cells: &[(u32, &[u32])],
     capacity: &[u32],
     dates: &[chrono::NaiveDate],
     max_capacity: u32,
@@ -334,8 +343,9 @@ fn segments(
         let cap = capacity[start];
         let end = (start..days).find(|&d| capacity[d] != cap).unwrap_or(days);
         let mut counts = vec![0u64; max_capacity as usize + 1];
-        for cell in &cells[start..end] {
-            for (level, &n) in cell.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        for &(lo, cell) in &cells[start..end] {
+            for (i, &n) in cell.iter().enumerate().filter(|&(_, &n)| n > 0) {
+                let level = lo as usize + i;
                 if counts.len() <= level {
                     counts.resize(level + 1, 0);
                 }
@@ -434,28 +444,29 @@ pub(crate) fn quantile_sorted(v: &[f64], p: f64) -> f64 {
 }
 
 /// Mean of a sample given as counts per integer value.
-fn count_mean(counts: &[u32]) -> f64 {
+fn count_mean(lo: u32, counts: &[u32]) -> f64 {
     let n: u64 = counts.iter().map(|&c| c as u64).sum();
     let s: u64 = counts
         .iter()
         .enumerate()
         .map(|(v, &c)| v as u64 * c as u64)
         .sum();
+    // One division of the exact sum, as from counts from zero.
     if n == 0 {
         f64::NAN
     } else {
-        s as f64 / n as f64
+        (u64::from(lo) * n + s) as f64 / n as f64
     }
 }
 
-/// Type-7 quantile of a sample given as counts per integer value.
-fn count_quantile(counts: &[u32], p: f64) -> f64 {
+/// Type-7 quantile of a sample given as counts per integer value, from `lo` up.
+fn count_quantile(lo: u32, counts: &[u32], p: f64) -> f64 {
     let n: u64 = counts.iter().map(|&c| c as u64).sum();
     if n == 0 {
         return f64::NAN;
     }
     let h = (n - 1) as f64 * p;
-    let lo = h.floor() as u64;
+    let low = h.floor() as u64;
     let nth = |rank: u64| {
         let mut seen = 0;
         for (v, &c) in counts.iter().enumerate() {
@@ -466,9 +477,9 @@ fn count_quantile(counts: &[u32], p: f64) -> f64 {
         }
         (counts.len() - 1) as f64
     };
-    let a = nth(lo);
-    let b = nth((lo + 1).min(n - 1));
-    a + (h - lo as f64) * (b - a)
+    let a = nth(low);
+    let b = nth((low + 1).min(n - 1));
+    f64::from(lo) + a + (h - low as f64) * (b - a)
 }
 
 /// Paired differences `b − a` for every KPI the two summaries share. Pairs are replications
@@ -556,8 +567,10 @@ mod tests {
         for x in v {
             counts[x as usize] += 1;
         }
-        assert!((count_quantile(&counts, 0.95) - 8.8).abs() < 1e-12);
-        assert!((count_mean(&counts) - 4.0).abs() < 1e-12);
+        assert!((count_quantile(0, &counts, 0.95) - 8.8).abs() < 1e-12);
+        assert!((count_mean(0, &counts) - 4.0).abs() < 1e-12);
+        assert!((count_quantile(100, &counts, 0.95) - 108.8).abs() < 1e-12);
+        assert!((count_mean(100, &counts) - 104.0).abs() < 1e-12);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::check::Checker;
 use crate::model::{CensusEntry, WardModel};
-use crate::scenario::{Census, KeyPath, Scenario};
+use crate::scenario::{limits, Census, KeyPath, Scenario};
 
 pub(super) fn census(
     c: &mut Checker,
@@ -16,6 +16,27 @@ pub(super) fn census(
     let root = KeyPath::root("census");
     let mut census = Vec::new();
     let mut per_ward = vec![0u32; wards.len()];
+    // Young people so far; the first entry past the bound is reported, and none past it built.
+    let (mut total, mut full) = (0u32, false);
+    let mut room = |c: &mut Checker, path: &KeyPath, count: u32| {
+        if full {
+            return false;
+        }
+        let after = u64::from(total) + u64::from(count);
+        if after > u64::from(limits::MAX_CENSUS) {
+            c.err(
+                path.key("count"),
+                format!(
+                    "with these {count}, the census would hold {after} young people, more than \
+                     the 100,000 it may hold in all"
+                ),
+            );
+            full = true;
+            return false;
+        }
+        total += count;
+        true
+    };
     for (i, o) in cs.occupants.iter().enumerate() {
         let path = root.key("occupants").index(i);
         let w = c.lookup(path.key("ward"), "ward", &o.ward, &ward_names);
@@ -36,6 +57,9 @@ pub(super) fn census(
                 );
             }
             per_ward[w] = per_ward[w].saturating_add(count);
+            if !room(c, &path, count) {
+                continue;
+            }
             census.extend((0..count).map(|_| CensusEntry::InWard {
                 ward: w,
                 group: g,
@@ -59,7 +83,7 @@ pub(super) fn census(
         let g = c.lookup(path.key("group"), "group", &o.group, &group_names);
         let days = c.non_negative(path.key("days_in_bed"), o.days_in_bed);
         let count = c.capacity(path.key("count"), o.count);
-        if let Some(g) = g {
+        if let Some(g) = g.filter(|_| room(c, &path, count)) {
             census.extend((0..count).map(|_| CensusEntry::OutOfArea { group: g, days }));
         }
     }
@@ -68,7 +92,7 @@ pub(super) fn census(
         let g = c.lookup(path.key("group"), "group", &o.group, &group_names);
         let days = c.non_negative(path.key("days_waiting"), o.days_waiting);
         let count = c.capacity(path.key("count"), o.count);
-        if let Some(g) = g {
+        if let Some(g) = g.filter(|_| room(c, &path, count)) {
             census.extend((0..count).map(|_| CensusEntry::Waiting {
                 group: g,
                 urgency: o.urgency,

@@ -8,6 +8,11 @@
 /// young people one census entry may describe.
 pub const MAX_CAPACITY: u32 = 10_000;
 
+/// Young people in a census, over all its entries (in beds, out of area and waiting): ten
+/// times the largest pool, so that a census can describe any footprint but not ask for
+/// millions of young people held in memory from the first day.
+pub const MAX_CENSUS: u32 = 100_000;
+
 /// Young people waiting at once for a bed, or for one service. A waiting list this long (the
 /// largest pool any scenario may have, several times all of England's beds) means referrals
 /// outrun capacity with nothing to end a wait: the replication stops and says so, rather than

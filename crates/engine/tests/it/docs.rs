@@ -63,11 +63,12 @@ fn readme_limits_are_the_bounds_validation_enforces() {
             Some((*cells.get(1)?, *cells.get(2)?))
         })
         .collect();
-    let bounds: [(&str, String); 11] = [
+    let bounds: [(&str, String); 12] = [
         ("Beds of a ward", grouped(MAX_CAPACITY.into())),
         ("Referrals a year", grouped(MAX_REFERRALS_PER_YEAR as u64)),
         ("Referrals expected", grouped(MAX_REFERRALS_PER_RUN as u64)),
         ("Annual growth", format!("{MAX_GROWTH} ")),
+        ("Young people in a census", grouped(MAX_CENSUS.into())),
         ("Under-18 population", grouped(MAX_POPULATION as u64)),
         ("Horizon", grouped(MAX_YEARS as u64)),
         (

@@ -40,6 +40,16 @@ pub enum Command {
     /// Merge the part files of a run split with `run --shard` into the outputs one machine
     /// would have written (byte for byte, the manifest and report timings aside).
     Merge(MergeArgs),
+    /// Copy the run an output folder shows into a new folder, whole: never a mix of two runs,
+    /// even while another run publishes.
+    Export {
+        /// The output folder (a run's `--out`).
+        #[arg(default_value = "output")]
+        out: PathBuf,
+        /// The folder to create with the copy.
+        #[arg(long = "to")]
+        to: PathBuf,
+    },
     /// Serve a workshop page: pick a scenario, change its beds, places, demand or roadmap,
     /// and see the summary re-run against the reference while the room waits.
     Serve(ServeArgs),

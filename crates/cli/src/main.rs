@@ -40,8 +40,16 @@ fn main() -> ExitCode {
         Command::Solve(args) => solve::solve(args),
         Command::Advise(args) => advise::advise(args),
         Command::Schema { markdown, output } => schema(markdown, output),
+        Command::Export { out, to } => export(&out, &to),
     };
     failure::exit(result, interrupt::requested())
+}
+
+/// `export`: one run of an output folder, copied whole.
+fn export(out: &std::path::Path, to: &std::path::Path) -> Result<(), Failure> {
+    let id = carepath_report::outdir::export(out, to)?;
+    eprintln!("copied run {id} of {} to {}", out.display(), to.display());
+    Ok(())
 }
 
 /// `schema`: the JSON Schema of scenario files, of the JSON outputs, or the key reference.

@@ -24,6 +24,9 @@ use std::path::{Path, PathBuf};
 /// The hidden folder that holds the runs, the `current` link and the lock.
 const META: &str = ".carepath";
 
+/// The suffix of a link made beside the one it replaces, then renamed over it.
+const NEW_LINK: &str = ".carepath-new";
+
 /// Entries every run writes at the top of the folder (besides one folder per scenario).
 const TOP: [&str; 5] = [
     "charts",
@@ -146,15 +149,19 @@ impl OutDir {
             }
         }
         let _ = fs::remove_file(self.meta.join("current.new"));
+        let _ = fs::remove_file(self.meta.join(format!("current{NEW_LINK}")));
         if let Ok(entries) = fs::read_dir(&self.root) {
             for e in entries.flatten() {
                 let name = e.file_name();
                 let stale_link = self.is_link(&name) && !self.root.join(&name).exists();
+                // A link made to be renamed into place by a run that died before the rename.
+                let half_made = name.to_string_lossy().ends_with(NEW_LINK)
+                    && fs::symlink_metadata(e.path()).is_ok_and(|m| m.file_type().is_symlink());
                 // Staging folders of earlier versions of carepath, which renamed entry by entry.
                 let text = name.to_string_lossy();
                 let old_staging =
                     text.starts_with(".carepath-staging-") || text.starts_with(".carepath-old-");
-                if stale_link || (old_staging && e.path().is_dir()) {
+                if stale_link || half_made || (old_staging && e.path().is_dir()) {
                     let _ = remove(&e.path());
                 }
             }
@@ -186,6 +193,63 @@ impl OutDir {
     }
 }
 
+/// Copies the run that `root` shows into `dest`, which must not exist: whole, as one run, never
+/// a mix of two. It holds the folder's lock (shared) while it copies, so no run publishes or
+/// removes the run being copied, and copies into a hidden sibling of `dest` that is renamed
+/// into place at the end, so `dest` appears whole or not at all. Returns the run's id.
+pub fn export(root: &Path, dest: &Path) -> Result<String, OpenError> {
+    let (shown, to) = (root.display(), dest.display());
+    let meta = root.join(META);
+    let not_outputs = || {
+        OpenError::Refused(format!(
+            "{shown} holds no carepath run: name the folder a run wrote (its `--out`)"
+        ))
+    };
+    let lock = File::open(meta.join("lock")).map_err(|_| not_outputs())?;
+    let io_err = |e: io::Error| OpenError::Io(format!("cannot export {shown} to {to}: {e}"));
+    if !FileExt::try_lock_shared(&lock).map_err(io_err)? {
+        return Err(OpenError::Refused(format!(
+            "a carepath run is writing to {shown}; export it when the run has finished"
+        )));
+    }
+    let id = fs::read_link(meta.join("current")).map_err(|_| not_outputs())?;
+    let run = meta.join(&id);
+    if fs::symlink_metadata(dest).is_ok() {
+        return Err(OpenError::Refused(format!(
+            "{to} already exists; name a new folder to export into"
+        )));
+    }
+    let mut tmp = dest.as_os_str().to_owned();
+    tmp.push(".carepath-export");
+    let tmp = PathBuf::from(tmp);
+    let _ = fs::remove_dir_all(&tmp);
+    copy_tree(&run, &tmp)
+        .and_then(|()| fs::rename(&tmp, dest))
+        .inspect_err(|_| {
+            let _ = fs::remove_dir_all(&tmp);
+        })
+        .map_err(io_err)?;
+    Ok(id
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default())
+}
+
+/// Copies the regular files and folders under `from` to `to` (a run's folder holds no links).
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for e in fs::read_dir(from)? {
+        let e = e?;
+        let kind = e.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        } else if kind.is_file() {
+            fs::copy(e.path(), to.join(e.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Where the top-level link for `name` points.
 fn link_target(name: &OsString) -> PathBuf {
     Path::new(META).join("current").join(name)
@@ -203,7 +267,7 @@ fn remove(path: &Path) -> io::Result<()> {
 /// Replaces whatever is at `at` with a symbolic link to `target`, in one rename.
 fn put_link(target: &Path, at: &Path) -> io::Result<()> {
     let mut tmp = at.as_os_str().to_owned();
-    tmp.push(".carepath-new");
+    tmp.push(NEW_LINK);
     let tmp = PathBuf::from(tmp);
     let _ = fs::remove_file(&tmp);
     std::os::unix::fs::symlink(target, &tmp)?;

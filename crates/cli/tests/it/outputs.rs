@@ -223,3 +223,64 @@ fn mistakes_on_the_command_line_stop_before_the_run_and_write_nothing() {
     assert!(err.contains("did you mean `roadmap`?"), "{err}");
     assert!(!out.exists(), "nothing written");
 }
+
+/// `export` copies one run whole while runs of two seeds keep publishing into the folder:
+/// every copy is byte for byte one of the two runs (its manifest aside), and an export that
+/// meets a run writing is refused with exit 2 rather than copying a mix.
+#[test]
+fn export_copies_one_run_whole_while_others_publish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run(&a, 1, 2);
+    run(&b, 2, 2);
+    let (a, b) = (shown(&a), shown(&b));
+    run(&out, 1, 2);
+    let writer = {
+        let out = out.clone();
+        std::thread::spawn(move || {
+            // A run that meets an export copying is refused, as one that meets a run is.
+            let mut published = 0u64;
+            while published < 8 {
+                let o = bin()
+                    .args(run_args(&out, 1 + published % 2, 2))
+                    .output()
+                    .unwrap();
+                match o.status.code() {
+                    Some(0) => published += 1,
+                    Some(2) => std::thread::sleep(Duration::from_millis(5)),
+                    code => panic!("exit {code:?}: {}", String::from_utf8_lossy(&o.stderr)),
+                }
+            }
+        })
+    };
+    let (mut copies, mut refused) = (0, 0);
+    let mut k = 0;
+    while !writer.is_finished() || copies == 0 {
+        k += 1;
+        let to = tmp.path().join(format!("copy{k}"));
+        let o = bin()
+            .args([
+                "export",
+                out.to_str().unwrap(),
+                "--to",
+                to.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        match o.status.code() {
+            Some(0) => {
+                copies += 1;
+                let copy = common::shown(&to, &["manifest.json"]);
+                assert!(copy == a || copy == b, "copy {k} is neither run");
+            }
+            Some(2) => {
+                refused += 1;
+                assert!(!to.exists(), "a refused export wrote {}", to.display());
+            }
+            code => panic!("exit {code:?}: {}", String::from_utf8_lossy(&o.stderr)),
+        }
+    }
+    writer.join().unwrap();
+    assert!(copies > 0, "{refused} refused, none copied");
+}

@@ -223,3 +223,28 @@ fn out_must_be_a_folder() {
     }
     assert_eq!(fs::read_to_string(&file).unwrap(), "mine");
 }
+
+/// A run killed between making a link and renaming it into place leaves
+/// `<name>.carepath-new` (at the top, or `current.carepath-new` in the hidden folder): the
+/// next run removes both, and leaves a user's own file of that name that is not a link.
+#[test]
+fn half_made_links_of_a_dead_run_are_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    {
+        let out = OutDir::open(root).unwrap();
+        stage(&out, &OLD).commit().unwrap();
+    }
+    std::os::unix::fs::symlink(
+        ".carepath/current/report.html",
+        root.join("report.html.carepath-new"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("runs/gone", root.join(".carepath/current.carepath-new")).unwrap();
+    fs::write(root.join("mine.carepath-new"), "the user's own file").unwrap();
+    let out = OutDir::open(root).unwrap();
+    stage(&out, &NEW).commit().unwrap();
+    assert!(fs::symlink_metadata(root.join("report.html.carepath-new")).is_err());
+    assert!(fs::symlink_metadata(root.join(".carepath/current.carepath-new")).is_err());
+    assert!(root.join("mine.carepath-new").is_file());
+}

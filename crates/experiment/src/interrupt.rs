@@ -23,3 +23,15 @@ pub fn install() {
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
 }
+
+/// Asks the run to stop as Ctrl-C does, for a host that sees the key itself (Python, whose
+/// interpreter takes SIGINT).
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Forgets a request once its run has stopped, so that the host's next run is not stopped
+/// at once.
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}

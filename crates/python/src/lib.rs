@@ -139,6 +139,39 @@ impl NativeRun {
     }
 }
 
+/// Runs `work` off the interpreter and checks for Ctrl-C every 20 ms meanwhile: the
+/// interpreter takes SIGINT itself and would raise `KeyboardInterrupt` only once `work`
+/// returned. On Ctrl-C the run is asked to stop (its workers finish the replication they are
+/// on, nothing is published) and the interpreter's `KeyboardInterrupt` is raised.
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    use carepath_experiment::interrupt;
+    interrupt::clear();
+    let (value, stopped) = py.detach(|| {
+        std::thread::scope(|scope| {
+            let running = scope.spawn(work);
+            let mut stopped = None;
+            while !running.is_finished() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if stopped.is_none() {
+                    if let Err(e) = Python::attach(|py| py.check_signals()) {
+                        interrupt::request();
+                        stopped = Some(e);
+                    }
+                }
+            }
+            let value = running
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (value, stopped)
+        })
+    });
+    interrupt::clear();
+    match stopped {
+        Some(e) => Err(e),
+        None => Ok(value),
+    }
+}
+
 /// Loads, checks and runs scenarios as `carepath run` does, keeping the results in memory.
 #[pyfunction]
 #[pyo3(signature = (inputs, *, reps=None, seed=None, threads=None, sets=Vec::new(), sweeps=Vec::new(), checks=Vec::new(), baseline=None))]
@@ -168,7 +201,7 @@ fn run(
         baseline,
         threads,
     };
-    let done = py.detach(|| request.load()?.run());
+    let done = interruptible(py, || request.load()?.run())?;
     let run = done.map_err(|f| inputs.error(f))?;
     let (scenarios, checks, results, timing) = (
         run.experiment.scenarios,
@@ -284,8 +317,7 @@ fn solve(
         threads,
         checks,
     };
-    let solved = py
-        .detach(|| carepath_experiment::solve::search(&request))
+    let solved = interruptible(py, || carepath_experiment::solve::search(&request))?
         .map_err(|f| inputs.error(f))?;
     let (answer, words, run) = match solved.answer {
         None => (None, None, None),

@@ -139,3 +139,21 @@ def test_write_is_refused_while_another_run_holds_the_folder(pair, tmp_path):
         with pytest.raises(carepath.ScenarioError, match="another carepath run"):
             pair.write(tmp_path)
     assert not (tmp_path / "summary.csv").exists()
+
+
+def test_ctrl_c_stops_a_long_run_promptly_and_the_next_run_works():
+    """SIGINT half a second into a run of 20,000 replications raises KeyboardInterrupt within
+    a few seconds, not when the run would have ended; the next run is not stopped by it."""
+    import os
+    import signal
+    import threading
+    import time
+
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        carepath.run(SCENARIOS / "baseline.toml", reps=20_000)
+    assert time.monotonic() - start < 5
+    again = carepath.run(SCENARIOS / "baseline.toml", reps=2)
+    assert len(again.summary) > 0

@@ -77,6 +77,10 @@ pub struct Common {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = threads)]
     pub threads: Option<usize>,
+    /// The memory a run may need (e.g. `8G`; default: half of the machine's): a larger run is
+    /// refused before it starts.
+    #[arg(long, value_parser = carepath_experiment::memory::parse_limit)]
+    pub memory_limit: Option<u64>,
     /// Override a parameter: `--set wards.gau.beds=24` (repeatable; value in TOML syntax).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
@@ -134,6 +138,9 @@ pub struct MergeArgs {
     /// Worker threads for the summaries (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = threads)]
     pub threads: Option<usize>,
+    /// The memory the merge may need (e.g. `8G`; default: half of the machine's).
+    #[arg(long, value_parser = carepath_experiment::memory::parse_limit)]
+    pub memory_limit: Option<u64>,
     /// Print a machine-readable summary on stdout instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -203,6 +210,7 @@ impl RunArgs {
             checks: self.common.checks.clone(),
             baseline: self.baseline.clone(),
             threads: self.common.threads,
+            memory_limit: self.common.memory_limit,
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         return run_shard(&args, &request, spec, &experiment);
     }
     experiment.check_baseline()?;
+    experiment.check_memory()?;
     let trace = args.trace.map(|replication| Trace {
         replication,
         scenario: args.trace_scenario.as_deref(),
@@ -164,12 +165,14 @@ pub fn merge(args: MergeArgs) -> Result<(), Failure> {
         checks: inputs.checks.clone(),
         baseline: inputs.baseline.clone(),
         threads: args.threads,
+        memory_limit: args.memory_limit,
     };
     let mut experiment = request.load()?;
     inputs.restore_paths(&mut experiment.scenarios);
     let scenarios = &experiment.scenarios;
     let run = shard::run_id(scenarios, inputs.baseline.as_deref())?;
     experiment.check_baseline()?;
+    experiment.check_memory()?;
     let (seconds, threads) = (merged.seconds, merged.threads);
     let aggregators = merged.aggregators(scenarios, &run)?;
     let dir = open_out(&args.out)?;
@@ -202,6 +205,7 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         checks: args.common.checks.clone(),
         baseline: None,
         threads: args.common.threads,
+        memory_limit: args.common.memory_limit,
     };
     let a = request.load()?;
     // Common random numbers need the same seed and replications: b takes a's.
@@ -230,7 +234,9 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
         scenarios,
         checks: a.checks,
         threads: args.common.threads,
+        memory_limit: args.common.memory_limit,
     };
+    experiment.check_memory()?;
     let dir = open_out(&args.common.out)?;
     let (summaries, timing) = experiment.simulate()?;
     let results = experiment.results(summaries)?;

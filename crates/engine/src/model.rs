@@ -288,6 +288,11 @@ impl Model {
         self.cal.warmup as u32
     }
 
+    /// Daily series (occupancy and waiting lists) every replication records.
+    pub fn daily_series(&self) -> usize {
+        self.layout.series()
+    }
+
     /// The KPIs every replication reports, in order.
     pub fn kpi_keys(&self) -> &[KpiKey] {
         &self.kpi_keys

@@ -10,6 +10,7 @@ pub mod advice;
 mod error;
 pub mod exec;
 pub mod interrupt;
+pub mod memory;
 mod request;
 pub mod results;
 pub mod shard;

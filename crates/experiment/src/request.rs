@@ -23,6 +23,8 @@ pub struct RunRequest {
     pub baseline: Option<String>,
     /// Worker threads (default: one per core). Results do not depend on it.
     pub threads: Option<usize>,
+    /// The memory the run may need, in bytes (default: half of the machine's).
+    pub memory_limit: Option<u64>,
 }
 
 /// A request's scenarios, loaded and checked, ready to run.
@@ -32,6 +34,7 @@ pub struct Experiment {
     pub checks: Vec<Check>,
     pub baseline: Option<String>,
     pub threads: Option<usize>,
+    pub memory_limit: Option<u64>,
 }
 
 /// What a finished run found, before anything is written.
@@ -52,6 +55,7 @@ impl RunRequest {
             checks,
             baseline: self.baseline.clone(),
             threads: self.threads,
+            memory_limit: self.memory_limit,
         })
     }
 }
@@ -60,6 +64,21 @@ impl Experiment {
     /// Checks, before anything runs, that the reference names a scenario of the run.
     pub fn check_baseline(&self) -> Result<(), Error> {
         results::check_baseline(&self.scenarios, self.baseline.as_deref())
+    }
+
+    /// Checks, before anything runs, that the run's memory fits the budget
+    /// ([`crate::memory`]).
+    pub fn check_memory(&self) -> Result<(), Error> {
+        let threads = self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let budget = self.memory_limit.or_else(crate::memory::machine_budget);
+        crate::memory::check(
+            &self.scenarios,
+            threads,
+            budget,
+            self.memory_limit.is_some(),
+        )
     }
 
     /// Runs every replication of every scenario; stops early on Ctrl-C.
@@ -91,6 +110,7 @@ impl Experiment {
     /// Checks the reference, simulates and gathers the results.
     pub fn run(self) -> Result<Run, Error> {
         self.check_baseline()?;
+        self.check_memory()?;
         let (summaries, timing) = self.simulate()?;
         let results = self.results(summaries)?;
         Ok(Run {

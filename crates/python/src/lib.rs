@@ -200,6 +200,7 @@ fn run(
         checks,
         baseline,
         threads,
+        memory_limit: None,
     };
     let done = interruptible(py, || request.load()?.run())?;
     let run = done.map_err(|f| inputs.error(f))?;

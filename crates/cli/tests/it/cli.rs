@@ -586,3 +586,59 @@ fn a_large_pool_over_a_long_horizon_runs_within_a_memory_cap() {
     let out = command.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// A run whose estimated memory exceeds the budget is refused before it starts, saying what
+/// drives it; within the budget it runs.
+#[test]
+fn a_run_over_its_memory_budget_is_refused_before_it_starts() {
+    let file = crate::support::erlang_loss();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = carepath(&[
+        "run",
+        &file,
+        "--memory-limit",
+        "100K",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("more than 102 kB (the --memory-limit)")
+            && err.contains("1 scenario(s), 10 replications"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    // 10,000 sweep points × 1,000 replications: refused at once (against 2 GiB here, so that
+    // the test does not depend on the machine; by default, half of its memory).
+    let o = carepath(&[
+        "run",
+        &file,
+        "--sweep",
+        "wards.ward.beds=1..10000",
+        "--reps",
+        "1000",
+        "--memory-limit",
+        "2G",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("10000 scenario(s), 10000000 replications in all"),
+        "{err}"
+    );
+    let o = carepath(&[
+        "run",
+        &file,
+        "--memory-limit",
+        "1G",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = carepath(&["run", &file, "--memory-limit", "lots"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -49,8 +49,9 @@ pub fn need(s: &LoadedScenario, threads: usize) -> Need {
     Need { values, daily }
 }
 
-/// The default budget: half of the machine's memory (`MemTotal` in `/proc/meminfo`), or none
-/// where the machine does not say.
+/// The default budget: half of the memory the process may use, the machine's (`MemTotal` in
+/// `/proc/meminfo`) or its address-space limit (`ulimit -v`, in `/proc/self/limits`) if that
+/// is lower; none where the system does not say.
 pub fn machine_budget() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let kib: u64 = info
@@ -61,7 +62,23 @@ pub fn machine_budget() -> Option<u64> {
         .trim()
         .parse()
         .ok()?;
-    Some(kib * 1024 / 2)
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            let line = limits
+                .lines()
+                .find(|l| l.starts_with("Max address space"))?;
+            line["Max address space".len()..]
+                .split_whitespace()
+                .next()?
+                .parse::<u64>()
+                .ok()
+        });
+    let usable = match limit {
+        Some(bytes) => (kib * 1024).min(bytes),
+        None => kib * 1024,
+    };
+    Some(usable / 2)
 }
 
 /// `bytes` for people: `1.2 GB`.
@@ -129,7 +146,7 @@ pub fn check(
         .expect("a run over budget has a scenario");
     let whose = match from_flag {
         true => "the --memory-limit",
-        false => "half of this machine's memory",
+        false => "half of the memory this process may use",
     };
     let runs: u64 = scenarios.iter().map(|s| u64::from(s.runs())).sum();
     let what = format!(
@@ -153,6 +170,12 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_budget_is_half_of_what_the_process_may_use() {
+        let budget = machine_budget().expect("Linux says how much memory it has");
+        assert!(budget > 0);
+    }
 
     #[test]
     fn limits_read_as_people_write_them() {

@@ -553,10 +553,10 @@ fn load_file(
     }
     if errs.len() > before {
         let found = errs[before..].to_vec();
-        let inherited = merge_chain(path, &chain[1..], &mut Vec::new());
         errs.extend(further_errors(
             &tree,
-            &inherited,
+            path,
+            &chain,
             shape,
             &located_checks,
             &found,
@@ -593,10 +593,10 @@ fn load_file(
         let Some((scenario, model)) = build(&mut tree, &swept, &point, shape, errs) else {
             if params.is_empty() {
                 let found = errs[before_build..].to_vec();
-                let inherited = merge_chain(path, &chain[1..], &mut Vec::new());
                 errs.extend(further_errors(
                     &tree,
-                    &inherited,
+                    path,
+                    &chain,
                     shape,
                     &located_checks,
                     &found,
@@ -604,12 +604,7 @@ fn load_file(
             }
             continue;
         };
-        for (check, at) in &located_checks {
-            if let Some(help) = checks::missing_kpi(check, &model) {
-                let message = format!("check `{check}`: the scenario has no such KPI");
-                errs.push(at.error("check", message, Some(help)));
-            }
-        }
+        errs.extend(missing_kpis(&located_checks, &model));
         let Some(draws) = draw(&tree, &drawn, &inputs, &scenario, &model, shape, errs) else {
             continue;
         };
@@ -632,6 +627,18 @@ fn load_file(
     loaded
 }
 
+/// The checks that name a KPI `model` does not report.
+fn missing_kpis(checks: &[(Check, Loc)], model: &Model) -> Vec<ConfigError> {
+    checks
+        .iter()
+        .filter_map(|(check, at)| {
+            let help = checks::missing_kpi(check, model)?;
+            let message = format!("check `{check}`: the scenario has no such KPI");
+            Some(at.error("check", message, Some(help)))
+        })
+        .collect()
+}
+
 /// Errors that `found` would hide until it is fixed: the tree is built again with each key in
 /// error replaced by what the files it extends give (or removed), and what that build finds
 /// about other keys is reported now, as are the checks against the KPIs the scenario has
@@ -639,11 +646,15 @@ fn load_file(
 /// replacement cannot cause an error of its own.
 fn further_errors(
     tree: &Node,
-    inherited: &Node,
+    path: &Path,
+    chain: &[(PathBuf, Rc<Parsed>)],
     shape: &Shape,
     checks: &[(Check, Loc)],
     found: &[ConfigError],
 ) -> Vec<ConfigError> {
+    // What the files this one extends give, without its own keys (their errors are already
+    // reported with the chain's).
+    let inherited = merge_chain(path, &chain[1..], &mut Vec::new());
     // `x` is `y` or inside it.
     let within = |x: &str, y: &str| {
         x.strip_prefix(y)
@@ -701,12 +712,7 @@ fn further_errors(
                 break
             }
             Some((_, model)) => {
-                for (check, at) in checks {
-                    if let Some(help) = checks::missing_kpi(check, &model) {
-                        let message = format!("check `{check}`: the scenario has no such KPI");
-                        further.push(at.error("check", message, Some(help)));
-                    }
-                }
+                further.extend(missing_kpis(checks, &model));
                 break;
             }
             None => {
